@@ -1,0 +1,346 @@
+"""Cave: fly a one-button ship through a scrolling cave that narrows, dodging blocks (yukiB's CAVE)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from gym_catchgames.core import MIN_GRID_SIZE, GridGameEnv
+from gym_catchgames.validation import check_float, check_int
+
+#: Vertical acceleration per frame, in cells: gravity when released, lift when held.
+ACCELERATION = 0.08
+#: Scale of the gap centre's random walk, as a fraction of the view height (4.8 cells on 48 rows).
+WALK_STEP = 0.1
+#: Size of a block in cells.
+BLOCK_WIDTH, BLOCK_HEIGHT = 2, 6
+#: The narrowest gap (in cells) that still lets a block spawn inside it with a row to spare.
+MIN_GAP_CELLS_WITH_BLOCKS = BLOCK_HEIGHT + 1
+
+
+class CaveEnv(GridGameEnv):
+    """
+    ## Description
+
+    The CAVE game of seed 002 (yukiB's keras-dqn-cave): a ship flies through a cave that scrolls one
+    column per frame. Holding the button accelerates it upwards, releasing it lets it fall. The gap
+    between ceiling and floor wanders as a random walk and narrows over time, and after a while blocks
+    enter from the right. The view follows the ship vertically, so the ship is always drawn at row
+    ``height // 2`` of column ``ship_column``, with a trail of its recent positions behind it.
+
+    ## Action Space
+
+    ``Discrete(2)``: 0 = release (fall), 1 = hold (rise).
+
+    ## Observation Space
+
+    ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)``, the seed's values: wall
+    0.4, block 0.5, trail 0.8, ship 1.0, open cave 0. ``obs_type="rgb"``: ``Box(0, 255, (height, width,
+    3), uint8)``, one pixel per cell in the renderer's colours. The view's top row is world row
+    ``floor(y) - height // 2``; the ship is drawn in the cell ``floor(y)``.
+
+    A wall column with gap ``(top, bottom)`` draws wall in the cells ``k < floor(top)`` and
+    ``k >= ceil(bottom)``: every cell the open gap touches is drawn open. The ship crashes when
+    ``y <= top`` or ``y >= bottom``, so a ship that is still flying is never drawn on a wall.
+
+    ## Rewards
+
+    ``survival_reward`` (default 0, the seed's) for every frame survived, ``crash_reward`` (default -1)
+    on the crash. To train on the survival time directly, as most users do, pass ``survival_reward=1``
+    (and, if you like, ``crash_reward=0``): the return is then the number of frames survived.
+
+    ## Starting State
+
+    The ship is at ``y = height // 2`` with zero velocity, in a straight cave: every column has its gap
+    centred on the ship, ``initial_gap * height`` cells tall. The trail starts level with the ship and
+    there are no blocks.
+
+    ## Episode End
+
+    Terminated when the ship crashes into a wall or a block. ``Cave-v0`` is truncated after 10,000
+    frames by the registry's ``TimeLimit``. ``info["frames_survived"]`` counts the frames flown without
+    crashing (the seed's score).
+
+    ## Order of operations in a frame
+
+    All arithmetic is float64, in this order (the vector version reproduces it bit for bit):
+
+    1. Ship: ``vy += ACCELERATION`` on action 0, ``vy -= ACCELERATION`` on action 1; then ``y += vy``.
+       Rows grow downwards; there is no speed cap.
+    2. The frame counter ``frame`` (0 after reset) goes up by one.
+    3. Narrowing: if ``frame % shrink_interval == 0``,
+       ``gap = max(gap - gap_shrink * height, min_gap * height)``.
+    4. Random walk of the gap centre, one draw ``u = uniform[0, 1)`` per frame, with ``step = WALK_STEP
+       * height``: ``up = 0.2 if slope == +1 else 0.6``, ``down = 0.8 if slope == -1 else 0.4``. If
+       ``u > up``: ``centre += (u - 0.6) * step``, slope +1; elif ``u < down``: ``centre -= (0.4 - u) *
+       step``, slope -1; else slope 0 (a slope tends to persist).
+    5. Scroll: the leftmost column leaves, a new column with ``top = centre - gap * 0.5`` and ``bottom =
+       centre + gap * 0.5`` enters on the right.
+    6. Blocks move one column left. If ``block_interval`` is not ``None``, ``frame > block_delay`` and
+       ``frame % block_interval == 0``, a block enters at column ``width`` (just off the view), its top
+       row ``floor(top) + randint(floor(bottom - 6) - floor(top))`` with the new column's gap (a second
+       draw; the block fits in that column's gap).
+    7. Crash if ``y <= top`` or ``y >= bottom`` of the column now under the ship, or if a block covers
+       the ship's column and ``block_top <= y < block_top + 6`` (exactly the block's drawn cells).
+
+    ## Arguments
+
+    ``gymnasium.make("Cave-v0", height=48, width=48, ship_column=15, initial_gap=0.55, min_gap=0.30,
+    gap_shrink=0.01, shrink_interval=51, block_interval=21, block_delay=50, survival_reward=0.0,
+    crash_reward=-1.0, obs_type="grid", render_mode=None)``. Gap sizes are fractions of the view height,
+    as in the seed (26.4 cells narrowing by 0.48 every 51 frames down to 14.4 on 48 rows).
+    ``block_interval=None`` turns blocks off. With blocks on, ``min_gap * height`` must be at least 7
+    cells so that a 6-row block fits in the narrowest gap.
+
+    ## Version History
+
+    * v0: the seed's rules with a hit box equal to the drawn block (the seed's was one column and one
+      row larger than the 2×6 block it drew), floor-based block rows (the seed truncated towards zero),
+      and blocks every ``block_interval`` frames counted from frame 0.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 30}
+    GAME_NAME = "Cave"
+    ACTION_MEANINGS = ("release", "hold")
+    GRID_VALUES: ClassVar[dict[str, float]] = {"wall": 0.4, "block": 0.5, "trail": 0.8, "ship": 1.0}
+    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("SPACE",): 1, ("UP",): 1, (): 0}
+
+    def __init__(
+        self,
+        height: int = 48,
+        width: int = 48,
+        ship_column: int = 15,
+        initial_gap: float = 0.55,
+        min_gap: float = 0.30,
+        gap_shrink: float = 0.01,
+        shrink_interval: int = 51,
+        block_interval: int | None = 21,
+        block_delay: int = 50,
+        survival_reward: float = 0.0,
+        crash_reward: float = -1.0,
+        obs_type: str = "grid",
+        render_mode: str | None = None,
+    ) -> None:
+        self.ship_column = check_int("ship_column", ship_column, minimum=0)
+        self.min_gap = check_float("min_gap", min_gap, minimum=0.0, exclusive_minimum=True)
+        self.initial_gap = check_float("initial_gap (at least min_gap)", initial_gap, minimum=self.min_gap)
+        self.gap_shrink = check_float("gap_shrink", gap_shrink, minimum=0.0)
+        self.shrink_interval = check_int("shrink_interval", shrink_interval, minimum=1)
+        if block_interval is not None:
+            block_interval = check_int("block_interval (or None for no blocks)", block_interval, minimum=1)
+        self.block_interval = block_interval
+        self.block_delay = check_int("block_delay", block_delay, minimum=0)
+        self.survival_reward = check_float("survival_reward", survival_reward)
+        self.crash_reward = check_float("crash_reward", crash_reward)
+        # The view must hold the ship's column, and (with blocks) the narrowest gap must hold a block.
+        check_int(
+            f"height (with min_gap={self.min_gap:g}, a block of {BLOCK_HEIGHT} rows must fit in the gap)",
+            height,
+            minimum=self._min_height(),
+        )
+        min_width = max(MIN_GRID_SIZE, ship_column + 1)
+        check_int(f"width (with ship_column={ship_column})", width, minimum=min_width)
+        super().__init__(height, width, obs_type, render_mode)
+
+        self._walk_step = WALK_STEP * self.height
+        self._min_gap_cells = self.min_gap * self.height
+        self._shrink_cells = self.gap_shrink * self.height
+        # Wall columns in a ring indexed by the frame that made them (slot = frame % width).
+        # (Fixed-size Python lists: a scalar env reads and writes single items, which lists do fastest.)
+        self._tops = [0.0] * self.width
+        self._bottoms = [0.0] * self.width
+        self._open_first = [0] * self.width  # first open cell: floor(top)
+        self._open_end = [0] * self.width  # one past the last open cell: ceil(bottom)
+        # The ship's cell row in the last ship_column + 1 frames, indexed by frame % (ship_column + 1).
+        self._trail = [0] * (self.ship_column + 1)
+        # Blocks in fixed slots: left column (screen) and top row (world); a block that has left the
+        # view keeps moving left until its slot is reused.
+        capacity = 1 if block_interval is None else (self.width + BLOCK_WIDTH - 1) // block_interval + 1
+        self._block_cols = [-BLOCK_WIDTH] * capacity
+        self._block_tops = [0] * capacity
+        self._blocks_spawned = 0
+        self._y = self._vy = self._centre = self._gap = 0.0
+        self._slope = 0
+        self._frame = 0
+        self._crashed = False
+        self._strips: dict[int, _Strip] = {}
+
+    def _min_height(self) -> int:
+        """The smallest view height on which the narrowest gap holds a block (3 without blocks)."""
+        if self.block_interval is None:
+            return MIN_GRID_SIZE
+        height = max(MIN_GRID_SIZE, math.ceil(MIN_GAP_CELLS_WITH_BLOCKS / self.min_gap))
+        while self.min_gap * height < MIN_GAP_CELLS_WITH_BLOCKS:  # guard against rounding in the division
+            height += 1
+        return height
+
+    # ----------------------------------------------------------------- rules
+    def _new_episode(self) -> None:
+        self._y = float(self.height // 2)
+        self._vy = 0.0
+        self._centre = self._y
+        self._gap = self.initial_gap * self.height
+        self._slope = 0
+        self._frame = 0
+        self._crashed = False
+        self._set_column(0)
+        for ring in (self._tops, self._bottoms, self._open_first, self._open_end):
+            ring[1:] = ring[:1] * (self.width - 1)
+        self._trail[:] = [math.floor(self._y)] * len(self._trail)
+        self._block_cols = [-BLOCK_WIDTH] * len(self._block_cols)
+        self._blocks_spawned = 0
+        for strip in self._strips.values():
+            strip.repaint(self, self._view_top())
+
+    def _advance(self, action: int) -> tuple[float, bool]:
+        self._vy += ACCELERATION if action == 0 else -ACCELERATION
+        self._y += self._vy
+        self._frame += 1
+        frame = self._frame
+        if frame % self.shrink_interval == 0:
+            self._gap = max(self._gap - self._shrink_cells, self._min_gap_cells)
+        self._walk()
+        new_slot = frame % self.width
+        self._set_column(new_slot)
+        self._move_blocks()
+        ship_slot = (frame - (self.width - 1 - self.ship_column)) % self.width
+        ship_row = math.floor(self._y)
+        self._trail[frame % len(self._trail)] = ship_row
+        for strip in self._strips.values():
+            strip.scroll_in(self, new_slot)
+            strip.mark_rows(ship_row, ship_row + 1, ship_slot, strip.ink["trail"])
+
+        y = self._y
+        self._crashed = y <= self._tops[ship_slot] or y >= self._bottoms[ship_slot] or self._hits_block(y)
+        if self._crashed:
+            return self.crash_reward, True
+        return self.survival_reward, False
+
+    def _walk(self) -> None:
+        """Step 4 of a frame: the gap centre's sticky random walk (one draw)."""
+        u = self._random_unit()
+        up = 0.2 if self._slope == 1 else 0.6
+        down = 0.8 if self._slope == -1 else 0.4
+        if u > up:
+            self._centre += (u - 0.6) * self._walk_step
+            self._slope = 1
+        elif u < down:
+            self._centre -= (0.4 - u) * self._walk_step
+            self._slope = -1
+        else:
+            self._slope = 0
+
+    def _set_column(self, slot: int) -> None:
+        """Store the current gap as the wall column in ``slot``."""
+        half = self._gap * 0.5
+        top, bottom = self._centre - half, self._centre + half
+        self._tops[slot], self._bottoms[slot] = top, bottom
+        self._open_first[slot], self._open_end[slot] = math.floor(top), math.ceil(bottom)
+
+    def _move_blocks(self) -> None:
+        """Step 6 of a frame: blocks move left; a new one may enter at column ``width`` (one draw)."""
+        self._block_cols = [col - 1 for col in self._block_cols]
+        interval = self.block_interval
+        if interval is None or self._frame <= self.block_delay or self._frame % interval:
+            return
+        first = math.floor(self._tops[self._frame % self.width])
+        choices = math.floor(self._bottoms[self._frame % self.width] - BLOCK_HEIGHT) - first
+        slot = self._blocks_spawned % len(self._block_cols)
+        self._block_cols[slot] = self.width
+        self._block_tops[slot] = first + self._random_int(choices)
+        self._blocks_spawned += 1
+
+    def _hits_block(self, y: float) -> bool:
+        column = self.ship_column
+        for col, top in zip(self._block_cols, self._block_tops, strict=True):
+            if col <= column < col + BLOCK_WIDTH and top <= y < top + BLOCK_HEIGHT:
+                return True
+        return False
+
+    # ----------------------------------------------------------------- drawing
+    def _view_top(self) -> int:
+        """World row of the view's top row: the view keeps the ship on row ``height // 2``."""
+        return math.floor(self._y) - self.height // 2
+
+    def _slot_of_column(self, column: int) -> int:
+        """Ring slot of the wall column now at screen column ``column``."""
+        return (self._frame - (self.width - 1 - column)) % self.width
+
+    def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
+        strip = self._strips.get(canvas.ndim)
+        view_top = self._view_top()
+        if strip is None:
+            strip = self._strips[canvas.ndim] = _Strip(self, ink, canvas.dtype, view_top)
+        elif not strip.holds_rows(view_top, self.height):
+            strip.repaint(self, view_top)
+        first_slot = self._slot_of_column(0)
+        rows = view_top - strip.top_row
+        canvas[...] = strip.image[rows : rows + self.height, first_slot : first_slot + self.width]
+        canvas[self.height // 2, self.ship_column] = ink["ship"]
+
+    def _info(self) -> dict[str, Any]:
+        return {"frames_survived": self._frame - self._crashed}
+
+    def _status(self) -> str:
+        return f"{self.GAME_NAME}   frames survived {self._frame - self._crashed}"
+
+
+class _Strip:
+    """The cave's walls, blocks and trail painted in one ink over a band of world rows.
+
+    A cache that makes an observation one slice copy instead of a 48×48 repaint: each wall column is
+    painted once, when it enters, into the slot the ring buffer gives it, and again at ``slot + width``
+    so the view is always a contiguous slice. The band holds ``3 * height`` world rows around the view
+    and is repainted from the game state when the view leaves it.
+    """
+
+    def __init__(self, env: CaveEnv, ink: dict[str, Any], dtype: np.dtype, view_top: int) -> None:
+        self.ink = ink
+        self.width = env.width
+        channels = np.shape(ink["wall"])
+        self.image = np.zeros((3 * env.height, 2 * env.width, *channels), dtype=dtype)
+        self.top_row = 0
+        self.repaint(env, view_top)
+
+    def holds_rows(self, first: int, count: int) -> bool:
+        return self.top_row <= first and first + count <= self.top_row + len(self.image)
+
+    def repaint(self, env: CaveEnv, view_top: int) -> None:
+        """Paint everything from the game state, with the view in the middle of the band."""
+        self.top_row = top_row = view_top - env.height
+        band, width = len(self.image), self.width
+        rows = np.arange(top_row, top_row + band)[:, None]
+        wall = (rows < np.array(env._open_first)) | (rows >= np.array(env._open_end))
+        left = self.image[:, :width]
+        np.multiply(wall.reshape(left.shape[:2] + (1,) * (left.ndim - 2)), self.ink["wall"], out=left)
+        for col, top in zip(env._block_cols, env._block_tops, strict=True):
+            for column in range(max(col, 0), min(col + BLOCK_WIDTH, width)):
+                first, end = max(top - top_row, 0), min(top + BLOCK_HEIGHT - top_row, band)
+                left[first:end, env._slot_of_column(column)] = self.ink["block"]
+        trail = np.array(env._trail)
+        ages = np.arange(len(trail))
+        trail_rows = trail[(env._frame - ages) % len(trail)] - top_row
+        slots = (env._frame - (width - 1 - env.ship_column) - ages) % width
+        in_band = (trail_rows >= 0) & (trail_rows < band)
+        left[trail_rows[in_band], slots[in_band]] = self.ink["trail"]
+        self.image[:, width:] = left
+
+    def scroll_in(self, env: CaveEnv, slot: int) -> None:
+        """Paint the wall column that just entered in ``slot``, with any block over it."""
+        rows = len(self.image)
+        first = min(max(env._open_first[slot] - self.top_row, 0), rows)
+        end = min(max(env._open_end[slot] - self.top_row, first), rows)
+        both_copies = self.image[:, slot :: self.width]
+        both_copies[...] = self.ink["wall"]
+        both_copies[first:end] = 0
+        for col, top in zip(env._block_cols, env._block_tops, strict=True):
+            if col <= env.width - 1 < col + BLOCK_WIDTH:
+                self.mark_rows(top, top + BLOCK_HEIGHT, slot, self.ink["block"])
+
+    def mark_rows(self, first: int, end: int, slot: int, value: Any) -> None:
+        """Paint world rows ``first..end-1`` of the column in ``slot`` (both copies) inside the band."""
+        first, end = max(first - self.top_row, 0), min(end - self.top_row, len(self.image))
+        if first < end:
+            self.image[first:end, slot :: self.width] = value
