@@ -27,6 +27,10 @@ ENV_SPECS: dict[str, dict[str, Any]] = {
         "entry_point": "gym_catchgames.envs.cave:CaveEnv",
         "max_episode_steps": 10_000,
     },
+    "Snake-v0": {
+        "entry_point": "gym_catchgames.envs.snake:SnakeEnv",
+        "max_episode_steps": 5_000,
+    },
 }
 
 ENV_IDS: tuple[str, ...] = tuple(ENV_SPECS)

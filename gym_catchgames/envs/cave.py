@@ -135,13 +135,10 @@ class CaveEnv(GridGameEnv):
         self.survival_reward = check_float("survival_reward", survival_reward)
         self.crash_reward = check_float("crash_reward", crash_reward)
         # The view must hold the ship's column, and (with blocks) the narrowest gap must hold a block.
-        check_int(
-            f"height (with min_gap={self.min_gap:g}, a block of {BLOCK_HEIGHT} rows must fit in the gap)",
-            height,
-            minimum=self._min_height(),
-        )
-        min_width = max(MIN_GRID_SIZE, ship_column + 1)
-        check_int(f"width (with ship_column={ship_column})", width, minimum=min_width)
+        why_height = f"a gap of min_gap={self.min_gap:g} of it must hold a {BLOCK_HEIGHT}-row block"
+        _check_side("height", height, self._min_height(), why_height)
+        why_width = f"it must hold the ship's column, ship_column={self.ship_column}"
+        _check_side("width", width, max(MIN_GRID_SIZE, self.ship_column + 1), why_width)
         super().__init__(height, width, obs_type, render_mode)
 
         self._walk_step = WALK_STEP * self.height
@@ -285,6 +282,14 @@ class CaveEnv(GridGameEnv):
 
     def _status(self) -> str:
         return f"{self.GAME_NAME}   frames survived {self._frame - self._crashed}"
+
+
+def _check_side(name: str, value: Any, minimum: int, reason: str) -> int:
+    """``check_int`` with the reason for the minimum added to its error."""
+    try:
+        return check_int(name, value, minimum=minimum)
+    except ValueError as error:
+        raise ValueError(f"{error} ({reason})") from None
 
 
 class _Strip:
