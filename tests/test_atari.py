@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import gymnasium
 import numpy as np
 import pytest
 from gymnasium import spaces
+from PIL import Image
 
 from gym_catchgames.atari import make_breakout
 from gym_catchgames.wrappers import LifeLossInfo
@@ -133,3 +138,18 @@ def test_life_lost_needs_lives_in_info():
     env.reset()
     with pytest.raises(ValueError, match=r"info\['lives'\]"):
         env.step(0)
+
+
+def test_breakout_example_saves_the_picture(tmp_path):
+    out = tmp_path / "trace.png"
+    result = subprocess.run(
+        [sys.executable, "examples/breakout_motion_trace.py", "--steps", "5", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    assert f"saved {out}" in result.stdout
+    # Three panels of the 210x160 screen at twice its size, with margins and a label band.
+    assert Image.open(out).size == (3 * 320 + 4 * 12, 420 + 28 + 12)
