@@ -116,7 +116,7 @@ class MotionTraceObservation(
 
     def _gray_frame(self, observation: np.ndarray) -> np.ndarray:
         """A new float32 (h, w) gray frame on the 0-255 scale, resized if asked for."""
-        pixels = np.asarray(observation, dtype=np.float32)
+        pixels = np.ascontiguousarray(observation, dtype=np.float32)
         if self._is_rgb:
             gray = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)  # float: exactly the ITU-R 601 weights
             if self._scale != 1.0:
