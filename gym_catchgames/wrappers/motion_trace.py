@@ -27,7 +27,7 @@ class MotionTraceObservation(
     Each observation is converted to grayscale (ITU-R 601 weights: 0.299 R + 0.587 G + 0.114 B, on the
     0-255 scale) and optionally resized. The frame is kept as ``float32`` between steps so the trace does
     not pick up rounding noise. A pixel whose gray value changed by more than ``threshold`` since the
-    previous step is set to 255 in the trace; every other trace pixel decays by ``decay``:
+    previous observation is set to 255 in the trace; every other trace pixel decays by ``decay``:
 
         trace = clip(255 * (abs(frame - previous_frame) > threshold) + decay * trace, 0, 255)
 
@@ -53,8 +53,8 @@ class MotionTraceObservation(
       Resizing uses OpenCV on the float frame: area averaging when shrinking (each pixel of an exact
       2x reduction, as Breakout's 210x160 -> 105x80, is the mean of a 2x2 block, which is also what
       bilinear interpolation gives there) and bilinear interpolation when enlarging. The tutorial used
-      Pillow's antialiased bilinear filter, which weighs 4 source pixels per axis at 2x; it costs about
-      ten times as much, so OpenCV is used (see ``benchmarks/motion_trace.py``).
+      Pillow's antialiased bilinear filter, which weighs 4 source pixels per axis at 2x; on float
+      frames it costs over ten times as much, so OpenCV is used (see ``benchmarks/motion_trace.py``).
 
     ## Example
 
@@ -73,7 +73,11 @@ class MotionTraceObservation(
         decay: float = 0.75,
         size: Sequence[int] | None = None,
     ):
-        """Wrap ``env``; raises ``ValueError`` for bad arguments and unsupported observation spaces."""
+        """Wrap ``env``.
+
+        Raises ``ValueError`` for arguments out of range and unsupported image spaces, ``TypeError``
+        for non-numeric arguments and observation spaces that are not a ``Box``.
+        """
         gym.utils.RecordConstructorArgs.__init__(self, threshold=threshold, decay=decay, size=size)
         gym.ObservationWrapper.__init__(self, env)
         self.threshold = check_float("threshold", threshold, minimum=0.0)
