@@ -14,7 +14,7 @@ from PIL import Image
 
 from gym_catchgames.atari import make_breakout
 from gym_catchgames.wrappers import LifeLossInfo
-from tests.test_motion_trace import independent_motion_trace
+from tests.helpers import independent_motion_trace
 
 NOOP, FIRE, RIGHT, LEFT = range(4)
 
