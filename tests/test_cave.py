@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from gym_catchgames.envs.cave import CaveEnv
-from tests.helpers import colour, rollout
+from tests.helpers import cells_of, colour, rollout
 
 RELEASE, HOLD = 0, 1
 
@@ -85,20 +85,22 @@ def test_wall_collision_at_the_gap_edges(start_y, action, crash_frame):
 
 
 @pytest.mark.parametrize(
-    ("block_col", "block_top", "crashes"),
+    ("block_columns", "block_top", "crashes"),
     [
-        # Blocks move one column left before the check; the ship (column 15) is then at y = 24.08.
-        (16, 20, True),  # moves to 15: columns 15-16, rows 20-25 hold 24.08
-        (17, 20, False),  # moves to 16: columns 16-17, the ship is in front of it
-        (15, 19, True),  # moves to 14: columns 14-15, rows 19-24 hold 24.08
-        (14, 20, False),  # moves to 13: columns 13-14, just passed (the seed's 3-wide hit box hit it)
-        (16, 18, False),  # rows 18-23: the ship is just below (the seed's 7-row hit box hit it)
-        (16, 25, False),  # rows 25-30: the ship is just above
+        # The cave scrolls one column before the check: what is now at column 16 comes under the ship
+        # (column 15), which is then at y = 24.08.
+        ((16, 17), 20, True),  # rows 20-25 hold 24.08
+        ((15, 16), 19, True),  # rows 19-24 hold 24.08
+        ((17, 18), 20, False),  # the block is still in front of the ship
+        ((14, 15), 20, False),  # just passed (the seed's 3-wide hit box hit it)
+        ((16, 17), 18, False),  # rows 18-23: the ship is just below (the seed's 7-row hit box hit it)
+        ((16, 17), 25, False),  # rows 25-30: the ship is just above
     ],
 )
-def test_block_collision_is_exactly_the_drawn_cells(block_col, block_top, crashes):
+def test_block_collision_is_exactly_the_drawn_cells(block_columns, block_top, crashes):
     env = make_cave()
-    env._block_cols[0], env._block_tops[0] = block_col, block_top  # a block placed by hand
+    for column in block_columns:  # a block placed by hand
+        env._block_tops[env._slot_of_column(column)] = block_top
     _, reward, terminated, _, _ = env.step(RELEASE)
     assert (terminated, reward) == (crashes, -1.0 if crashes else 0.0)
 
@@ -145,21 +147,25 @@ def test_the_gap_narrows_every_51_frames_to_its_minimum_and_no_further():
 
 
 def test_blocks_enter_every_21_frames_after_frame_50_inside_the_gap():
-    # A gap wider than the walk can reach in 120 frames: the ship flies level (alternating actions).
-    env = make_cave(initial_gap=20.0, min_gap=20.0)
-    spawned = []
-    for frame in range(1, 121):
-        before = env._blocks_spawned
-        _, _, terminated, _, _ = env.step(frame % 2)
+    env = CaveEnv()
+    env.reset(seed=2)  # the pilot survives this cave for more than 130 frames
+    spawned, block_top, block = [], None, CaveEnv.GRID_VALUES["block"]
+    for frame in range(1, 131):
+        obs, _, terminated, _, _ = env.step(pilot(env))
         assert not terminated
-        if env._blocks_spawned > before:
-            slot = (env._blocks_spawned - 1) % len(env._block_cols)
-            top = env._block_tops[slot]
-            assert env._block_cols[slot] == 48
-            newest = frame % 48
-            assert math.floor(env._tops[newest]) <= top < math.floor(env._bottoms[newest] - 6)
+        view_top = math.floor(env._y) - 24
+        if env._next_block_columns == 2:  # entered at column 48 this frame, just off the view
             spawned.append(frame)
-    assert spawned == [63, 84, 105]
+            block_top = env._next_block_top
+            newest = frame % 48
+            assert math.floor(env._tops[newest]) <= block_top < math.floor(env._bottoms[newest] - 6)
+            assert not (obs[:, 46:] == block).any()
+        elif spawned and frame - spawned[-1] <= 2:
+            # One frame later it covers column 47, the frame after columns 46 and 47.
+            columns = [47] if frame - spawned[-1] == 1 else [46, 47]
+            rows = [row - view_top for row in range(block_top, block_top + 6) if 0 <= row - view_top < 48]
+            assert cells_of(obs[:, 46:], block) == [(row, column - 46) for row in rows for column in columns]
+    assert spawned == [63, 84, 105, 126]
 
 
 def test_same_seed_same_cave_other_seed_another():
@@ -189,11 +195,11 @@ def reference_frame(env: CaveEnv, ship_rows: list[int], ink: dict) -> np.ndarray
             world_row = view_top + row
             if world_row < math.floor(env._tops[slot]) or world_row >= math.ceil(env._bottoms[slot]):
                 frame[row, column] = ink["wall"]
-    for col, top in zip(env._block_cols, env._block_tops, strict=True):
-        for column in range(col, col + 2):
-            for world_row in range(top, top + 6):
-                if 0 <= column < width and 0 <= world_row - view_top < height:
-                    frame[world_row - view_top, column] = ink["block"]
+    for column in range(width):
+        top = env._block_tops[(env._frame - (width - 1 - column)) % width]
+        for row in range(height):
+            if top <= view_top + row < top + 6:
+                frame[row, column] = ink["block"]
     for age in range(1, ship_column + 1):
         row = ship_rows[-1 - age] - view_top if age < len(ship_rows) else ship_rows[0] - view_top
         if 0 <= row < height:
@@ -231,11 +237,15 @@ def test_observation_matches_a_cell_by_cell_reference(obs_type, seed, kwargs, po
         walls_and_blocks |= {name for name in ("wall", "block") if (obs == ink[name]).any()}
     assert frames > min_frames
     assert walls_and_blocks == ({"wall", "block"} if policy is pilot else {"wall"})
+    for episode_seed in (seed + 10, seed + 11):  # new episodes paint the start (once, then from a copy)
+        obs, _ = env.reset(seed=episode_seed)
+        np.testing.assert_array_equal(obs, reference_frame(env, [24], ink))
+        env.step(HOLD)
     rendered = env.render()
     size = env._renderer.cell_size
     colours = {name: colour(name) for name in CaveEnv.GRID_VALUES}
     cells = rendered[: 48 * size : size, : 48 * size : size]  # one pixel of each 10x10 cell
-    np.testing.assert_array_equal(cells, reference_frame(env, ship_rows, colours))
+    np.testing.assert_array_equal(cells, reference_frame(env, [24, math.floor(env._y)], colours))
 
 
 def test_a_flying_ship_is_always_in_an_open_cell():
@@ -269,7 +279,7 @@ def test_step_limit_of_the_registered_id():
         ({"initial_gap": 0.2}, r"initial_gap \(at least min_gap\) must be finite and >= 0.3, got 0.2"),
         ({"gap_shrink": -0.01}, r"gap_shrink must be finite and >= 0.0"),
         ({"shrink_interval": 0}, r"shrink_interval must be >= 1, got 0"),
-        ({"block_interval": 0}, r"block_interval \(or None for no blocks\) must be >= 1, got 0"),
+        ({"block_interval": 1}, r"block_interval \(or None for no blocks\) must be >= 2, got 1"),
         ({"block_delay": -1}, r"block_delay must be >= 0, got -1"),
         ({"ship_column": -1}, r"ship_column must be >= 0, got -1"),
         (

@@ -18,6 +18,8 @@ WALK_STEP = 0.1
 BLOCK_WIDTH, BLOCK_HEIGHT = 2, 6
 #: The narrowest gap (in cells) that still lets a block spawn inside it with a row to spare.
 MIN_GAP_CELLS_WITH_BLOCKS = BLOCK_HEIGHT + 1
+#: The row stored for a column without a block or trail: far above any row the ship can reach.
+NO_ROW = -(1 << 62)
 
 
 class CaveEnv(GridGameEnv):
@@ -76,14 +78,15 @@ class CaveEnv(GridGameEnv):
        * height``: ``up = 0.2 if slope == +1 else 0.6``, ``down = 0.8 if slope == -1 else 0.4``. If
        ``u > up``: ``centre += (u - 0.6) * step``, slope +1; elif ``u < down``: ``centre -= (0.4 - u) *
        step``, slope -1; else slope 0 (a slope tends to persist).
-    5. Scroll: the leftmost column leaves, a new column with ``top = centre - gap * 0.5`` and ``bottom =
-       centre + gap * 0.5`` enters on the right.
-    6. Blocks move one column left. If ``block_interval`` is not ``None``, ``frame > block_delay`` and
-       ``frame % block_interval == 0``, a block enters at column ``width`` (just off the view), its top
-       row ``floor(top) + randint(floor(bottom - 6) - floor(top))`` with the new column's gap (a second
-       draw; the block fits in that column's gap).
-    7. Crash if ``y <= top`` or ``y >= bottom`` of the column now under the ship, or if a block covers
-       the ship's column and ``block_top <= y < block_top + 6`` (exactly the block's drawn cells).
+    5. Scroll: the leftmost column leaves and a new one enters on the right, with ``top = centre - gap *
+       0.5`` and ``bottom = centre + gap * 0.5``; it carries a block's rows if a block is still entering.
+    6. If ``block_interval`` is not ``None``, ``frame > block_delay`` and ``frame % block_interval ==
+       0``, a block enters at column ``width`` (just off the view; it covers the next two columns to
+       enter). Its top row is ``floor(top) + randint(floor(bottom - 6) - floor(top))`` with the new
+       column's gap (a second draw, the stream's integer draw), so it fits in that gap.
+    7. The column now under the ship records the ship's cell row ``floor(y)``: the trail it leaves.
+    8. Crash if ``y <= top`` or ``y >= bottom`` of the column under the ship, or if that column carries
+       a block and ``block_top <= y < block_top + 6`` (exactly the block's drawn cells).
 
     ## Arguments
 
@@ -91,8 +94,8 @@ class CaveEnv(GridGameEnv):
     gap_shrink=0.01, shrink_interval=51, block_interval=21, block_delay=50, survival_reward=0.0,
     crash_reward=-1.0, obs_type="grid", render_mode=None)``. Gap sizes are fractions of the view height,
     as in the seed (26.4 cells narrowing by 0.48 every 51 frames down to 14.4 on 48 rows).
-    ``block_interval=None`` turns blocks off. With blocks on, ``min_gap * height`` must be at least 7
-    cells so that a 6-row block fits in the narrowest gap.
+    ``block_interval`` must be >= 2 (blocks are 2 columns wide), or ``None`` for no blocks. With blocks,
+    ``min_gap * height`` must be at least 7 cells so that a 6-row block fits in the narrowest gap.
 
     ## Version History
 
@@ -129,7 +132,9 @@ class CaveEnv(GridGameEnv):
         self.gap_shrink = check_float("gap_shrink", gap_shrink, minimum=0.0)
         self.shrink_interval = check_int("shrink_interval", shrink_interval, minimum=1)
         if block_interval is not None:
-            block_interval = check_int("block_interval (or None for no blocks)", block_interval, minimum=1)
+            block_interval = check_int(
+                "block_interval (or None for no blocks)", block_interval, minimum=BLOCK_WIDTH
+            )
         self.block_interval = block_interval
         self.block_delay = check_int("block_delay", block_delay, minimum=0)
         self.survival_reward = check_float("survival_reward", survival_reward)
@@ -140,24 +145,26 @@ class CaveEnv(GridGameEnv):
         why_width = f"it must hold the ship's column, ship_column={self.ship_column}"
         _check_side("width", width, max(MIN_GRID_SIZE, self.ship_column + 1), why_width)
         super().__init__(height, width, obs_type, render_mode)
-
+        self._columns_right_of_ship = self.width - 1 - self.ship_column
+        self._block_interval = block_interval or 1 << 62  # no blocks: an interval never reached
+        # Ring slots of the screen columns 0..ship_column at frame 0.
+        self._start_trail_slots = [(column + 1) % self.width for column in range(self.ship_column + 1)]
         self._walk_step = WALK_STEP * self.height
         self._min_gap_cells = self.min_gap * self.height
         self._shrink_cells = self.gap_shrink * self.height
-        # Wall columns in a ring indexed by the frame that made them (slot = frame % width).
-        # (Fixed-size Python lists: a scalar env reads and writes single items, which lists do fastest.)
+        # The cave as a ring of columns, indexed by the frame that made each one (slot = frame % width):
+        # the gap, the cells drawn open, the top row of a block over the column and the ship's row when
+        # the column was under it (NO_ROW for none). Fixed-size Python lists: a scalar env reads and
+        # writes single items, which lists do fastest.
         self._tops = [0.0] * self.width
         self._bottoms = [0.0] * self.width
         self._open_first = [0] * self.width  # first open cell: floor(top)
         self._open_end = [0] * self.width  # one past the last open cell: ceil(bottom)
-        # The ship's cell row in the last ship_column + 1 frames, indexed by frame % (ship_column + 1).
-        self._trail = [0] * (self.ship_column + 1)
-        # Blocks in fixed slots: left column (screen) and top row (world); a block that has left the
-        # view keeps moving left until its slot is reused.
-        capacity = 1 if block_interval is None else (self.width + BLOCK_WIDTH - 1) // block_interval + 1
-        self._block_cols = [-BLOCK_WIDTH] * capacity
-        self._block_tops = [0] * capacity
-        self._blocks_spawned = 0
+        self._block_tops = [NO_ROW] * self.width
+        self._trail_rows = [NO_ROW] * self.width
+        # A block that has entered at column ``width``: its top row and the columns it has yet to cover.
+        self._next_block_top = NO_ROW
+        self._next_block_columns = 0
         self._y = self._vy = self._centre = self._gap = 0.0
         self._slope = 0
         self._frame = 0
@@ -182,35 +189,39 @@ class CaveEnv(GridGameEnv):
         self._slope = 0
         self._frame = 0
         self._crashed = False
+        self._next_block_top, self._next_block_columns = NO_ROW, 0
         self._set_column(0)
-        for ring in (self._tops, self._bottoms, self._open_first, self._open_end):
+        for ring in (self._tops, self._bottoms, self._open_first, self._open_end, self._block_tops):
             ring[1:] = ring[:1] * (self.width - 1)
-        self._trail[:] = [math.floor(self._y)] * len(self._trail)
-        self._block_cols = [-BLOCK_WIDTH] * len(self._block_cols)
-        self._blocks_spawned = 0
+        self._trail_rows[:] = [NO_ROW] * self.width
+        start_row = math.floor(self._y)
+        for slot in self._start_trail_slots:  # the trail starts level with the ship
+            self._trail_rows[slot] = start_row
         for strip in self._strips.values():
-            strip.repaint(self, self._view_top())
+            strip.paint_start(self, self._view_top())
 
     def _advance(self, action: int) -> tuple[float, bool]:
-        self._vy += ACCELERATION if action == 0 else -ACCELERATION
-        self._y += self._vy
-        self._frame += 1
-        frame = self._frame
+        self._vy = vy = self._vy + (ACCELERATION if action == 0 else -ACCELERATION)
+        self._y = y = self._y + vy
+        self._frame = frame = self._frame + 1
         if frame % self.shrink_interval == 0:
             self._gap = max(self._gap - self._shrink_cells, self._min_gap_cells)
         self._walk()
         new_slot = frame % self.width
         self._set_column(new_slot)
-        self._move_blocks()
-        ship_slot = (frame - (self.width - 1 - self.ship_column)) % self.width
-        ship_row = math.floor(self._y)
-        self._trail[frame % len(self._trail)] = ship_row
+        if frame % self._block_interval == 0 and frame > self.block_delay:
+            self._spawn_block(new_slot)
+        ship_slot = (frame - self._columns_right_of_ship) % self.width
+        ship_row = self._trail_rows[ship_slot] = math.floor(y)
         for strip in self._strips.values():
-            strip.scroll_in(self, new_slot)
-            strip.mark_rows(ship_row, ship_row + 1, ship_slot, strip.ink["trail"])
+            strip.add_column(self, new_slot, ship_slot, ship_row)
 
-        y = self._y
-        self._crashed = y <= self._tops[ship_slot] or y >= self._bottoms[ship_slot] or self._hits_block(y)
+        block_top = self._block_tops[ship_slot]
+        self._crashed = (
+            y <= self._tops[ship_slot]
+            or y >= self._bottoms[ship_slot]
+            or block_top <= y < block_top + BLOCK_HEIGHT
+        )
         if self._crashed:
             return self.crash_reward, True
         return self.survival_reward, False
@@ -218,43 +229,35 @@ class CaveEnv(GridGameEnv):
     def _walk(self) -> None:
         """Step 4 of a frame: the gap centre's sticky random walk (one draw)."""
         u = self._random_unit()
-        up = 0.2 if self._slope == 1 else 0.6
-        down = 0.8 if self._slope == -1 else 0.4
-        if u > up:
+        slope = self._slope
+        if u > (0.2 if slope == 1 else 0.6):
             self._centre += (u - 0.6) * self._walk_step
             self._slope = 1
-        elif u < down:
+        elif u < (0.8 if slope == -1 else 0.4):
             self._centre -= (0.4 - u) * self._walk_step
             self._slope = -1
         else:
             self._slope = 0
 
     def _set_column(self, slot: int) -> None:
-        """Store the current gap as the wall column in ``slot``."""
+        """Step 5 of a frame: the current gap, and the next block's rows if one is due, enter in ``slot``."""
         half = self._gap * 0.5
         top, bottom = self._centre - half, self._centre + half
         self._tops[slot], self._bottoms[slot] = top, bottom
         self._open_first[slot], self._open_end[slot] = math.floor(top), math.ceil(bottom)
+        self._trail_rows[slot] = NO_ROW
+        if self._next_block_columns:
+            self._block_tops[slot] = self._next_block_top
+            self._next_block_columns -= 1
+        else:
+            self._block_tops[slot] = NO_ROW
 
-    def _move_blocks(self) -> None:
-        """Step 6 of a frame: blocks move left; a new one may enter at column ``width`` (one draw)."""
-        self._block_cols = [col - 1 for col in self._block_cols]
-        interval = self.block_interval
-        if interval is None or self._frame <= self.block_delay or self._frame % interval:
-            return
-        first = math.floor(self._tops[self._frame % self.width])
-        choices = math.floor(self._bottoms[self._frame % self.width] - BLOCK_HEIGHT) - first
-        slot = self._blocks_spawned % len(self._block_cols)
-        self._block_cols[slot] = self.width
-        self._block_tops[slot] = first + self._random_int(choices)
-        self._blocks_spawned += 1
-
-    def _hits_block(self, y: float) -> bool:
-        column = self.ship_column
-        for col, top in zip(self._block_cols, self._block_tops, strict=True):
-            if col <= column < col + BLOCK_WIDTH and top <= y < top + BLOCK_HEIGHT:
-                return True
-        return False
+    def _spawn_block(self, slot: int) -> None:
+        """Step 6 of a frame: a block enters at column ``width``, inside the gap of column ``slot``."""
+        first = self._open_first[slot]
+        choices = math.floor(self._bottoms[slot] - BLOCK_HEIGHT) - first
+        self._next_block_top = first + self._random_int(choices)
+        self._next_block_columns = BLOCK_WIDTH
 
     # ----------------------------------------------------------------- drawing
     def _view_top(self) -> int:
@@ -266,16 +269,22 @@ class CaveEnv(GridGameEnv):
         return (self._frame - (self.width - 1 - column)) % self.width
 
     def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
+        view_top = math.floor(self._y) - self.height // 2
         strip = self._strips.get(canvas.ndim)
-        view_top = self._view_top()
         if strip is None:
             strip = self._strips[canvas.ndim] = _Strip(self, ink, canvas.dtype, view_top)
-        elif not strip.holds_rows(view_top, self.height):
+        elif not strip.top_row <= view_top <= strip.last_view_top:
             strip.repaint(self, view_top)
-        first_slot = self._slot_of_column(0)
+        first_slot = (self._frame + 1) % self.width  # the slot of screen column 0
         rows = view_top - strip.top_row
         canvas[...] = strip.image[rows : rows + self.height, first_slot : first_slot + self.width]
         canvas[self.height // 2, self.ship_column] = ink["ship"]
+
+    def _observation(self) -> np.ndarray:
+        # As the base class's, without zero-filling a canvas that _paint overwrites whole.
+        canvas = np.empty(self._obs_shape, dtype=self._obs_dtype)
+        self._paint(canvas, self._ink)
+        return canvas
 
     def _info(self) -> dict[str, Any]:
         return {"frames_survived": self._frame - self._crashed}
@@ -302,50 +311,54 @@ class _Strip:
     """
 
     def __init__(self, env: CaveEnv, ink: dict[str, Any], dtype: np.dtype, view_top: int) -> None:
-        self.ink = ink
         self.width = env.width
+        self.rows = 3 * env.height
         channels = np.shape(ink["wall"])
-        self.image = np.zeros((3 * env.height, 2 * env.width, *channels), dtype=dtype)
-        self.top_row = 0
+        self.image = np.zeros((self.rows, 2 * env.width, *channels), dtype=dtype)
+        self.wall, self.block, self.trail = ink["wall"], ink["block"], ink["trail"]
+        # Ink by code: 0 open, 1 wall, 2 block, 3 trail.
+        self._inks = np.array([np.zeros(channels), self.wall, self.block, self.trail], dtype=dtype)
+        self.top_row = self.last_view_top = 0  # world rows: of the band's first row, of the lowest view
+        self._start_image: np.ndarray | None = None
         self.repaint(env, view_top)
-
-    def holds_rows(self, first: int, count: int) -> bool:
-        return self.top_row <= first and first + count <= self.top_row + len(self.image)
 
     def repaint(self, env: CaveEnv, view_top: int) -> None:
         """Paint everything from the game state, with the view in the middle of the band."""
+        self.top_row = view_top - env.height
+        self.last_view_top = self.top_row + self.rows - env.height
+        rows = np.arange(self.top_row, self.top_row + self.rows)[:, None]
+        block_tops = np.array(env._block_tops)
+        codes = ((rows < np.array(env._open_first)) | (rows >= np.array(env._open_end))).astype(np.int8)
+        codes[(rows >= block_tops) & (rows < block_tops + BLOCK_HEIGHT)] = 2
+        codes[rows == np.array(env._trail_rows)] = 3
+        self.image[:, : self.width] = self._inks[codes]
+        self.image[:, self.width :] = self.image[:, : self.width]
+
+    def paint_start(self, env: CaveEnv, view_top: int) -> None:
+        """:meth:`repaint` for the start of an episode: a straight cave and a level trail, the same picture
+        in every episode, so it is painted once and copied after that."""
         self.top_row = top_row = view_top - env.height
-        band, width = len(self.image), self.width
-        rows = np.arange(top_row, top_row + band)[:, None]
-        wall = (rows < np.array(env._open_first)) | (rows >= np.array(env._open_end))
-        left = self.image[:, :width]
-        np.multiply(wall.reshape(left.shape[:2] + (1,) * (left.ndim - 2)), self.ink["wall"], out=left)
-        for col, top in zip(env._block_cols, env._block_tops, strict=True):
-            for column in range(max(col, 0), min(col + BLOCK_WIDTH, width)):
-                first, end = max(top - top_row, 0), min(top + BLOCK_HEIGHT - top_row, band)
-                left[first:end, env._slot_of_column(column)] = self.ink["block"]
-        trail = np.array(env._trail)
-        ages = np.arange(len(trail))
-        trail_rows = trail[(env._frame - ages) % len(trail)] - top_row
-        slots = (env._frame - (width - 1 - env.ship_column) - ages) % width
-        in_band = (trail_rows >= 0) & (trail_rows < band)
-        left[trail_rows[in_band], slots[in_band]] = self.ink["trail"]
-        self.image[:, width:] = left
+        self.last_view_top = top_row + self.rows - env.height
+        if self._start_image is not None:
+            self.image[...] = self._start_image
+            return
+        self.image[...] = self.wall
+        self.image[max(env._open_first[0] - top_row, 0) : max(env._open_end[0] - top_row, 0)] = 0
+        trail_row = env._trail_rows[env._start_trail_slots[0]] - top_row
+        self.image[trail_row, env._start_trail_slots] = self.trail
+        self.image[trail_row, [slot + self.width for slot in env._start_trail_slots]] = self.trail
+        self._start_image = self.image.copy()
 
-    def scroll_in(self, env: CaveEnv, slot: int) -> None:
-        """Paint the wall column that just entered in ``slot``, with any block over it."""
-        rows = len(self.image)
-        first = min(max(env._open_first[slot] - self.top_row, 0), rows)
-        end = min(max(env._open_end[slot] - self.top_row, first), rows)
-        both_copies = self.image[:, slot :: self.width]
-        both_copies[...] = self.ink["wall"]
-        both_copies[first:end] = 0
-        for col, top in zip(env._block_cols, env._block_tops, strict=True):
-            if col <= env.width - 1 < col + BLOCK_WIDTH:
-                self.mark_rows(top, top + BLOCK_HEIGHT, slot, self.ink["block"])
-
-    def mark_rows(self, first: int, end: int, slot: int, value: Any) -> None:
-        """Paint world rows ``first..end-1`` of the column in ``slot`` (both copies) inside the band."""
-        first, end = max(first - self.top_row, 0), min(end - self.top_row, len(self.image))
-        if first < end:
-            self.image[first:end, slot :: self.width] = value
+    def add_column(self, env: CaveEnv, slot: int, ship_slot: int, ship_row: int) -> None:
+        """Paint the column that just entered in ``slot`` and the trail's newest cell."""
+        top_row, rows, width = self.top_row, self.rows, self.width
+        both_copies = self.image[:, slot::width]
+        both_copies[...] = self.wall
+        both_copies[max(env._open_first[slot] - top_row, 0) : max(env._open_end[slot] - top_row, 0)] = 0
+        block_top = env._block_tops[slot] - top_row
+        if block_top + BLOCK_HEIGHT > 0:  # (never true for NO_ROW)
+            both_copies[max(block_top, 0) : block_top + BLOCK_HEIGHT] = self.block
+        row = ship_row - top_row
+        if 0 <= row < rows:  # the ship may have left the band: the next paint repaints it
+            self.image[row, ship_slot] = self.trail
+            self.image[row, ship_slot + width] = self.trail
