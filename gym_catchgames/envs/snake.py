@@ -116,10 +116,12 @@ class SnakeEnv(GridGameEnv):
         self._moves = (-self.width, 1, self.width, -1)
         wall = np.ones((self.height, self.width), dtype=bool)
         wall[1:-1, 1:-1] = False
-        self._wall = wall.ravel()
+        self._wall_grid, self._wall = wall, wall.ravel()
         # The body as a ring buffer of cells, head at _head_slot, and as an occupancy map.
         self._body = np.zeros(self.interior_cells, dtype=np.int64)
         self._occupied = np.zeros(self.height * self.width, dtype=bool)
+        self._occupied_grid = self._occupied.reshape(self.height, self.width)  # a view of the same map
+        self._wall_images: dict[int, np.ndarray] = {}
         self._head_slot = 0
         self._length = 0
         self._heading = 0
@@ -191,11 +193,13 @@ class SnakeEnv(GridGameEnv):
 
     # ----------------------------------------------------------------- drawing
     def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
-        canvas[[0, -1], :] = ink["wall"]
-        canvas[:, [0, -1]] = ink["wall"]
-        canvas[self._occupied.reshape(self.height, self.width)] = ink["snake"]
-        head = int(self._body[self._head_slot])
-        canvas[divmod(head, self.width)] = ink["snake_head"]
+        walls = self._wall_images.get(canvas.ndim)
+        if walls is None:  # the wall ring in this ink, painted once
+            walls = self._wall_images[canvas.ndim] = np.zeros_like(canvas)
+            walls[self._wall_grid] = ink["wall"]
+        canvas[...] = walls
+        canvas[self._occupied_grid] = ink["snake"]
+        canvas[divmod(int(self._body[self._head_slot]), self.width)] = ink["snake_head"]
         if self._food >= 0:
             canvas[divmod(self._food, self.width)] = ink["food"]
 
