@@ -6,6 +6,7 @@ draws) to reach a known situation in one step instead of searching seeds for it;
 
 from __future__ import annotations
 
+import functools
 import math
 
 import gymnasium
@@ -258,6 +259,24 @@ def test_a_flying_ship_is_always_in_an_open_cell():
             slot = env._slot_of_column(env.ship_column)
             assert math.floor(env._tops[slot]) <= math.floor(env._y) < math.ceil(env._bottoms[slot])
             terminated = env.step(pilot(env))[2]
+
+
+def test_keyboard_play_holds_space_to_rise():
+    import pygame
+
+    from gym_catchgames import play
+
+    # Space held for 10 frames, then released: the frame of the crash, found by stepping the env itself.
+    actions = [HOLD] * 10 + [RELEASE] * 100
+    crash_frame = len(rollout(CaveEnv(), actions, seed=0)) - 1
+    assert 30 < crash_frame < 100  # (not the 18 frames of holding or releasing all the time)
+    press = [pygame.event.Event(pygame.KEYDOWN, key=pygame.K_SPACE)]
+    release = [pygame.event.Event(pygame.KEYUP, key=pygame.K_SPACE)]
+    events = [press] + [[]] * 9 + [release]
+    for max_steps, returns in ((crash_frame - 1, []), (crash_frame, [-1.0])):
+        scripted = functools.partial(next, iter(events), [])  # one list of events per frame
+        result = play.play("Cave-v0", fps=1000, seed=0, max_steps=max_steps, get_events=scripted)
+        assert (result.steps, result.episode_returns) == (max_steps, returns)
 
 
 # ----------------------------------------------------------------------------- arguments

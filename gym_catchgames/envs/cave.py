@@ -108,7 +108,7 @@ class CaveEnv(GridGameEnv):
     GAME_NAME = "Cave"
     ACTION_MEANINGS = ("release", "hold")
     GRID_VALUES: ClassVar[dict[str, float]] = {"wall": 0.4, "block": 0.5, "trail": 0.8, "ship": 1.0}
-    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("SPACE",): 1, ("UP",): 1, (): 0}
+    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("SPACE",): 1, (): 0}
 
     def __init__(
         self,
@@ -290,7 +290,7 @@ class CaveEnv(GridGameEnv):
         return {"frames_survived": self._frame - self._crashed}
 
     def _status(self) -> str:
-        return f"{self.GAME_NAME}   frames survived {self._frame - self._crashed}"
+        return f"{super()._status()}   frames survived {self._frame - self._crashed}"
 
 
 def _check_side(name: str, value: Any, minimum: int, reason: str) -> int:
