@@ -221,6 +221,9 @@ def falling(env: CaveEnv) -> int:
         (2, {}, pilot, 100),
         # A free fall through a gap three views tall: the view leaves the painted band of rows.
         (3, {"initial_gap": 3.0}, falling, 40),
+        # The ship on the newest column (blocks reach it as they enter), and a block every 2 frames.
+        (4, {"ship_column": 47}, pilot, 60),
+        (5, {"block_interval": 2, "block_delay": 0}, pilot, 30),
     ],
 )
 def test_observation_matches_a_cell_by_cell_reference(obs_type, seed, kwargs, policy, min_frames):
