@@ -205,3 +205,72 @@ def test_random_play_ends_by_death_and_rewards_are_food_or_death():
 def test_impossible_arguments_raise(kwargs, error, message):
     with pytest.raises(error, match=message):
         SnakeEnv(**kwargs)
+
+
+def test_long_play_matches_a_plain_list_model_of_the_rules():
+    """Play many steps with a mostly safe, food-seeking random player and replay them on a list model.
+
+    The model keeps the snake as a Python list (tail first) and takes the env's random draws (recorded
+    as they are made) for the heading and the food, which must be the draw-th free cell in row-major
+    order.
+    """
+    env = SnakeEnv(height=8, width=9)
+    draws = []
+    draw = env._random_int
+    env._random_int = lambda n: draws.append((n, draw(n))) or draws[-1][1]  # record every draw
+    rng = np.random.default_rng(0)
+    interior = [(r, c) for r in range(1, 7) for c in range(1, 8)]
+
+    def spawn(snake):
+        free = [cell for cell in interior if cell not in snake]
+        n, index = draws.pop(0)
+        assert n == len(free)
+        return free[index]
+
+    def drawn(snake, food):
+        grid = np.zeros((8, 9), np.float32)
+        grid[[0, -1], :] = grid[:, [0, -1]] = 1.0
+        for cell in snake[:-1]:
+            grid[cell] = 1.0
+        grid[snake[-1]] = 0.75
+        if food is not None:
+            grid[food] = 0.5
+        return grid
+
+    steps = foods = 0
+    for seed in range(30):
+        draws.clear()
+        obs, _ = env.reset(seed=seed)
+        heading = draws.pop(0)[1]
+        d_row, d_column = MOVES[heading]
+        snake = [(4 - 2 * d_row, 4 - 2 * d_column), (4 - d_row, 4 - d_column), (4, 4)]
+        food = spawn(snake)
+        hungry, done = 0, False
+        np.testing.assert_array_equal(obs, drawn(snake, food))
+        while not done:
+            targets = {a: (snake[-1][0] + dr, snake[-1][1] + dc) for a, (dr, dc) in MOVES.items()}
+            safe = [a for a, cell in targets.items() if cell in interior and cell not in snake[1:]]
+            if safe and food is not None and rng.random() < 0.7:  # towards the food
+                action = min(safe, key=lambda a: abs(targets[a][0] - food[0]) + abs(targets[a][1] - food[1]))
+            else:
+                action = int(rng.choice(safe)) if safe and rng.random() < 0.9 else int(rng.integers(5))
+            obs, reward, terminated, truncated, info = env.step(action)
+            steps += 1
+            if action != FORWARD and action != (heading + 2) % 4:
+                heading = action
+            head = (snake[-1][0] + MOVES[heading][0], snake[-1][1] + MOVES[heading][1])
+            eats = head == food
+            body = snake if eats else snake[1:]
+            if head not in interior or head in body:
+                expected = (-1.0, True, False)
+            else:
+                snake = [*body, head]
+                hungry = 0 if eats else hungry + 1
+                food = (None if len(snake) == len(interior) else spawn(snake)) if eats else food
+                expected = (1.0 if eats else 0.0, eats and food is None, hungry >= env.max_steps_without_food)
+                foods += eats
+            assert (reward, terminated, truncated) == expected
+            assert info == {"length": len(snake)}
+            np.testing.assert_array_equal(obs, drawn(snake, food))
+            done = terminated or truncated
+    assert steps > 1000 and foods > 100  # long episodes with plenty of growth
