@@ -157,15 +157,14 @@ class SnakeEnv(GridGameEnv):
         if action != FORWARD and action != (self._heading + 2) % 4:
             self._heading = action
         head = int(self._body[self._head_slot]) + self._moves[self._heading]
-        if self._wall[head]:
+        tail = int(self._body[(self._head_slot - self._length + 1) % self.interior_cells])
+        # Into the wall or the body is death. The tail's cell is free to enter: the tail leaves it in
+        # the same step (a snake that eats keeps its tail, but its head is then on the food, never on it).
+        if self._wall[head] or (self._occupied[head] and head != tail):
             return -1.0, True
         eats = head == self._food
         if not eats:
-            tail_slot = (self._head_slot - self._length + 1) % self.interior_cells
-            self._occupied[self._body[tail_slot]] = False
-            if self._occupied[head]:
-                self._occupied[self._body[tail_slot]] = True  # the snake stays as it was
-                return -1.0, True
+            self._occupied[tail] = False
             self._length -= 1
         self._head_slot = (self._head_slot + 1) % self.interior_cells
         self._body[self._head_slot] = head
