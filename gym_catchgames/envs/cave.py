@@ -18,6 +18,8 @@ WALK_STEP = 0.1
 BLOCK_WIDTH, BLOCK_HEIGHT = 2, 6
 #: The narrowest gap (in cells) that still lets a block spawn inside it with a row to spare.
 MIN_GAP_CELLS_WITH_BLOCKS = BLOCK_HEIGHT + 1
+#: Width of the drawing cache's tape of columns, in views.
+TAPE_VIEWS = 4
 #: The row stored for a column without a block or trail: far above any row the ship can reach.
 NO_ROW = -(1 << 62)
 
@@ -214,7 +216,7 @@ class CaveEnv(GridGameEnv):
         ship_slot = (frame - self._columns_right_of_ship) % self.width
         ship_row = self._trail_rows[ship_slot] = math.floor(y)
         for strip in self._strips.values():
-            strip.add_column(self, new_slot, ship_slot, ship_row)
+            strip.add_column(self, new_slot, ship_row)
 
         block_top = self._block_tops[ship_slot]
         self._crashed = (
@@ -275,9 +277,7 @@ class CaveEnv(GridGameEnv):
             strip = self._strips[canvas.ndim] = _Strip(self, ink, canvas.dtype, view_top)
         elif not strip.top_row <= view_top <= strip.last_view_top:
             strip.repaint(self, view_top)
-        first_slot = (self._frame + 1) % self.width  # the slot of screen column 0
-        rows = view_top - strip.top_row
-        canvas[...] = strip.image[rows : rows + self.height, first_slot : first_slot + self.width]
+        canvas[...] = strip.view(view_top)
         canvas[self.height // 2, self.ship_column] = ink["ship"]
 
     def _observation(self) -> np.ndarray:
@@ -304,61 +304,86 @@ def _check_side(name: str, value: Any, minimum: int, reason: str) -> int:
 class _Strip:
     """The cave's walls, blocks and trail painted in one ink over a band of world rows.
 
-    A cache that makes an observation one slice copy instead of a 48×48 repaint: each wall column is
-    painted once, when it enters, into the slot the ring buffer gives it, and again at ``slot + width``
-    so the view is always a contiguous slice. The band holds ``3 * height`` world rows around the view
-    and is repainted from the game state when the view leaves it.
+    A cache that makes an observation one slice copy instead of a 48×48 repaint. The band holds
+    ``3 * height`` world rows around the view, and its columns are a tape, ``TAPE_VIEWS`` views wide:
+    each column is painted once, when it enters, after the last one, and the view is the last
+    ``width`` columns. When the tape is full its last ``width - 1`` columns move back to its start.
+    A column is one slice of a template (wall, the open cells, wall) for its number of open cells. The
+    band is repainted from the game state when the view leaves it.
     """
 
     def __init__(self, env: CaveEnv, ink: dict[str, Any], dtype: np.dtype, view_top: int) -> None:
-        self.width = env.width
+        self.width, self.height, self.ship_column = env.width, env.height, env.ship_column
         self.rows = 3 * env.height
-        channels = np.shape(ink["wall"])
-        self.image = np.zeros((self.rows, 2 * env.width, *channels), dtype=dtype)
+        self.channels = np.shape(ink["wall"])
+        self.image = np.zeros((self.rows, TAPE_VIEWS * env.width, *self.channels), dtype=dtype)
         self.wall, self.block, self.trail = ink["wall"], ink["block"], ink["trail"]
         # Ink by code: 0 open, 1 wall, 2 block, 3 trail.
-        self._inks = np.array([np.zeros(channels), self.wall, self.block, self.trail], dtype=dtype)
-        self.top_row = self.last_view_top = 0  # world rows: of the band's first row, of the lowest view
+        self._inks = np.array([np.zeros(self.channels), self.wall, self.block, self.trail], dtype=dtype)
+        self._templates: dict[int, np.ndarray] = {}  # wall column templates by number of open cells
         self._start_image: np.ndarray | None = None
+        self.top_row = self.last_view_top = 0  # world rows: of the band's first row, of the lowest view
+        self.end = env.width  # one past the tape column of the newest cave column
         self.repaint(env, view_top)
+
+    def view(self, view_top: int) -> np.ndarray:
+        """The view whose top row is world row ``view_top``, without the ship (a slice of the tape)."""
+        rows = view_top - self.top_row
+        return self.image[rows : rows + self.height, self.end - self.width : self.end]
+
+    def _move_band(self, view_top: int) -> None:
+        """Centre the band of rows on the view and start the tape again from its first column."""
+        self.top_row = view_top - self.height
+        self.last_view_top = self.top_row + self.rows - self.height
+        self.end = self.width
 
     def repaint(self, env: CaveEnv, view_top: int) -> None:
         """Paint everything from the game state, with the view in the middle of the band."""
-        self.top_row = view_top - env.height
-        self.last_view_top = self.top_row + self.rows - env.height
+        self._move_band(view_top)
+        screen_slots = [env._slot_of_column(column) for column in range(self.width)]
         rows = np.arange(self.top_row, self.top_row + self.rows)[:, None]
-        block_tops = np.array(env._block_tops)
-        codes = ((rows < np.array(env._open_first)) | (rows >= np.array(env._open_end))).astype(np.int8)
+        first, end, block_tops, trail_rows = (
+            np.array(ring)[screen_slots]
+            for ring in (env._open_first, env._open_end, env._block_tops, env._trail_rows)
+        )
+        codes = ((rows < first) | (rows >= end)).astype(np.int8)
         codes[(rows >= block_tops) & (rows < block_tops + BLOCK_HEIGHT)] = 2
-        codes[rows == np.array(env._trail_rows)] = 3
+        codes[rows == trail_rows] = 3
         self.image[:, : self.width] = self._inks[codes]
-        self.image[:, self.width :] = self.image[:, : self.width]
 
     def paint_start(self, env: CaveEnv, view_top: int) -> None:
         """:meth:`repaint` for the start of an episode: a straight cave and a level trail, the same picture
         in every episode, so it is painted once and copied after that."""
-        self.top_row = top_row = view_top - env.height
-        self.last_view_top = top_row + self.rows - env.height
+        self._move_band(view_top)
+        start = self.image[:, : self.width]
         if self._start_image is not None:
-            self.image[...] = self._start_image
+            start[...] = self._start_image
             return
-        self.image[...] = self.wall
-        self.image[max(env._open_first[0] - top_row, 0) : max(env._open_end[0] - top_row, 0)] = 0
-        trail_row = env._trail_rows[env._start_trail_slots[0]] - top_row
-        self.image[trail_row, env._start_trail_slots] = self.trail
-        self.image[trail_row, [slot + self.width for slot in env._start_trail_slots]] = self.trail
-        self._start_image = self.image.copy()
+        start[...] = self.wall
+        start[max(env._open_first[0] - self.top_row, 0) : max(env._open_end[0] - self.top_row, 0)] = 0
+        start[math.floor(env._y) - self.top_row, : self.ship_column + 1] = self.trail
+        self._start_image = start.copy()
 
-    def add_column(self, env: CaveEnv, slot: int, ship_slot: int, ship_row: int) -> None:
-        """Paint the column that just entered in ``slot`` and the trail's newest cell."""
-        top_row, rows, width = self.top_row, self.rows, self.width
-        both_copies = self.image[:, slot::width]
-        both_copies[...] = self.wall
-        both_copies[max(env._open_first[slot] - top_row, 0) : max(env._open_end[slot] - top_row, 0)] = 0
+    def add_column(self, env: CaveEnv, slot: int, ship_row: int) -> None:
+        """Paint the column that just entered (from ``slot``) and the trail's newest cell."""
+        end, rows, top_row = self.end, self.rows, self.top_row
+        if end == self.image.shape[1]:  # the tape is full: its last width - 1 columns go to the start
+            self.image[:, : self.width - 1] = self.image[:, end - self.width + 1 :]
+            end = self.width - 1
+        first, open_cells = env._open_first[slot] - top_row, env._open_end[slot] - env._open_first[slot]
+        template = self._templates.get(open_cells)
+        if template is None:
+            shape = (2 * rows + open_cells, *self.channels)
+            template = self._templates[open_cells] = np.empty(shape, dtype=self.image.dtype)
+            template[...] = self.wall
+            template[rows : rows + open_cells] = 0
+        # Template row ``rows`` is the first open cell; a gap wholly outside the band gives all wall.
+        offset = min(max(rows - first, 0), rows + open_cells)
+        self.image[:, end] = template[offset : offset + rows]
         block_top = env._block_tops[slot] - top_row
         if block_top + BLOCK_HEIGHT > 0:  # (never true for NO_ROW)
-            both_copies[max(block_top, 0) : block_top + BLOCK_HEIGHT] = self.block
+            self.image[max(block_top, 0) : block_top + BLOCK_HEIGHT, end] = self.block
+        self.end = end = end + 1
         row = ship_row - top_row
         if 0 <= row < rows:  # the ship may have left the band: the next paint repaints it
-            self.image[row, ship_slot] = self.trail
-            self.image[row, ship_slot + width] = self.trail
+            self.image[row, end - self.width + self.ship_column] = self.trail
