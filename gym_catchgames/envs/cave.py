@@ -271,7 +271,7 @@ class CaveEnv(GridGameEnv):
         return (self._frame - (self.width - 1 - column)) % self.width
 
     def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
-        view_top = math.floor(self._y) - self.height // 2
+        view_top = self._view_top()
         strip = self._strips.get(canvas.ndim)
         if strip is None:
             strip = self._strips[canvas.ndim] = _Strip(self, ink, canvas.dtype, view_top)
