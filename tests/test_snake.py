@@ -50,7 +50,7 @@ def test_start_layout_with_the_draws_chosen_by_hand():
     assert body_cells(obs) == [(5, 3), (5, 4)]
     assert cells_of(obs, 0.75) == [(5, 5)]
     assert cells_of(obs, 0.5) == [(5, 6)]
-    assert info == {"length": 3}
+    assert info == {"length": 3, "fruit_eaten": 0}
     # The wall ring.
     ring = np.ones((10, 10), bool)
     ring[1:-1, 1:-1] = False
@@ -76,7 +76,7 @@ def test_eating_grows_the_snake_at_once(reward_mode, reward):
     env = make_snake(reward_mode=reward_mode)
     board(env, [(5, 3), (5, 4), (5, 5)], RIGHT, food=(5, 6))
     obs, got, terminated, truncated, info = env.step(FORWARD)
-    assert (got, terminated, truncated, info) == (reward, False, False, {"length": 4})
+    assert (got, terminated, truncated, info) == (reward, False, False, {"length": 4, "fruit_eaten": 1})
     assert body_cells(obs) == [(5, 3), (5, 4), (5, 5)]
     assert cells_of(obs, 0.75) == [(5, 6)]
     (food,) = cells_of(obs, 0.5)
@@ -93,7 +93,7 @@ def test_wall_collision_ends_the_episode():
     env = make_snake()
     board(env, [(3, 5), (2, 5), (1, 5)], UP, food=(8, 8))
     obs, reward, terminated, truncated, info = env.step(UP)
-    assert (reward, terminated, truncated, info) == (-1.0, True, False, {"length": 3})
+    assert (reward, terminated, truncated, info) == (-1.0, True, False, {"length": 3, "fruit_eaten": 0})
     assert cells_of(obs, 0.75) == [(1, 5)]  # drawn as it was before the fatal move
     with pytest.raises(ResetNeeded):
         env.step(UP)
@@ -139,7 +139,7 @@ def test_full_board_is_a_win_and_ends_the_episode():
     assert serpentine[-1] == (5, 4)
     board(env, serpentine, RIGHT, food=(5, 5))
     obs, reward, terminated, truncated, info = env.step(FORWARD)
-    assert (reward, terminated, truncated, info) == (1.0, True, False, {"length": 25})
+    assert (reward, terminated, truncated, info) == (1.0, True, False, {"length": 25, "fruit_eaten": 22})
     assert cells_of(obs, 0.5) == []  # no food left to draw
     assert len(body_cells(obs)) == 24 and cells_of(obs, 0.75) == [(5, 5)]
 
@@ -270,7 +270,7 @@ def test_long_play_matches_a_plain_list_model_of_the_rules():
                 expected = (1.0 if eats else 0.0, eats and food is None, hungry >= env.max_steps_without_food)
                 foods += eats
             assert (reward, terminated, truncated) == expected
-            assert info == {"length": len(snake)}
+            assert info == {"length": len(snake), "fruit_eaten": len(snake) - 3}
             np.testing.assert_array_equal(obs, drawn(snake, food))
             done = terminated or truncated
     assert steps > 1000 and foods > 100  # long episodes with plenty of growth

@@ -59,7 +59,8 @@ class SnakeEnv(GridGameEnv):
     episode (default ``2 * (height - 2) * (width - 2)``, 128 on 10×10: twice the steps a tour of the whole
     interior takes). ``Snake-v0`` is also truncated after 5,000 steps by the registry's ``TimeLimit``,
     more than a snake that tours the interior needs to fill it (fewer than 64 steps per food on 10×10).
-    ``info["length"]`` is the snake's length.
+    ``info["length"]`` is the snake's length and ``info["fruit_eaten"]`` the food eaten so far (the
+    game's score).
 
     ## Order of operations in a step
 
@@ -203,7 +204,7 @@ class SnakeEnv(GridGameEnv):
             canvas[divmod(self._food, self.width)] = ink["food"]
 
     def _info(self) -> dict[str, Any]:
-        return {"length": self._length}
+        return {"length": self._length, "fruit_eaten": self._length - START_LENGTH}
 
     def _status(self) -> str:
         return f"{super()._status()}   length {self._length}"
