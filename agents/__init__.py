@@ -1,4 +1,8 @@
-"""Agents for gym-catchgames: SweepDQN, DoubleDQN and a CNN for small grids (Stable-Baselines3)."""
+"""The learning side of gym-catchgames: Stable-Baselines3 agents for the games.
+
+``SweepDQN`` (DQN trained by full backward replay sweeps, Hvass-Labs tutorial #16), ``DoubleDQN``
+(SB3 DQN with the double-Q target) and ``SmallGridCNN`` (a CNN for inputs below NatureCNN's 36x36).
+"""
 
 from agents.double_dqn import DoubleDQN
 from agents.networks import SmallGridCNN

@@ -1,0 +1,198 @@
+"""``GridGameEnv``: what every grid game shares, so a game module holds only its rules.
+
+A game subclass sets its class attributes and implements four small methods:
+
+* ``_new_episode()`` sets up the state of a new episode (random draws via :meth:`_random_int`);
+* ``_advance(action)`` applies one validated action and returns ``(reward, terminated)``;
+* ``_paint(canvas, ink)`` draws the state into a zeroed canvas with the given ink per element; the same
+  method draws the float grid (ink = grid values), the ``"rgb"`` observation and the rendered frame
+  (ink = colours), so the three can never disagree;
+* ``_info()`` returns the ``info`` dict (optional; empty by default).
+
+The base class does the rest the same way for every game: argument checks, spaces, seeding, action
+validation with a clear error, fresh observation arrays, Python ``float`` rewards and ``bool`` flags,
+rendering, keyboard mapping and ``close()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import logger, spaces
+from gymnasium.error import ResetNeeded
+
+from gym_catchgames import random_stream
+from gym_catchgames.rendering import PALETTE, GridRenderer
+from gym_catchgames.validation import (
+    action_error,
+    check_choice,
+    check_int,
+    check_render_mode,
+)
+
+#: Observation types every game accepts through its ``obs_type`` argument.
+OBS_TYPES = ("grid", "rgb")
+#: The smallest grid side any game accepts.
+MIN_GRID_SIZE = 3
+
+
+class GridGameEnv(gym.Env[np.ndarray, np.int64]):
+    """Base class of the package's grid games (see the module docstring for the contract)."""
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 10}
+
+    #: Name shown in errors and in the window title.
+    GAME_NAME: ClassVar[str]
+    #: What each action index does, e.g. ``("left", "stay", "right")``.
+    ACTION_MEANINGS: ClassVar[tuple[str, ...]]
+    #: Value of each game element in the ``"grid"`` observation; its keys name the elements painted.
+    GRID_VALUES: ClassVar[dict[str, float]]
+    #: Keyboard play: tuples of pygame key names (``pygame.K_<name>``) mapped to actions; ``()`` is the
+    #: action taken while no mapped key is held.
+    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]]
+
+    def __init__(
+        self, height: int, width: int, obs_type: str = "grid", render_mode: str | None = None
+    ) -> None:
+        self.height = check_int("height", height, minimum=MIN_GRID_SIZE)
+        self.width = check_int("width", width, minimum=MIN_GRID_SIZE)
+        self.obs_type = check_choice("obs_type", obs_type, OBS_TYPES)
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
+
+        self.action_space = spaces.Discrete(len(self.ACTION_MEANINGS))
+        if obs_type == "grid":
+            self.observation_space = spaces.Box(0.0, 1.0, (self.height, self.width), np.float32)
+            self._ink: dict[str, Any] = dict(self.GRID_VALUES)
+        else:
+            self.observation_space = spaces.Box(0, 255, (self.height, self.width, 3), np.uint8)
+            self._ink = self._colour_ink()
+
+        self._stream_key: int | None = None
+        self._draws = 0
+        self._episode_over = True
+        self._steps = 0
+        self._episode_return = 0.0
+        self._renderer: GridRenderer | None = None
+
+    # ----------------------------------------------------------------- the game's part
+    def _new_episode(self) -> None:
+        raise NotImplementedError
+
+    def _advance(self, action: int) -> tuple[float, bool]:
+        raise NotImplementedError
+
+    def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _info(self) -> dict[str, Any]:
+        return {}
+
+    # ----------------------------------------------------------------- the Gymnasium API
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Start a new episode; ``seed`` restarts the random stream (same seed, same episodes)."""
+        super().reset(seed=seed)
+        if seed is not None or self._stream_key is None:
+            self._stream_key = random_stream.new_key(self.np_random)
+            self._draws = 0
+        self._steps = 0
+        self._episode_return = 0.0
+        self._episode_over = False
+        self._new_episode()
+        if self.render_mode == "human":
+            self.render()
+        return self._observation(), self._info()
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        """Apply one action; raises ``ResetNeeded`` before ``reset()`` and after the episode ended."""
+        if self._episode_over:
+            raise ResetNeeded(
+                f"{self.GAME_NAME}: call reset() before step() "
+                "(at the start and after an episode has terminated)"
+            )
+        if action.__class__ is not int or not 0 <= action < self.action_space.n:
+            action = self._validated_action(action)
+        reward, terminated = self._advance(action)
+        self._steps += 1
+        self._episode_return += reward
+        self._episode_over = terminated
+        if self.render_mode == "human":
+            self.render()
+        return self._observation(), reward, terminated, False, self._info()
+
+    def render(self) -> np.ndarray | None:
+        """``"rgb_array"``: the frame as ``(H, W, 3)`` uint8; ``"human"``: draw it in a window."""
+        if self.render_mode is None:
+            logger.warn(
+                f"{self.GAME_NAME}.render() was called without a render_mode; pass "
+                'render_mode="rgb_array" or "human" to gymnasium.make() to render.'
+            )
+            return None
+        if self._renderer is None:
+            self._renderer = GridRenderer(
+                self.height,
+                self.width,
+                render_mode=self.render_mode,
+                fps=self.metadata["render_fps"],
+                title=self.GAME_NAME,
+            )
+        cells = np.zeros((self.height, self.width, 3), dtype=np.uint8)
+        self._paint(cells, self._colour_ink())
+        return self._renderer.draw(cells, self._status())
+
+    def close(self) -> None:
+        """Close the window, if any; safe to call twice."""
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+
+    # ----------------------------------------------------------------- helpers for games and users
+    def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
+        """Key codes to actions, for ``gymnasium.utils.play.play`` and ``python -m gym_catchgames.play``."""
+        import pygame
+
+        return {
+            tuple(sorted(getattr(pygame, f"K_{name}") for name in keys)): action
+            for keys, action in self.KEY_ACTIONS.items()
+        }
+
+    def get_action_meanings(self) -> list[str]:
+        """What each action does, in index order (as ale-py's ``get_action_meanings``)."""
+        return list(self.ACTION_MEANINGS)
+
+    def _random_int(self, n: int) -> int:
+        """The next draw of this env's random stream: a uniform integer in ``[0, n)``."""
+        value = random_stream.draw_int(self._stream_key, self._draws, n)
+        self._draws += 1
+        return value
+
+    def _random_unit(self) -> float:
+        """The next draw of this env's random stream: a uniform float in ``[0, 1)``."""
+        value = random_stream.draw_unit(self._stream_key, self._draws)
+        self._draws += 1
+        return value
+
+    def _observation(self) -> np.ndarray:
+        space = self.observation_space
+        canvas = np.zeros(space.shape, dtype=space.dtype)
+        self._paint(canvas, self._ink)
+        return canvas
+
+    def _status(self) -> str:
+        """The status line under the rendered board."""
+        return f"{self.GAME_NAME}   step {self._steps}   return {self._episode_return:+g}"
+
+    def _colour_ink(self) -> dict[str, np.ndarray]:
+        return {name: np.array(PALETTE[name], dtype=np.uint8) for name in self.GRID_VALUES}
+
+    def _validated_action(self, action: Any) -> int:
+        """Slow path of the action check: accept NumPy integers, reject everything else clearly."""
+        is_integer_array = isinstance(action, np.ndarray) and action.shape == ()
+        if isinstance(action, np.integer | bool) or (is_integer_array and action.dtype.kind in "iub"):
+            index = int(action)
+            if 0 <= index < self.action_space.n:
+                return index
+        raise action_error(self.GAME_NAME, action, self.action_space, self.ACTION_MEANINGS)

@@ -1,0 +1,106 @@
+"""Catch: move a basket to catch one falling fruit (the "Keras plays catch" game)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from gym_catchgames.core import GridGameEnv
+from gym_catchgames.validation import check_choice, check_int
+
+BASKET_STARTS = ("random", "center")
+
+
+class CatchEnv(GridGameEnv):
+    """
+    ## Description
+
+    A fruit falls from a random column of the top row, one row per step, and the player moves a basket
+    along the bottom row to catch it. This is the game of Eder Santana's "Keras plays catch" and of
+    qlearning4k, with the original's asymmetries fixed (see Version History). With
+    ``height=10, width=5, basket_width=1, basket_start="center"`` it is bsuite's Catch.
+
+    ## Action Space
+
+    ``Discrete(3)``: 0 = move left, 1 = stay, 2 = move right (one column; the basket stops at the
+    edges of the grid).
+
+    ## Observation Space
+
+    ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with 1 at the fruit and at
+    the basket cells, 0 elsewhere, as in the seeds. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3),
+    uint8)``, one pixel per cell in the renderer's colours (fruit red, basket blue, background black).
+
+    ## Rewards
+
+    0 while the fruit falls; on the last step +1 if the fruit lands on the basket, else -1.
+
+    ## Starting State
+
+    The fruit is on row 0 in a uniformly random column (``0..width-1``); the basket's left cell is
+    uniformly random in ``0..width-basket_width`` (``basket_start="random"``) or centred at
+    ``(width - basket_width) // 2`` (``basket_start="center"``).
+
+    ## Episode End
+
+    Terminated when the fruit reaches the bottom row, so every episode lasts exactly ``height - 1``
+    steps. There is no truncation.
+
+    ## Arguments
+
+    ``gymnasium.make("Catch-v0", height=10, width=10, basket_width=3, basket_start="random",
+    obs_type="grid", render_mode=None)``; the grid sides must be >= 3 and the basket must fit on it.
+
+    ## Version History
+
+    * v0: the original rules with two fixes. The original fruit never fell in the last column
+      (``randint(0, N-1)``) and the basket could poke one cell off the right edge (its centre was
+      clipped to ``[1, N-1]``) but not off the left one; here the fruit may fall in every column and the
+      basket always stays fully on the grid. Grid size, basket width and start are arguments.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 5}
+    GAME_NAME = "Catch"
+    ACTION_MEANINGS = ("left", "stay", "right")
+    GRID_VALUES: ClassVar[dict[str, float]] = {"basket": 1.0, "fruit": 1.0}
+    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("LEFT",): 0, ("RIGHT",): 2, (): 1}
+    #: How many rows above the bottom row the catch is decided (FruitFetch decides it one row earlier).
+    RESOLVE_ROWS_ABOVE_BOTTOM: ClassVar[int] = 0
+
+    def __init__(
+        self,
+        height: int = 10,
+        width: int = 10,
+        basket_width: int = 3,
+        basket_start: str = "random",
+        obs_type: str = "grid",
+        render_mode: str | None = None,
+    ) -> None:
+        super().__init__(height, width, obs_type, render_mode)
+        self.basket_width = check_int("basket_width", basket_width, minimum=1, maximum=self.width)
+        self.basket_start = check_choice("basket_start", basket_start, BASKET_STARTS)
+        self._resolve_row = self.height - 1 - self.RESOLVE_ROWS_ABOVE_BOTTOM
+        self._max_left = self.width - self.basket_width
+        self._fruit_row = self._fruit_col = self._basket_left = 0
+
+    def _new_episode(self) -> None:
+        self._fruit_row = 0
+        self._fruit_col = self._random_int(self.width)
+        if self.basket_start == "random":
+            self._basket_left = self._random_int(self._max_left + 1)
+        else:
+            self._basket_left = self._max_left // 2
+
+    def _advance(self, action: int) -> tuple[float, bool]:
+        self._basket_left = min(max(self._basket_left + action - 1, 0), self._max_left)
+        self._fruit_row += 1
+        if self._fruit_row < self._resolve_row:
+            return 0.0, False
+        caught = self._basket_left <= self._fruit_col < self._basket_left + self.basket_width
+        return (1.0 if caught else -1.0), True
+
+    def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
+        left = self._basket_left
+        canvas[-1, left : left + self.basket_width] = ink["basket"]
+        canvas[self._fruit_row, self._fruit_col] = ink["fruit"]

@@ -1,0 +1,142 @@
+"""CatchBall: catch ball after ball with a paddle until the first miss (ALGO GEEKS / yukiB)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from gym_catchgames.core import GridGameEnv
+from gym_catchgames.validation import check_int
+
+
+class CatchBallEnv(GridGameEnv):
+    """
+    ## Description
+
+    The multi-ball catch game of seed 002 (yukiB's keras-dqn-test, after algolab's tf-dqn-simple):
+    balls fall one row per step, a new one appears on the top row every ``spawn_interval`` steps, and a
+    3-wide paddle on the bottom row must catch each of them. The game ends at the first miss, so a
+    good player keeps catching until the step limit.
+
+    ## Action Space
+
+    ``Discrete(3)``: 0 = move left, 1 = stay, 2 = move right (the paddle stops at the edges).
+
+    ## Observation Space
+
+    ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with the paddle at 1.0 and
+    balls at 0.5, as in the seed. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3), uint8)``, one
+    pixel per cell (paddle blue, balls yellow).
+
+    ## Rewards
+
+    +1 each time a ball reaches the bottom row above the paddle, -1 for the first ball that misses it,
+    0 on other steps.
+
+    ## Starting State
+
+    The paddle's left cell is uniformly random in ``0..width-paddle_width``; one ball is on row 0 in a
+    uniformly random column.
+
+    ## Episode End
+
+    Terminated at the first miss. ``CatchBall-v0`` is truncated after 500 steps by the registry's
+    ``TimeLimit`` (as the seed's training limit), which allows at most 98 catches on 16×16.
+    ``info["catches"]`` counts the balls caught so far.
+
+    ## Arguments
+
+    ``gymnasium.make("CatchBall-v0", height=16, width=16, paddle_width=3, spawn_interval=5,
+    min_spawn_distance=3, max_spawn_distance=6, obs_type="grid", render_mode=None)``. Each new ball's
+    column is uniform over the columns ``min_spawn_distance..max_spawn_distance`` away from the
+    previous ball's column (the seed resampled until the column was valid, which gives the same
+    distribution). The seed's 8×8 variant is ``height=8, width=8, max_spawn_distance=7``.
+
+    ## Version History
+
+    * v0: the seed's rules, with the package's action order (the seed used 0 = stay, 1 = left,
+      2 = right) and the paddle's start uniform over every position (the seed's ``randint(0, C-3)``
+      never started it at the right edge).
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 8}
+    GAME_NAME = "CatchBall"
+    ACTION_MEANINGS = ("left", "stay", "right")
+    GRID_VALUES: ClassVar[dict[str, float]] = {"paddle": 1.0, "ball": 0.5}
+    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("LEFT",): 0, ("RIGHT",): 2, (): 1}
+
+    def __init__(
+        self,
+        height: int = 16,
+        width: int = 16,
+        paddle_width: int = 3,
+        spawn_interval: int = 5,
+        min_spawn_distance: int = 3,
+        max_spawn_distance: int = 6,
+        obs_type: str = "grid",
+        render_mode: str | None = None,
+    ) -> None:
+        super().__init__(height, width, obs_type, render_mode)
+        self.paddle_width = check_int("paddle_width", paddle_width, minimum=1, maximum=self.width)
+        self.spawn_interval = check_int("spawn_interval", spawn_interval, minimum=1)
+        # Every column must have a column at least min_spawn_distance away for the next ball.
+        farthest = min(max(column, self.width - 1 - column) for column in range(self.width))
+        self.min_spawn_distance = check_int(
+            "min_spawn_distance (on a grid this wide)", min_spawn_distance, minimum=0, maximum=farthest
+        )
+        self.max_spawn_distance = check_int(
+            "max_spawn_distance", max_spawn_distance, minimum=max(self.min_spawn_distance, 1)
+        )
+        self._max_left = self.width - self.paddle_width
+        self._paddle_left = 0
+        self._balls: list[list[int]] = []  # [row, column], oldest first
+        self._last_spawn_column = 0
+        self._steps_since_spawn = 0
+        self._catches = 0
+
+    def _new_episode(self) -> None:
+        self._paddle_left = self._random_int(self._max_left + 1)
+        self._last_spawn_column = self._random_int(self.width)
+        self._balls = [[0, self._last_spawn_column]]
+        self._steps_since_spawn = 0
+        self._catches = 0
+
+    def _advance(self, action: int) -> tuple[float, bool]:
+        self._paddle_left = min(max(self._paddle_left + action - 1, 0), self._max_left)
+        for ball in self._balls:
+            ball[0] += 1
+        if self._balls and self._balls[0][0] >= self.height:  # caught last step: it leaves the board
+            self._balls.pop(0)
+        self._steps_since_spawn += 1
+        if self._steps_since_spawn == self.spawn_interval:
+            self._steps_since_spawn = 0
+            self._last_spawn_column = self._next_spawn_column(self._last_spawn_column)
+            self._balls.append([0, self._last_spawn_column])
+        if not self._balls or self._balls[0][0] < self.height - 1:
+            return 0.0, False
+        column = self._balls[0][1]
+        if self._paddle_left <= column < self._paddle_left + self.paddle_width:
+            self._catches += 1
+            return 1.0, False
+        return -1.0, True
+
+    def _next_spawn_column(self, previous: int) -> int:
+        """Uniform over the columns ``min..max_spawn_distance`` away from ``previous``, left ones first."""
+        left_first = max(0, previous - self.max_spawn_distance)
+        left_count = max(0, previous - self.min_spawn_distance - left_first + 1)
+        right_first = previous + max(self.min_spawn_distance, 1)
+        right_count = max(0, min(self.width - 1, previous + self.max_spawn_distance) - right_first + 1)
+        index = self._random_int(left_count + right_count)
+        return left_first + index if index < left_count else right_first + index - left_count
+
+    def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
+        canvas[-1, self._paddle_left : self._paddle_left + self.paddle_width] = ink["paddle"]
+        for row, column in self._balls:
+            canvas[row, column] = ink["ball"]
+
+    def _info(self) -> dict[str, Any]:
+        return {"catches": self._catches}
+
+    def _status(self) -> str:
+        return f"{super()._status()}   catches {self._catches}"

@@ -1,0 +1,67 @@
+"""FruitFetch: bitwise-ben's fruit game, Catch on a 15×15 grid decided one row above the basket."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from gym_catchgames.envs.catch import CatchEnv
+
+
+class FruitFetchEnv(CatchEnv):
+    """
+    ## Description
+
+    bitwise-ben's "Fruit" game from the deep Q-learning tutorial of seed 000: a fruit falls from a
+    random column of the top row and a 3-wide basket on the bottom row must be under it. Unlike
+    :class:`~gym_catchgames.envs.catch.CatchEnv`, the catch is decided as soon as the fruit reaches the
+    **penultimate** row, one row above the basket.
+
+    ## Action Space
+
+    ``Discrete(3)``: 0 = move left, 1 = stay, 2 = move right (the tutorial's -1 / 0 / +1 shifted by one).
+
+    ## Observation Space
+
+    ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)``, 1 at the fruit and the basket
+    cells. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3), uint8)``, one pixel per cell.
+
+    ## Rewards
+
+    0 while the fruit falls; when it reaches the penultimate row, +1 if its column is one of the
+    basket's, else -1.
+
+    ## Starting State
+
+    The fruit is on row 0 in a uniformly random column (``0..width-1``, as the tutorial); the basket's
+    left cell is uniformly random in ``0..width-basket_width`` (the tutorial's centre ``1..G-2``).
+
+    ## Episode End
+
+    Terminated when the fruit reaches row ``height - 2``: every episode lasts ``height - 2`` steps
+    (13 on the default 15×15 grid). There is no truncation.
+
+    ## Arguments
+
+    As Catch-v0, with defaults ``height=15, width=15``:
+    ``gymnasium.make("FruitFetch-v0", height=15, width=15, basket_width=3, basket_start="random",
+    obs_type="grid", render_mode=None)``. The tutorial's smaller variant is ``height=10, width=10``.
+
+    ## Version History
+
+    * v0: the tutorial's rules (15×15 as in its text; its code also ran 10×10). The basket's clipping
+      (always fully on the grid) and the fruit's columns are the tutorial's own, so nothing was fixed.
+    """
+
+    GAME_NAME = "FruitFetch"
+    RESOLVE_ROWS_ABOVE_BOTTOM: ClassVar[int] = 1
+
+    def __init__(
+        self,
+        height: int = 15,
+        width: int = 15,
+        basket_width: int = 3,
+        basket_start: str = "random",
+        obs_type: str = "grid",
+        render_mode: str | None = None,
+    ) -> None:
+        super().__init__(height, width, basket_width, basket_start, obs_type, render_mode)

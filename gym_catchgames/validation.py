@@ -1,0 +1,83 @@
+"""Argument and action checks shared by every game, so each error says what is allowed."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+
+def check_int(name: str, value: Any, *, minimum: int, maximum: int | None = None) -> int:
+    """Return ``value`` as an ``int`` if it is an integer within ``[minimum, maximum]``.
+
+    Raises ``TypeError`` for non-integers (``10.0`` and ``True`` included) and ``ValueError`` for
+    integers outside the allowed range.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    value = int(value)
+    allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be {allowed}, got {value}")
+    return value
+
+
+def check_float(
+    name: str,
+    value: Any,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    exclusive_minimum: bool = False,
+) -> float:
+    """Return ``value`` as a finite ``float`` within the given bounds, else raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    low = "" if minimum is None else f"{'>' if exclusive_minimum else '>='} {minimum}"
+    high = "" if maximum is None else f"<= {maximum}"
+    allowed = " and ".join(part for part in (low, high) if part) or "finite"
+    too_low = minimum is not None and (value <= minimum if exclusive_minimum else value < minimum)
+    if not math.isfinite(value) or too_low or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be finite and {allowed}, got {value}")
+    return value
+
+
+def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
+    """Return ``value`` if it is one of ``choices``, else raise ``ValueError`` listing them."""
+    if value not in choices:
+        listed = ", ".join(repr(choice) for choice in choices)
+        raise ValueError(f"{name} must be one of {listed}; got {value!r}")
+    return value
+
+
+def check_render_mode(render_mode: str | None, render_modes: Sequence[str]) -> str | None:
+    """Return ``render_mode`` if it is ``None`` or one of the env's declared render modes."""
+    if render_mode is None:
+        return None
+    return check_choice("render_mode", render_mode, [None, *render_modes])
+
+
+def describe_actions(action_space: spaces.Discrete, meanings: Sequence[str]) -> str:
+    """One line naming the action space and what each action does, for error messages."""
+    names = ", ".join(f"{index} = {meaning}" for index, meaning in enumerate(meanings))
+    return f"{action_space} (an integer in 0..{action_space.n - 1}: {names})"
+
+
+def action_error(
+    env_name: str, action: Any, action_space: spaces.Discrete, meanings: Sequence[str]
+) -> Exception:
+    """Build the error for an action outside ``action_space`` (``TypeError`` for non-integers)."""
+    described = f"{action!r} ({type(action).__name__})"
+    message = (
+        f"{env_name} got the invalid action {described}; "
+        f"the action space is {describe_actions(action_space, meanings)}"
+    )
+    is_integer = isinstance(action, numbers.Integral) or (
+        isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iub"
+    )
+    return ValueError(message) if is_integer else TypeError(message)

@@ -1,0 +1,82 @@
+"""Test helpers shared by the environment, wrapper and agent tests."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import gymnasium
+import numpy as np
+from gymnasium.utils.env_checker import check_env
+from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+import gym_catchgames
+from gym_catchgames.rendering import PALETTE
+
+#: Every (registered id, observation type) pair, for parametrised tests.
+ID_OBS_PAIRS = [
+    (env_id, obs_type) for env_id in gym_catchgames.ENV_IDS for obs_type in gym_catchgames.OBS_TYPES
+]
+
+#: SB3's check_env gives advice rather than errors on these; the advice is expected for small grids.
+SB3_ADVICE = (
+    "unconventional shape",  # 2-D float grids: MlpPolicy flattens them
+    "minimal resolution for an image is 36x36",  # small images need agents.SmallGridCNN
+)
+
+
+def check_env_strict(env: gymnasium.Env) -> None:
+    """Gymnasium's ``check_env`` with every warning turned into an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(env)
+
+
+def check_sb3_env(env: gymnasium.Env) -> list[str]:
+    """SB3's ``check_env``; fails on errors and unexpected warnings, returns the expected advice given."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sb3_check_env(env, warn=True)
+    messages = [str(warning.message) for warning in caught]
+    unexpected = [message for message in messages if not any(advice in message for advice in SB3_ADVICE)]
+    assert not unexpected, unexpected
+    return messages
+
+
+def rollout(
+    env: gymnasium.Env, policy: Callable[[np.ndarray], int] | Iterable[int], *, seed: int | None = None
+) -> list[tuple[np.ndarray, float, bool, bool, dict[str, Any]]]:
+    """Play one episode from ``reset(seed=seed)``; return ``[(obs, reward, terminated, truncated, info)]``.
+
+    The first entry is the reset observation (reward 0, flags False). ``policy`` is either a function of
+    the observation or a sequence of actions (the episode then stops when the actions run out).
+    """
+    obs, info = env.reset(seed=seed)
+    steps = [(obs, 0.0, False, False, info)]
+    actions = iter(policy) if not callable(policy) else None
+    while not (steps[-1][2] or steps[-1][3]):
+        action = policy(obs) if actions is None else next(actions, None)
+        if action is None:
+            break
+        obs, reward, terminated, truncated, info = env.step(action)
+        steps.append((obs, reward, terminated, truncated, info))
+    return steps
+
+
+def assert_same_steps(first: list[tuple], second: list[tuple]) -> None:
+    """Two rollouts are identical: observations, rewards, flags and infos."""
+    assert len(first) == len(second)
+    for (obs_a, *rest_a), (obs_b, *rest_b) in zip(first, second, strict=True):
+        np.testing.assert_array_equal(obs_a, obs_b)
+        assert rest_a == rest_b
+
+
+def cells_of(grid: np.ndarray, value: float) -> list[tuple[int, int]]:
+    """The (row, column) cells of a grid observation holding ``value``, in row-major order."""
+    return [tuple(int(i) for i in cell) for cell in np.argwhere(grid == value)]
+
+
+def colour(element: str) -> np.ndarray:
+    """The renderer's colour of a game element as a uint8 RGB triple."""
+    return np.array(PALETTE[element], dtype=np.uint8)
