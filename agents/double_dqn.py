@@ -9,7 +9,7 @@ from torch.nn import functional as F
 
 
 class DoubleDQN(DQN):
-    """SB3 DQN whose target picks the next action with the online network and values it with the target network.
+    """DQN with the double-Q target: online network picks the next action, target network values it.
 
     Target: ``r + (1 - done) * gamma * Q_target(s', argmax_a Q_online(s', a))`` instead of
     ``max_a Q_target(s', a)``, which reduces DQN's over-estimation of action values. Everything

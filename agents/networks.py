@@ -49,11 +49,10 @@ class SmallGridCNN(BaseFeaturesExtractor):
         super().__init__(observation_space, features_dim)
         shape = observation_space.shape
         self.add_channel_axis = len(shape) == 2
-        self.channels_last = not self.add_channel_axis and not is_image_space_channels_first(observation_space)
-        if self.add_channel_axis:
-            in_channels = 1
-        else:
-            in_channels = shape[2] if self.channels_last else shape[0]
+        self.channels_last = not self.add_channel_axis and not is_image_space_channels_first(
+            observation_space
+        )
+        in_channels = 1 if self.add_channel_axis else shape[-1] if self.channels_last else shape[0]
         self.cnn = nn.Sequential(
             nn.Conv2d(in_channels, channels[0], kernel_size=3, stride=1, padding=1),
             nn.ReLU(),

@@ -26,6 +26,7 @@ from stable_baselines3.dqn.policies import DQNPolicy
 from torch.nn import functional as F
 
 from agents.sweep_memory import ErrorBalancedSampler, SweepMemory, fit_until_loss_limit
+from gym_catchgames.validation import check_choice, check_float, check_int
 
 #: A control signal: a constant, a ``(start, end)`` pair interpolated linearly over the
 #: schedule span, or an SB3 schedule (a function of progress remaining, 1 -> 0).
@@ -36,36 +37,38 @@ LOSSES = ("squared_all_actions", "huber_taken_action")
 _INFERENCE_BATCH = 4096
 
 
-def control_signal(value: ControlSignal, name: str, low: float, high: float, low_open: bool) -> Schedule:
-    """Turn a control signal into an SB3 schedule, checking its values lie in the allowed range.
+def control_signal(
+    name: str,
+    value: ControlSignal,
+    *,
+    minimum: float,
+    maximum: float | None = None,
+    exclusive_minimum: bool = False,
+) -> Schedule:
+    """Turn a control signal into an SB3 schedule after checking its values are allowed.
 
-    A callable is checked at the start and end of its span (progress remaining 1 and 0).
+    A float is a constant, ``(start, end)`` a :class:`LinearSchedule` over the whole span, a
+    callable is used as it is and checked at the start and end of the span (progress
+    remaining 1 and 0).
 
-    :raises ValueError: if a value is outside ``(low, high]`` (``low_open``) or ``[low, high]``.
+    :raises ValueError: if a value is not finite or outside the bounds (see ``check_float``).
     """
     if callable(value):
         schedule = value
-        ends = (schedule(1.0), schedule(0.0))
+        ends = {"start": schedule(1.0), "end": schedule(0.0)}
     elif isinstance(value, tuple):
         if len(value) != 2:
             raise ValueError(f"{name} as a tuple must be (start, end), got {value!r}")
+        ends = {"start": value[0], "end": value[1]}
         schedule = LinearSchedule(float(value[0]), float(value[1]), end_fraction=1.0)
-        ends = value
     else:
+        ends = {"value": value}
         schedule = ConstantSchedule(float(value))
-        ends = (value,)
-    for end in ends:
-        too_low = end <= low if low_open else end < low
-        if too_low or end > high or math.isnan(end):
-            interval = f"{'(' if low_open else '['}{low}, {high}]"
-            raise ValueError(f"{name} must stay in {interval}, got {value!r}")
+    for which, end in ends.items():
+        check_float(
+            f"{name} ({which})", end, minimum=minimum, maximum=maximum, exclusive_minimum=exclusive_minimum
+        )
     return schedule
-
-
-def _check_range(value: float, name: str, low: float, high: float) -> None:
-    """Raise ValueError unless ``low <= value <= high``."""
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be in [{low}, {high}], got {value!r}")
 
 
 class SweepDQN(DQN):
@@ -171,35 +174,34 @@ class SweepDQN(DQN):
         device: th.device | str = "auto",
         _init_setup_model: bool = True,
     ) -> None:
-        learning_rate = control_signal(learning_rate, "learning_rate", 0.0, math.inf, low_open=True)
-        self.replay_fraction = control_signal(replay_fraction, "replay_fraction", 0.0, 1.0, low_open=True)
-        self.loss_limit = control_signal(loss_limit, "loss_limit", 0.0, math.inf, low_open=True)
-        if not 0 < min_epochs < math.inf:
-            raise ValueError(f"min_epochs must be in (0, inf), got {min_epochs!r}")
-        self.min_epochs = float(min_epochs)
-        self.max_epochs = control_signal(max_epochs, "max_epochs", min_epochs, math.inf, low_open=False)
-        if not 1 <= buffer_size:
-            raise ValueError(f"buffer_size must be >= 1, got {buffer_size!r}")
-        if not 1 <= batch_size <= buffer_size:
-            raise ValueError(f"batch_size must be in [1, buffer_size={buffer_size}], got {batch_size!r}")
-        _check_range(gamma, "gamma", 0.0, 1.0)
-        if not 0 <= error_threshold < math.inf:
-            raise ValueError(f"error_threshold must be in [0, inf), got {error_threshold!r}")
-        if loss_window < 1:
-            raise ValueError(f"loss_window must be >= 1, got {loss_window!r}")
-        if loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-        if reward_clip is not None and not reward_clip[0] < reward_clip[1]:
-            raise ValueError(f"reward_clip must be None or (low, high) with low < high, got {reward_clip!r}")
-        if schedule_horizon is not None and schedule_horizon < 1:
-            raise ValueError(f"schedule_horizon must be None or >= 1, got {schedule_horizon!r}")
-        _check_range(exploration_fraction, "exploration_fraction", 0.0, 1.0)
-        _check_range(exploration_initial_eps, "exploration_initial_eps", 0.0, 1.0)
-        _check_range(exploration_final_eps, "exploration_final_eps", 0.0, 1.0)
-        if max_grad_norm is not None and not max_grad_norm > 0:
-            raise ValueError(f"max_grad_norm must be None or > 0, got {max_grad_norm!r}")
-        self.error_threshold = float(error_threshold)
-        self.loss_window = int(loss_window)
+        learning_rate = control_signal("learning_rate", learning_rate, minimum=0.0, exclusive_minimum=True)
+        self.replay_fraction = control_signal(
+            "replay_fraction", replay_fraction, minimum=0.0, maximum=1.0, exclusive_minimum=True
+        )
+        self.loss_limit = control_signal("loss_limit", loss_limit, minimum=0.0, exclusive_minimum=True)
+        self.min_epochs = check_float("min_epochs", min_epochs, minimum=0.0, exclusive_minimum=True)
+        self.max_epochs = control_signal("max_epochs", max_epochs, minimum=self.min_epochs)
+        buffer_size = check_int("buffer_size", buffer_size, minimum=1)
+        batch_size = check_int("batch_size (at most buffer_size)", batch_size, minimum=1, maximum=buffer_size)
+        check_float("gamma", gamma, minimum=0.0, maximum=1.0)
+        error_threshold = check_float("error_threshold", error_threshold, minimum=0.0)
+        loss_window = check_int("loss_window", loss_window, minimum=1)
+        check_choice("loss", loss, LOSSES)
+        if reward_clip is not None:
+            low = check_float("reward_clip low", reward_clip[0])
+            check_float("reward_clip high (above low)", reward_clip[1], minimum=low, exclusive_minimum=True)
+        if schedule_horizon is not None:
+            check_int("schedule_horizon", schedule_horizon, minimum=1)
+        for name, value in (
+            ("exploration_fraction", exploration_fraction),
+            ("exploration_initial_eps", exploration_initial_eps),
+            ("exploration_final_eps", exploration_final_eps),
+        ):
+            check_float(name, value, minimum=0.0, maximum=1.0)
+        if max_grad_norm is not None:
+            check_float("max_grad_norm", max_grad_norm, minimum=0.0, exclusive_minimum=True)
+        self.error_threshold = error_threshold
+        self.loss_window = loss_window
         self.loss = loss
         self.reward_clip = reward_clip
         self.schedule_horizon = schedule_horizon
@@ -238,6 +240,8 @@ class SweepDQN(DQN):
     # ------------------------------------------------------------------ setup and schedules
     def _setup_model(self) -> None:
         _check_spaces(self.observation_space, self.action_space)
+        if self.reward_clip is not None:  # a list after a JSON round trip through save/load
+            self.reward_clip = (float(self.reward_clip[0]), float(self.reward_clip[1]))
         if self.replay_buffer is None:
             self.replay_buffer = self._new_memory()
         super()._setup_model()
@@ -294,7 +298,9 @@ class SweepDQN(DQN):
         reset_num_timesteps: bool = True,
         progress_bar: bool = False,
     ) -> SweepDQN:
-        return super().learn(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)
+        return super().learn(
+            total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar
+        )
 
     # ------------------------------------------------------------------ acting: filling the memory
     def _on_step(self) -> None:
@@ -316,7 +322,10 @@ class SweepDQN(DQN):
         if self._vec_normalize_env is not None:
             reward = self._vec_normalize_env.get_original_reward()
         truncated = np.array(
-            [bool(done and info.get("TimeLimit.truncated", False)) for done, info in zip(dones, infos, strict=True)]
+            [
+                bool(done and info.get("TimeLimit.truncated", False))
+                for done, info in zip(dones, infos, strict=True)
+            ]
         )
         terminated = np.asarray(dones, dtype=bool) & ~truncated
         lives = _lives(infos)
@@ -326,7 +335,9 @@ class SweepDQN(DQN):
             final_obs = np.stack([infos[i]["terminal_observation"] for i in np.flatnonzero(truncated)])
             truncation_values = np.zeros(len(dones), dtype=np.float32)
             truncation_values[truncated] = self._q_values(final_obs).max(axis=1)
-        replay_buffer.add(self._last_obs, buffer_action, reward, terminated, truncated, life_lost, truncation_values)
+        replay_buffer.add(
+            self._last_obs, buffer_action, reward, terminated, truncated, life_lost, truncation_values
+        )
 
         if np.any(dones):
             reset_lives = _lives(_innermost(self.env).reset_infos)
@@ -354,7 +365,9 @@ class SweepDQN(DQN):
         """Called by SB3 after every VecEnv step: sweep and fit once the memory is due."""
         memory = self.replay_buffer
         progress = self._current_progress_remaining
-        if memory.n_rows == 0 or not (memory.is_full or memory.used_fraction >= self.replay_fraction(progress)):
+        if memory.n_rows == 0 or not (
+            memory.is_full or memory.used_fraction >= self.replay_fraction(progress)
+        ):
             return
         self._sweep_and_fit(progress)
         memory.reset()
@@ -398,8 +411,9 @@ class SweepDQN(DQN):
             loss_value = loss.item()
             if not math.isfinite(loss_value):
                 raise FloatingPointError(
-                    f"SweepDQN: loss is {loss_value} at update {self._n_updates + 1} (sweep {self._n_sweeps}); "
-                    "training stopped before applying it. Lower the learning rate or check the rewards."
+                    f"SweepDQN: loss is {loss_value} at update {self._n_updates + 1} "
+                    f"(sweep {self._n_sweeps}); training stopped before applying it. "
+                    "Lower the learning rate or check the rewards."
                 )
             self.policy.optimizer.zero_grad()
             loss.backward()
@@ -412,7 +426,13 @@ class SweepDQN(DQN):
         loss_limit = self.loss_limit(progress)
         max_epochs = self.max_epochs(progress)
         fit = fit_until_loss_limit(
-            train_batch, rows.size, sampler.batch_size, self.min_epochs, max_epochs, loss_limit, self.loss_window
+            train_batch,
+            rows.size,
+            sampler.batch_size,
+            self.min_epochs,
+            max_epochs,
+            loss_limit,
+            self.loss_window,
         )
         self.policy.set_training_mode(False)
         polyak_update(self.q_net.parameters(), self.q_net_target.parameters(), 1.0)
@@ -458,7 +478,9 @@ def _check_spaces(observation_space: spaces.Space, action_space: spaces.Space) -
     if not isinstance(action_space, spaces.Discrete):
         raise ValueError(f"SweepDQN needs a Discrete action space, got {action_space}")
     if not isinstance(observation_space, spaces.Box):
-        raise ValueError(f"SweepDQN needs a Box observation space (Dict is not supported), got {observation_space}")
+        raise ValueError(
+            f"SweepDQN needs a Box observation space (Dict is not supported), got {observation_space}"
+        )
 
 
 def _innermost(env: VecEnv | None) -> VecEnv:
@@ -472,4 +494,3 @@ def _innermost(env: VecEnv | None) -> VecEnv:
 def _lives(infos: list[dict[str, Any]] | tuple[dict[str, Any], ...]) -> np.ndarray:
     """``info["lives"]`` per env as float, NaN where the env does not report lives."""
     return np.array([float(info.get("lives", np.nan)) for info in infos])
-
