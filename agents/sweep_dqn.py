@@ -321,28 +321,31 @@ class SweepDQN(DQN):
         """Store the step in the sweep memory: observation acted on, action, reward, end flags."""
         if self._vec_normalize_env is not None:
             reward = self._vec_normalize_env.get_original_reward()
-        truncated = np.array(
-            [
-                bool(done and info.get("TimeLimit.truncated", False))
-                for done, info in zip(dones, infos, strict=True)
-            ]
-        )
-        terminated = np.asarray(dones, dtype=bool) & ~truncated
-        lives = _lives(infos)
-        life_lost = lives < self._last_lives if self._last_lives is not None else np.zeros_like(truncated)
-        truncation_values = None
-        if truncated.any():
-            final_obs = np.stack([infos[i]["terminal_observation"] for i in np.flatnonzero(truncated)])
-            truncation_values = np.zeros(len(dones), dtype=np.float32)
-            truncation_values[truncated] = self._q_values(final_obs).max(axis=1)
+        dones = np.asarray(dones, dtype=bool)
+        no_flags = np.zeros(len(dones), dtype=bool)
+        truncated, truncation_values = no_flags, None
+        if dones.any():
+            truncated = np.array(
+                [
+                    done and info.get("TimeLimit.truncated", False)
+                    for done, info in zip(dones, infos, strict=True)
+                ]
+            )
+            if truncated.any():
+                final_obs = np.stack([infos[i]["terminal_observation"] for i in np.flatnonzero(truncated)])
+                truncation_values = np.zeros(len(dones), dtype=np.float32)
+                truncation_values[truncated] = self._q_values(final_obs).max(axis=1)
+        life_lost = no_flags
+        if "lives" in infos[0]:
+            lives = _lives(infos)
+            if self._last_lives is not None:
+                life_lost = lives < self._last_lives
+            if dones.any():
+                lives = np.where(dones, _lives(_innermost(self.env).reset_infos), lives)
+            self._last_lives = lives
         replay_buffer.add(
-            self._last_obs, buffer_action, reward, terminated, truncated, life_lost, truncation_values
+            self._last_obs, buffer_action, reward, dones & ~truncated, truncated, life_lost, truncation_values
         )
-
-        if np.any(dones):
-            reset_lives = _lives(_innermost(self.env).reset_infos)
-            lives = np.where(dones, reset_lives, lives)
-        self._last_lives = lives
         self._last_obs = new_obs
         if self._vec_normalize_env is not None:
             self._last_original_obs = self._vec_normalize_env.get_original_obs()
@@ -400,28 +403,11 @@ class SweepDQN(DQN):
 
         def train_batch() -> float:
             batch = rows[sampler.sample()]
-            obs = th.as_tensor(observations[batch], device=self.device)
-            batch_targets = th.as_tensor(targets[batch], device=self.device)
-            predicted = self.q_net(obs)
-            if self.loss == "squared_all_actions":
-                loss = ((predicted - batch_targets) ** 2).sum(dim=1).mean()
-            else:
-                taken = th.as_tensor(actions[batch], device=self.device).long().unsqueeze(1)
-                loss = F.smooth_l1_loss(predicted.gather(1, taken), batch_targets.gather(1, taken))
-            loss_value = loss.item()
-            if not math.isfinite(loss_value):
-                raise FloatingPointError(
-                    f"SweepDQN: loss is {loss_value} at update {self._n_updates + 1} "
-                    f"(sweep {self._n_sweeps}); training stopped before applying it. "
-                    "Lower the learning rate or check the rewards."
-                )
-            self.policy.optimizer.zero_grad()
-            loss.backward()
-            if self.max_grad_norm is not None:
-                th.nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
-            self.policy.optimizer.step()
-            self._n_updates += 1
-            return loss_value
+            return self._gradient_step(
+                th.as_tensor(observations[batch], device=self.device),
+                th.as_tensor(targets[batch], device=self.device),
+                th.as_tensor(actions[batch], device=self.device),
+            )
 
         loss_limit = self.loss_limit(progress)
         max_epochs = self.max_epochs(progress)
@@ -446,6 +432,32 @@ class SweepDQN(DQN):
         self.logger.record("train/max_epochs", max_epochs)
         self.logger.record("train/replay_fraction", self.replay_fraction(progress))
         self.logger.record("train/high_error_fraction", sampler.high_fraction)
+
+    def _gradient_step(self, observations: th.Tensor, targets: th.Tensor, actions: th.Tensor) -> float:
+        """One optimiser step towards the swept Q-values of a batch; returns the loss.
+
+        :raises FloatingPointError: on a NaN or infinite loss, before it touches the weights.
+        """
+        predicted = self.q_net(observations)
+        if self.loss == "squared_all_actions":
+            loss = ((predicted - targets) ** 2).sum(dim=1).mean()
+        else:
+            taken = actions.long().unsqueeze(1)
+            loss = F.smooth_l1_loss(predicted.gather(1, taken), targets.gather(1, taken))
+        loss_value = loss.item()
+        if not math.isfinite(loss_value):
+            raise FloatingPointError(
+                f"SweepDQN: loss is {loss_value} at update {self._n_updates + 1} "
+                f"(sweep {self._n_sweeps}); training stopped before applying it. "
+                "Lower the learning rate or check the rewards."
+            )
+        self.policy.optimizer.zero_grad()
+        loss.backward()
+        if self.max_grad_norm is not None:
+            th.nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
+        self.policy.optimizer.step()
+        self._n_updates += 1
+        return loss_value
 
     # ------------------------------------------------------------------ saving
     def _excluded_save_params(self) -> list[str]:

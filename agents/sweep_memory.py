@@ -150,7 +150,7 @@ class SweepMemory:
     :param n_columns: number of envs stepping together (one column each).
     :param observation_shape: shape of one observation.
     :param observation_dtype: dtype observations are stored in.
-    :param reward_clip: ``(low, high)`` rewards are clipped to, or None to store them as given.
+    :param reward_clip: ``(low, high)`` rewards are clipped to when swept, or None for raw rewards.
     """
 
     def __init__(
@@ -217,15 +217,12 @@ class SweepMemory:
             ``truncated`` (and neither terminated nor life lost); None when nothing was truncated.
         :raises RuntimeError: if the memory is full (sweep and :meth:`reset` first).
         """
-        if self.is_full:
+        if self.n_rows == self.rows:
             raise RuntimeError("SweepMemory is full: run the sweep and reset() before adding")
         row = self.n_rows
         self.observations[row] = observations
-        self.actions[row] = np.asarray(actions).reshape(self.n_columns)
-        rewards = np.asarray(rewards, dtype=np.float32).reshape(self.n_columns)
-        if self.reward_clip is not None:
-            rewards = np.clip(rewards, *self.reward_clip)
-        self.rewards[row] = rewards
+        self.actions[row] = actions
+        self.rewards[row] = rewards  # clipped once per sweep, for speed
         self.terminated[row] = terminated
         self.truncated[row] = truncated
         self.life_lost[row] = life_lost
@@ -246,6 +243,11 @@ class SweepMemory:
         """Discard all stored transitions (arrays are reused, not cleared)."""
         self.n_rows = 0
 
+    def stored_rewards(self) -> np.ndarray:
+        """The stored rewards, clipped to ``reward_clip`` (a copy), (rows, columns)."""
+        rewards = self.rewards[: self.n_rows]
+        return rewards.copy() if self.reward_clip is None else np.clip(rewards, *self.reward_clip)
+
     def stored_observations(self) -> np.ndarray:
         """View of the stored observations, (rows, columns, ...)."""
         return self.observations[: self.n_rows]
@@ -258,7 +260,7 @@ class SweepMemory:
         return backward_sweep(
             q_values,
             self.actions[:n],
-            self.rewards[:n],
+            self.stored_rewards(),
             self.terminated[:n],
             self.truncated[:n],
             self.life_lost[:n],

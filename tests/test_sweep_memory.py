@@ -89,7 +89,7 @@ def test_hand_worked_sweep_over_two_columns():
     untaken = np.ones_like(q_values, dtype=bool)
     np.put_along_axis(untaken, memory.actions[..., None], False, axis=-1)
     np.testing.assert_array_equal(result.targets[untaken], q_values[untaken])
-    assert memory.rewards[5, 1] == 1.0  # reward 2 stored clipped
+    assert memory.rewards[5, 1] == 2.0 and memory.stored_rewards()[5, 1] == 1.0  # clipped when swept
 
 
 def test_sweep_with_raw_rewards_and_gamma_one():
@@ -166,7 +166,7 @@ def test_memory_fill_reset_and_full_error():
     for row in range(3):
         assert memory.used_fraction == row / 3
         memory.add(np.full((2, 2, 2), row), [0, 1], [0.5, -3.0], [False] * 2, [False] * 2, [False] * 2)
-    assert memory.is_full and memory.rewards[0].tolist() == [0.5, -1.0]
+    assert memory.is_full and memory.stored_rewards()[0].tolist() == [0.5, -1.0]
     assert memory.stored_observations().dtype == np.uint8
     with pytest.raises(RuntimeError, match="full"):
         memory.add(np.zeros((2, 2, 2)), [0, 0], [0, 0], [False] * 2, [False] * 2, [False] * 2)
