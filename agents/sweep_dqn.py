@@ -47,7 +47,7 @@ def control_signal(
 ) -> Schedule:
     """Turn a control signal into an SB3 schedule after checking its values are allowed.
 
-    A float is a constant, ``(start, end)`` a :class:`LinearSchedule` over the whole span, a
+    A float is a constant, ``(start, end)`` (or a list) a :class:`LinearSchedule` over the whole span, a
     callable is used as it is and checked at the start and end of the span (progress
     remaining 1 and 0).
 
@@ -56,7 +56,7 @@ def control_signal(
     if callable(value):
         schedule = value
         ends = {"start": schedule(1.0), "end": schedule(0.0)}
-    elif isinstance(value, tuple):
+    elif isinstance(value, tuple | list):  # a list when read from YAML or JSON
         if len(value) != 2:
             raise ValueError(f"{name} as a tuple must be (start, end), got {value!r}")
         ends = {"start": value[0], "end": value[1]}

@@ -131,6 +131,7 @@ def test_q_values_at_sweep_time_equal_acting_time_values():
         ({"reward_clip": (1.0, -1.0)}, "reward_clip high"),
         ({"schedule_horizon": 0}, "schedule_horizon must be >= 1"),
         ({"loss_window": 0}, "loss_window must be >= 1"),
+        ({"max_epochs": (5.0, 10.0, 20.0)}, r"max_epochs as a tuple must be \(start, end\)"),
     ],
 )
 def test_impossible_hyperparameters_raise_at_construction(kwargs, message):
@@ -187,6 +188,21 @@ def test_schedules_span_the_run_by_default():
     assert seen["loss_limit"] == pytest.approx(0.1 + 0.25 * (0.015 - 0.1))
     assert seen["max_epochs"] == pytest.approx(5.0 + 0.25 * 5.0)
     assert seen["replay_fraction"] == pytest.approx(0.1 + 0.25 * 0.9)
+
+
+def test_control_signals_accept_pairs_lists_constants_and_sb3_schedules():
+    model = SweepDQN(
+        "MlpPolicy",
+        "CartPole-v1",
+        learning_rate=lambda progress: 1e-4 * (1 + progress),
+        loss_limit=[0.2, 0.1],  # as read from a YAML file
+        max_epochs=4.0,
+        replay_fraction=(0.5, 0.25),
+    )
+    assert [model.lr_schedule(p) for p in (1.0, 0.5, 0.0)] == pytest.approx([2e-4, 1.5e-4, 1e-4])
+    assert [model.loss_limit(p) for p in (1.0, 0.5, 0.0)] == pytest.approx([0.2, 0.15, 0.1])
+    assert [model.max_epochs(p) for p in (1.0, 0.0)] == [4.0, 4.0]
+    assert [model.replay_fraction(p) for p in (1.0, 0.5, 0.0)] == pytest.approx([0.5, 0.375, 0.25])
 
 
 def test_schedule_horizon_gives_the_tutorial_clock():
