@@ -79,8 +79,9 @@ class SweepDQN(DQN):
     1. **Fill.** Each step stores, per env column, the observation acted on, the action, the
        reward (clipped to ``reward_clip``), and how the step ended: ``terminated``;
        ``truncated`` with max Q of the final observation (a time-limit cut bootstraps instead
-       of counting as a real end); ``life_lost`` when ``info["lives"]`` drops (a lost life ends
-       the target chain while the episode goes on). The network does not change during a fill,
+       of counting as a real end); ``life_lost`` when ``info["lives"]`` drops or
+       ``info["life_lost"]`` is set (a lost life ends the target chain while the episode goes
+       on). The network does not change during a fill,
        so the Q-values of all stored states are computed in one batched pass at sweep time,
        equal to storing them at acting time.
     2. **Sweep** once the used fraction of the memory reaches ``replay_fraction`` or it is
@@ -336,10 +337,12 @@ class SweepDQN(DQN):
                 truncation_values = np.zeros(len(dones), dtype=np.float32)
                 truncation_values[truncated] = self._q_values(final_obs).max(axis=1)
         life_lost = no_flags
+        if "life_lost" in infos[0]:  # e.g. gym_catchgames.wrappers.LifeLossInfo
+            life_lost = np.array([bool(info.get("life_lost", False)) for info in infos])
         if "lives" in infos[0]:
             lives = _lives(infos)
             if self._last_lives is not None:
-                life_lost = lives < self._last_lives
+                life_lost = life_lost | (lives < self._last_lives)
             if dones.any():
                 lives = np.where(dones, _lives(_innermost(self.env).reset_infos), lives)
             self._last_lives = lives

@@ -63,6 +63,19 @@ def test_memory_records_terminated_and_life_lost_per_step():
     assert memory.rewards[:12, 0].tolist() == [0, 0, 0, 0, 0, 1] * 2
 
 
+def test_memory_reads_an_explicit_life_lost_flag():
+    class FlagEnv(LivesEnv):
+        """Reports ``info["life_lost"]`` (as LifeLossInfo does) and no lives."""
+
+        def step(self, action):
+            lives = self.lives
+            obs, reward, terminated, truncated, info = super().step(action)
+            return obs, reward, terminated, truncated, {"life_lost": info["lives"] < lives}
+
+    memory = collect_only(FlagEnv(), 12).replay_buffer
+    assert np.flatnonzero(memory.life_lost[:12, 0]).tolist() == [0, 3, 6, 9]
+
+
 def test_truncated_steps_store_the_final_observation_value():
     env = gymnasium.wrappers.TimeLimit(LivesEnv(length=50, life_steps=()), max_episode_steps=4)
     model = collect_only(env, 8)
