@@ -1,4 +1,5 @@
-# Two commands from a fresh clone:  `make demo` (the main job) and `make test` (the whole test suite).
+# Two commands from a fresh clone: `make demo` (train SweepDQN on Catch, evaluate it, write a GIF and
+# the learning curve) and `make test` (the whole test suite).
 # Both create .venv on first use and install the package with the tested versions in constraints.txt.
 PYTHON ?= python3
 VENV ?= .venv
@@ -13,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/gallery.py --out runs/gallery
+	$(BIN)/python -m agents.train --env Catch-v0 --algo sweep-dqn
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -66,15 +66,16 @@ def test_runs_are_numbered_and_never_reuse_a_folder(tmp_path):
     assert (first / "model.zip").read_text() == "a user's model"
 
 
-def test_a_short_dqn_run_writes_a_loadable_model_a_gif_and_a_curve(tmp_path):
-    args = ["--algo", "dqn", "--timesteps", "3000", "--eval-episodes", "20", "--gif-episodes", "1"]
+@pytest.mark.parametrize("algo", list(train.ALGORITHMS))
+def test_a_short_run_writes_a_loadable_model_a_gif_and_a_curve(tmp_path, algo):
+    args = ["--algo", algo, "--timesteps", "3000", "--eval-episodes", "20", "--gif-episodes", "1"]
     result = run_cli([*args, "--no-progress-bar", "--runs-dir", str(tmp_path), "--seed", "1"])
     assert result.returncode == 0, result.stderr
-    run_dir = tmp_path / "Catch-v0" / "dqn" / "run-001"
+    run_dir = tmp_path / "Catch-v0" / algo / "run-001"
     for name in ("model.zip", "config.yml", "evaluation.yml", "agent.gif", "learning_curve.png"):
         assert (run_dir / name).is_file(), name
     config = RunConfig.load(run_dir)
-    assert (config.env_id, config.algo, config.timesteps, config.seed) == ("Catch-v0", "dqn", 3000, 1)
+    assert (config.env_id, config.algo, config.timesteps, config.seed) == ("Catch-v0", algo, 3000, 1)
     model = evaluate.load_model(run_dir, config)
     obs = np.zeros((10, 10), np.float32)
     assert model.predict(obs, deterministic=True)[0] in (0, 1, 2)
@@ -130,7 +131,7 @@ def test_evaluation_numbers_of_a_fixed_policy():
 def test_zoo_files_load_with_rl_zoo3s_own_loader(tmp_path):
     from rl_zoo3.exp_manager import ExperimentManager
 
-    for algo in ("dqn",):
+    for algo in train.ALGORITHMS:
         for env_id in zoo.tuned_env_ids(algo):
             manager = ExperimentManager(
                 argparse.Namespace(), algo, env_id, str(tmp_path), config=str(zoo.hyperparams_file(algo))
@@ -143,8 +144,8 @@ def test_zoo_files_load_with_rl_zoo3s_own_loader(tmp_path):
                 seed=0,
                 settings=zoo.load_hyperparams(algo, env_id, train.algorithm_class(algo)),
             )
-            assert kwargs["policy_kwargs"] == ours.model_kwargs()["policy_kwargs"]
-            assert manager.n_timesteps == ours.timesteps
+            assert kwargs == ours.model_kwargs()
+            assert manager.n_timesteps == ours.timesteps and manager.n_envs == ours.n_envs
 
 
 def test_rl_zoo3_trains_dqn_on_a_game_with_our_file(tmp_path):
