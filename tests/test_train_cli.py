@@ -158,3 +158,33 @@ def test_rl_zoo3_trains_dqn_on_a_game_with_our_file(tmp_path):
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stderr[-2000:]
     assert list(tmp_path.glob("dqn/Catch-v0_1/Catch-v0.zip"))
+
+
+def test_ctrl_c_saves_the_model_before_exiting(tmp_path):
+    import signal
+    import time
+
+    command = [sys.executable, "-m", "agents.train", "--algo", "dqn", "--timesteps", "10000000"]
+    command += ["--runs-dir", str(tmp_path), "--no-progress-bar"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().startswith("training dqn on Catch-v0")
+    time.sleep(3)  # let it train a little
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr[-2000:]
+    saved = tmp_path / "Catch-v0" / "dqn" / "run-001" / "model_interrupted.zip"
+    assert saved.is_file() and "interrupted at step" in stdout
+    from stable_baselines3 import DQN
+
+    assert DQN.load(saved).num_timesteps > 0
+
+
+def test_motion_trace_wrapper_from_the_command_line(tmp_path):
+    args = ["--algo", "sweep-dqn", "--wrapper", "motion-trace", "--timesteps", "800", "--eval-episodes", "5"]
+    result = run_cli([*args, "--gif-episodes", "0", "--no-progress-bar", "--runs-dir", str(tmp_path)])
+    assert result.returncode == 0, result.stderr[-2000:]
+    run_dir = tmp_path / "Catch-v0" / "sweep-dqn" / "run-001"
+    config = RunConfig.load(run_dir)
+    assert config.env_wrapper == "gym_catchgames.wrappers.MotionTraceObservation"
+    # SB3 sees the (10, 10, 2) uint8 image and transposes it to channels-first itself.
+    assert evaluate.load_model(run_dir, config).observation_space.shape == (2, 10, 10)
