@@ -8,6 +8,7 @@ import numpy as np
 
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.validation import check_int
+from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
 
 class CatchBallEnv(GridGameEnv):
@@ -140,3 +141,101 @@ class CatchBallEnv(GridGameEnv):
 
     def _status(self) -> str:
         return f"{super()._status()}   catches {self._catches}"
+
+
+class CatchBallVectorEnv(GridGameVectorEnv):
+    """Natively batched CatchBall: ``gymnasium.make_vec("CatchBall-v0", num_envs=n)``.
+
+    Arguments are the scalar env's plus ``num_envs`` and ``max_episode_steps`` (500 from the registry;
+    ``None``: no truncation). Sub-env ``i`` after ``reset(seed=s)`` plays exactly the episodes of
+    ``CatchBallEnv`` after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``.
+
+    The balls batch cleanly because they all fall one row per step and one spawns every
+    ``spawn_interval`` steps: at episode step ``t`` the ball spawned ``k``-th (the first at ``t = 0``) is
+    on row ``t - k * spawn_interval``. So the state is the paddle, the step counter and a ring buffer of
+    the last ``ceil(height / spawn_interval)`` spawn columns per sub-env, which holds every ball on the
+    board.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = vector_metadata(CatchBallEnv)
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        height: int = 16,
+        width: int = 16,
+        paddle_width: int = 3,
+        spawn_interval: int = 5,
+        min_spawn_distance: int = 3,
+        max_spawn_distance: int = 6,
+        obs_type: str = "grid",
+        render_mode: str | None = None,
+        max_episode_steps: int | None = None,
+    ) -> None:
+        game = CatchBallEnv(
+            height, width, paddle_width, spawn_interval, min_spawn_distance, max_spawn_distance, obs_type
+        )
+        super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
+        self.paddle_width, self.spawn_interval = game.paddle_width, game.spawn_interval
+        self.min_spawn_distance, self.max_spawn_distance = game.min_spawn_distance, game.max_spawn_distance
+        self._max_left = game._max_left
+        self._paddle_cells = np.arange(self.paddle_width)
+        #: Balls on the board at most: the ring buffer's length.
+        self._ring = -(-self.height // self.spawn_interval)
+        self._ball_slots = np.arange(self._ring)
+        self._envs = np.arange(self.num_envs)
+        self._paddle_left = np.zeros(self.num_envs, dtype=np.int64)
+        self._spawn_columns = np.zeros((self.num_envs, self._ring), dtype=np.int64)  # spawn k: slot k % ring
+        self._catches = np.zeros(self.num_envs, dtype=np.int64)
+
+    def _new_episodes(self, index: np.ndarray) -> None:
+        self._paddle_left[index] = self._random_int(index, self._max_left + 1)
+        self._spawn_columns[index, 0] = self._random_int(index, self.width)
+        self._catches[index] = 0
+
+    def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        paddle = self._paddle_left + actions
+        paddle -= 1
+        np.maximum(paddle, 0, out=paddle)
+        self._paddle_left = np.minimum(paddle, self._max_left, out=paddle)
+        steps = self._steps
+        spawning = np.flatnonzero((steps % self.spawn_interval == 0) & stepping)
+        if spawning.size:
+            spawn = steps[spawning] // self.spawn_interval
+            previous = self._spawn_columns[spawning, (spawn - 1) % self._ring]
+            self._spawn_columns[spawning, spawn % self._ring] = self._next_spawn_columns(spawning, previous)
+        # The ball on the bottom row, if any, was spawned height - 1 steps ago.
+        spawned_at = steps - (self.height - 1)
+        landing = (spawned_at >= 0) & (spawned_at % self.spawn_interval == 0)
+        column = self._spawn_columns[self._envs, (spawned_at // self.spawn_interval) % self._ring]
+        on_paddle = (paddle <= column) & (column < paddle + self.paddle_width)
+        caught = landing & on_paddle
+        missed = landing & ~on_paddle
+        self._catches += caught
+        return caught - missed.astype(np.float64), missed
+
+    def _next_spawn_columns(self, index: np.ndarray, previous: np.ndarray) -> np.ndarray:
+        """Batched :meth:`CatchBallEnv._next_spawn_column` for the sub-envs in ``index``."""
+        left_first = np.maximum(previous - self.max_spawn_distance, 0)
+        left_count = np.maximum(previous - self.min_spawn_distance - left_first + 1, 0)
+        right_first = previous + max(self.min_spawn_distance, 1)
+        right_last = np.minimum(previous + self.max_spawn_distance, self.width - 1)
+        right_count = np.maximum(right_last - right_first + 1, 0)
+        choice = self._random_int(index, left_count + right_count)
+        return np.where(choice < left_count, left_first + choice, right_first + choice - left_count)
+
+    def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
+        paddle = self._cell_index(self.height - 1, self._paddle_left)
+        cells[paddle[:, None] + self._paddle_cells] = ink["paddle"]
+        steps = self._steps[:, None]
+        rows = steps % self.spawn_interval + self._ball_slots * self.spawn_interval  # newest ball first
+        spawn = steps // self.spawn_interval - self._ball_slots
+        columns = np.take_along_axis(self._spawn_columns, spawn % self._ring, axis=1)
+        on_board = (spawn >= 0) & (rows < self.height)
+        cells[self._cell_index(rows, columns)[on_board]] = ink["ball"]
+
+    def _info_arrays(self) -> dict[str, np.ndarray]:
+        return {"catches": self._catches.copy()}
+
+    def _status(self, i: int) -> str:
+        return f"{super()._status(i)}   catches {self._catches[i]}"
