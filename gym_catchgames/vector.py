@@ -5,7 +5,7 @@ handful of array operations, with no Python loop over sub-envs. A game's vector 
 game's module next to its scalar env and implements three small methods:
 
 * ``_new_episodes(index)`` sets up new episodes for the sub-envs in the integer array ``index``
-  (random draws via :meth:`_random_int`, which advances only those sub-envs' streams);
+  (random draws via :meth:`_random_ints`, which advances only those sub-envs' streams);
 * ``_advance(actions, stepping)`` applies one validated action per sub-env and returns
   ``(reward, terminated)`` arrays; ``stepping`` marks the sub-envs really stepped (the others are
   autoreset right after and their state is overwritten, but they must not draw random numbers);
@@ -192,10 +192,18 @@ class GridGameVectorEnv(VectorEnv):
         """What each action does, in index order (the same for every sub-env)."""
         return self.game.get_action_meanings()
 
-    def _random_int(self, index: np.ndarray, n: int | np.ndarray) -> np.ndarray:
-        """The next draw of the streams of the sub-envs in ``index``: uniform integers in ``[0, n)``."""
-        values = random_stream.draw_int_batch(self._stream_keys[index], self._draws[index], n)
-        self._draws[index] += np.uint64(1)
+    def _random_ints(self, index: np.ndarray, bounds: Any) -> np.ndarray:
+        """The next draws of the streams of the sub-envs in ``index``, as ``(len(index), count)`` ints.
+
+        Column ``j`` is uniform in ``[0, bounds[..., j])``; ``bounds`` is a sequence of ``count`` ints, or
+        an array of shape ``(len(index), count)`` for bounds that differ per sub-env. One call for all of
+        a step's draws keeps the cost per sub-env low.
+        """
+        bounds = np.asarray(bounds, dtype=np.uint64)
+        count = bounds.shape[-1]
+        counters = self._draws[index][:, None] + np.arange(count, dtype=np.uint64)
+        values = random_stream.draw_int_batch(self._stream_keys[index][:, None], counters, bounds)
+        self._draws[index] += np.uint64(count)
         return values
 
     def _cell_index(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:

@@ -135,17 +135,19 @@ class CatchVectorEnv(GridGameVectorEnv):
         super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
         self.basket_width, self.basket_start = game.basket_width, game.basket_start
         self._basket_cells = np.arange(self.basket_width)
+        #: Bounds of a new episode's draws, in the scalar env's order: fruit column, then basket.
+        self._episode_draw_bounds = (self.width, game._max_left + 1)[
+            : 2 if self.basket_start == "random" else 1
+        ]
         self._fruit_row = np.zeros(self.num_envs, dtype=np.int64)
         self._fruit_col = np.zeros(self.num_envs, dtype=np.int64)
         self._basket_left = np.zeros(self.num_envs, dtype=np.int64)
 
     def _new_episodes(self, index: np.ndarray) -> None:
         self._fruit_row[index] = 0
-        self._fruit_col[index] = self._random_int(index, self.width)
-        if self.basket_start == "random":
-            self._basket_left[index] = self._random_int(index, self.game._max_left + 1)
-        else:
-            self._basket_left[index] = self.game._max_left // 2
+        draws = self._random_ints(index, self._episode_draw_bounds)
+        self._fruit_col[index] = draws[:, 0]
+        self._basket_left[index] = draws[:, 1] if self.basket_start == "random" else self.game._max_left // 2
 
     def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         basket = self._basket_left + actions
@@ -154,7 +156,8 @@ class CatchVectorEnv(GridGameVectorEnv):
         self._basket_left = np.minimum(basket, self.game._max_left, out=basket)
         self._fruit_row += 1
         terminated = self._fruit_row >= self.game._resolve_row
-        caught = (self._basket_left <= self._fruit_col) & (self._fruit_col < basket + self.basket_width)
+        # basket <= fruit column < basket + basket_width, in one unsigned comparison
+        caught = (self._fruit_col - basket).view(np.uint64) < self.basket_width
         return np.where(terminated, np.where(caught, 1.0, -1.0), 0.0), terminated
 
     def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:

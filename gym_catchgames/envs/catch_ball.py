@@ -189,8 +189,9 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         self._catches = np.zeros(self.num_envs, dtype=np.int64)
 
     def _new_episodes(self, index: np.ndarray) -> None:
-        self._paddle_left[index] = self._random_int(index, self._max_left + 1)
-        self._spawn_columns[index, 0] = self._random_int(index, self.width)
+        draws = self._random_ints(index, (self._max_left + 1, self.width))
+        self._paddle_left[index] = draws[:, 0]
+        self._spawn_columns[index, 0] = draws[:, 1]
         self._catches[index] = 0
 
     def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -221,7 +222,7 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         right_first = previous + max(self.min_spawn_distance, 1)
         right_last = np.minimum(previous + self.max_spawn_distance, self.width - 1)
         right_count = np.maximum(right_last - right_first + 1, 0)
-        choice = self._random_int(index, left_count + right_count)
+        choice = self._random_ints(index, (left_count + right_count)[:, None])[:, 0]
         return np.where(choice < left_count, left_first + choice, right_first + choice - left_count)
 
     def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
