@@ -211,6 +211,11 @@ class GridGameVectorEnv(VectorEnv):
         offsets = self._env_offsets.reshape((-1,) + (1,) * (np.ndim(rows) - 1))
         return offsets + rows * self.width + columns
 
+    @staticmethod
+    def _paint_runs(cells: np.ndarray, first_cells: np.ndarray, length: int, ink: Any) -> None:
+        """Paint ``length`` cells to the right of each of ``first_cells`` (a basket, a paddle)."""
+        cells[np.arange(length)[:, None] + first_cells] = ink  # (length, N): the long axis inside
+
     def _start_episodes(self, index: np.ndarray) -> None:
         self._steps[index] = 0
         self._episode_returns[index] = 0.0

@@ -134,19 +134,21 @@ class CatchVectorEnv(GridGameVectorEnv):
         game = self.SCALAR_ENV(height, width, basket_width, basket_start, obs_type)
         super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
         self.basket_width, self.basket_start = game.basket_width, game.basket_start
-        self._basket_cells = np.arange(self.basket_width)
         #: Bounds of a new episode's draws, in the scalar env's order: fruit column, then basket.
         self._episode_draw_bounds = (self.width, game._max_left + 1)[
             : 2 if self.basket_start == "random" else 1
         ]
-        self._fruit_row = np.zeros(self.num_envs, dtype=np.int64)
+        # The fruit as its flat cell index in the batched observation (row and column in one number).
+        self._fruit_cell = np.zeros(self.num_envs, dtype=np.int64)
         self._fruit_col = np.zeros(self.num_envs, dtype=np.int64)
         self._basket_left = np.zeros(self.num_envs, dtype=np.int64)
+        self._bottom_row_cells = self._cell_index(self.height - 1, 0)
+        self._resolve_row_cells = self._cell_index(game._resolve_row, 0)
 
     def _new_episodes(self, index: np.ndarray) -> None:
-        self._fruit_row[index] = 0
         draws = self._random_ints(index, self._episode_draw_bounds)
         self._fruit_col[index] = draws[:, 0]
+        self._fruit_cell[index] = self._env_offsets[index] + draws[:, 0]
         self._basket_left[index] = draws[:, 1] if self.basket_start == "random" else self.game._max_left // 2
 
     def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -154,13 +156,13 @@ class CatchVectorEnv(GridGameVectorEnv):
         basket -= 1
         np.maximum(basket, 0, out=basket)
         self._basket_left = np.minimum(basket, self.game._max_left, out=basket)
-        self._fruit_row += 1
-        terminated = self._fruit_row >= self.game._resolve_row
+        self._fruit_cell += self.width
+        terminated = self._fruit_cell >= self._resolve_row_cells
         # basket <= fruit column < basket + basket_width, in one unsigned comparison
         caught = (self._fruit_col - basket).view(np.uint64) < self.basket_width
-        return np.where(terminated, np.where(caught, 1.0, -1.0), 0.0), terminated
+        caught &= terminated
+        return np.subtract(caught, terminated ^ caught, dtype=np.float64), terminated
 
     def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
-        basket = self._cell_index(self.height - 1, self._basket_left)
-        cells[basket[:, None] + self._basket_cells] = ink["basket"]
-        cells[self._cell_index(self._fruit_row, self._fruit_col)] = ink["fruit"]
+        self._paint_runs(cells, self._bottom_row_cells + self._basket_left, self.basket_width, ink["basket"])
+        cells[self._fruit_cell] = ink["fruit"]

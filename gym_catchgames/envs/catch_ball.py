@@ -179,7 +179,6 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         self.paddle_width, self.spawn_interval = game.paddle_width, game.spawn_interval
         self.min_spawn_distance, self.max_spawn_distance = game.min_spawn_distance, game.max_spawn_distance
         self._max_left = game._max_left
-        self._paddle_cells = np.arange(self.paddle_width)
         #: Balls on the board at most: the ring buffer's length.
         self._ring = -(-self.height // self.spawn_interval)
         self._ball_slots = np.arange(self._ring)
@@ -227,7 +226,7 @@ class CatchBallVectorEnv(GridGameVectorEnv):
 
     def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
         paddle = self._cell_index(self.height - 1, self._paddle_left)
-        cells[paddle[:, None] + self._paddle_cells] = ink["paddle"]
+        self._paint_runs(cells, paddle, self.paddle_width, ink["paddle"])
         steps = self._steps[:, None]
         rows = steps % self.spawn_interval + self._ball_slots * self.spawn_interval  # newest ball first
         spawn = steps // self.spawn_interval - self._ball_slots
