@@ -62,12 +62,14 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
 
         self.action_space = spaces.Discrete(len(self.ACTION_MEANINGS))
+        self._n_actions = len(self.ACTION_MEANINGS)
         if obs_type == "grid":
             self.observation_space = spaces.Box(0.0, 1.0, (self.height, self.width), np.float32)
             self._ink: dict[str, Any] = dict(self.GRID_VALUES)
         else:
             self.observation_space = spaces.Box(0, 255, (self.height, self.width, 3), np.uint8)
             self._ink = self._colour_ink()
+        self._obs_shape, self._obs_dtype = self.observation_space.shape, self.observation_space.dtype
 
         self._stream_key: int | None = None
         self._draws = 0
@@ -113,7 +115,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
                 f"{self.GAME_NAME}: call reset() before step() "
                 "(at the start and after an episode has terminated)"
             )
-        if action.__class__ is not int or not 0 <= action < self.action_space.n:
+        if action.__class__ is not int or not 0 <= action < self._n_actions:
             action = self._validated_action(action)
         reward, terminated = self._advance(action)
         self._steps += 1
@@ -176,8 +178,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         return value
 
     def _observation(self) -> np.ndarray:
-        space = self.observation_space
-        canvas = np.zeros(space.shape, dtype=space.dtype)
+        canvas = np.zeros(self._obs_shape, dtype=self._obs_dtype)
         self._paint(canvas, self._ink)
         return canvas
 
@@ -193,6 +194,6 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         is_integer_array = isinstance(action, np.ndarray) and action.shape == ()
         if isinstance(action, np.integer | bool) or (is_integer_array and action.dtype.kind in "iub"):
             index = int(action)
-            if 0 <= index < self.action_space.n:
+            if 0 <= index < self._n_actions:
                 return index
         raise action_error(self.GAME_NAME, action, self.action_space, self.ACTION_MEANINGS)

@@ -1,0 +1,49 @@
+"""Ready-made Atari pipelines (ale-py) with the motion-trace observation of the Breakout tutorial."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import ale_py
+import gymnasium as gym
+
+from gym_catchgames.wrappers import LifeLossInfo, MotionTraceObservation
+
+#: The tutorial's state size: half of the Atari screen (210 x 160) along both axes.
+TUTORIAL_SIZE = (105, 80)
+
+
+def make_atari(
+    env_id: str,
+    *,
+    frameskip: int | tuple[int, int] = 4,
+    repeat_action_probability: float = 0.25,
+    size: Sequence[int] | None = TUTORIAL_SIZE,
+    threshold: float = 20.0,
+    decay: float = 0.75,
+    **make_kwargs: Any,
+) -> gym.Env:
+    """An ale-py game with life-loss info and a motion-trace observation, ``uint8 (105, 80, 2)``.
+
+    The defaults are ALE's v5 protocol (Machado et al., 2018): each action repeated for
+    ``frameskip=4`` frames and, with ``repeat_action_probability=0.25``, the previous action repeated
+    instead (sticky actions). The tutorial's old ``Breakout-v0`` drew the skip from {2, 3, 4} each step:
+    pass ``frameskip=(2, 5)`` for that. ``info["lives"]`` and ``info["life_lost"]``
+    (see :class:`LifeLossInfo`) come with every step; the episode ends only at game over.
+    ``make_kwargs`` go to ``gymnasium.make`` (for instance ``render_mode`` or
+    ``max_num_frames_per_episode``).
+    """
+    gym.register_envs(ale_py)
+    env = gym.make(
+        env_id,
+        frameskip=frameskip,
+        repeat_action_probability=repeat_action_probability,
+        **make_kwargs,
+    )
+    return MotionTraceObservation(LifeLossInfo(env), threshold=threshold, decay=decay, size=size)
+
+
+def make_breakout(**kwargs: Any) -> gym.Env:
+    """``ALE/Breakout-v5`` through :func:`make_atari`, as in the tutorial; takes the same arguments."""
+    return make_atari("ALE/Breakout-v5", **kwargs)
