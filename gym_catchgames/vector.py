@@ -206,10 +206,9 @@ class GridGameVectorEnv(VectorEnv):
         self._draws[index] += np.uint64(count)
         return values
 
-    def _cell_index(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
-        """Flat cell indices of (row, column) per sub-env; trailing axes of ``rows`` broadcast."""
-        offsets = self._env_offsets.reshape((-1,) + (1,) * (np.ndim(rows) - 1))
-        return offsets + rows * self.width + columns
+    def _cell_index(self, rows: Any, columns: Any) -> np.ndarray:
+        """Flat cell indices of (row, column) in every sub-env; the sub-envs are the arrays' last axis."""
+        return self._env_offsets + rows * self.width + columns
 
     @staticmethod
     def _paint_runs(cells: np.ndarray, first_cells: np.ndarray, length: int, ink: Any) -> None:

@@ -151,10 +151,10 @@ class CatchBallVectorEnv(GridGameVectorEnv):
     ``CatchBallEnv`` after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``.
 
     The balls batch cleanly because they all fall one row per step and one spawns every
-    ``spawn_interval`` steps: at episode step ``t`` the ball spawned ``k``-th (the first at ``t = 0``) is
-    on row ``t - k * spawn_interval``. So the state is the paddle, the step counter and a ring buffer of
-    the last ``ceil(height / spawn_interval)`` spawn columns per sub-env, which holds every ball on the
-    board.
+    ``spawn_interval`` steps: the ``j``-th newest ball is on row ``phase + j * spawn_interval``, where
+    ``phase`` counts the steps since the last spawn. So the state is the paddle, ``phase``, the number
+    of spawns and the columns of the ``ceil(height / spawn_interval)`` newest balls per sub-env (which
+    are all the balls the board can hold), with no list of balls to loop over.
     """
 
     metadata: ClassVar[dict[str, Any]] = vector_metadata(CatchBallEnv)
@@ -179,18 +179,27 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         self.paddle_width, self.spawn_interval = game.paddle_width, game.spawn_interval
         self.min_spawn_distance, self.max_spawn_distance = game.min_spawn_distance, game.max_spawn_distance
         self._max_left = game._max_left
-        #: Balls on the board at most: the ring buffer's length.
-        self._ring = -(-self.height // self.spawn_interval)
-        self._ball_slots = np.arange(self._ring)
+        slots = -(-self.height // self.spawn_interval)  # the most balls the board can hold
+        self._slot_rows = (np.arange(slots) * self.spawn_interval)[:, None]
+        self._slot_numbers = np.arange(slots)[:, None]
+        # Which ball (j-th newest) is on the bottom row at each phase, or -1 if none (also at phase
+        # spawn_interval, which only sub-envs about to be reset reach).
+        bottom = self.height - 1 - np.arange(self.spawn_interval + 1)
+        self._bottom_slot = np.where(bottom % self.spawn_interval == 0, bottom // self.spawn_interval, -1)
+        self._bottom_slot[-1] = -1
         self._envs = np.arange(self.num_envs)
         self._paddle_left = np.zeros(self.num_envs, dtype=np.int64)
-        self._spawn_columns = np.zeros((self.num_envs, self._ring), dtype=np.int64)  # spawn k: slot k % ring
+        self._phase = np.zeros(self.num_envs, dtype=np.int64)  # steps since the last spawn
+        self._spawns = np.zeros(self.num_envs, dtype=np.int64)  # balls spawned after the first
+        self._ball_columns = np.zeros((slots, self.num_envs), dtype=np.int64)  # row j: j-th newest
         self._catches = np.zeros(self.num_envs, dtype=np.int64)
 
     def _new_episodes(self, index: np.ndarray) -> None:
         draws = self._random_ints(index, (self._max_left + 1, self.width))
         self._paddle_left[index] = draws[:, 0]
-        self._spawn_columns[index, 0] = draws[:, 1]
+        self._ball_columns[0, index] = draws[:, 1]
+        self._phase[index] = 0
+        self._spawns[index] = 0
         self._catches[index] = 0
 
     def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -198,21 +207,22 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         paddle -= 1
         np.maximum(paddle, 0, out=paddle)
         self._paddle_left = np.minimum(paddle, self._max_left, out=paddle)
-        steps = self._steps
-        spawning = np.flatnonzero((steps % self.spawn_interval == 0) & stepping)
+        self._phase += 1
+        spawning = np.flatnonzero((self._phase == self.spawn_interval) & stepping)
         if spawning.size:
-            spawn = steps[spawning] // self.spawn_interval
-            previous = self._spawn_columns[spawning, (spawn - 1) % self._ring]
-            self._spawn_columns[spawning, spawn % self._ring] = self._next_spawn_columns(spawning, previous)
-        # The ball on the bottom row, if any, was spawned height - 1 steps ago.
-        spawned_at = steps - (self.height - 1)
-        landing = (spawned_at >= 0) & (spawned_at % self.spawn_interval == 0)
-        column = self._spawn_columns[self._envs, (spawned_at // self.spawn_interval) % self._ring]
-        on_paddle = (paddle <= column) & (column < paddle + self.paddle_width)
+            newest = self._next_spawn_columns(spawning, self._ball_columns[0, spawning])
+            self._ball_columns[1:, spawning] = self._ball_columns[:-1, spawning]
+            self._ball_columns[0, spawning] = newest
+            self._phase[spawning] = 0
+            self._spawns[spawning] += 1
+        slot = self._bottom_slot[self._phase]
+        landing = (slot >= 0) & (slot <= self._spawns)
+        column = self._ball_columns.ravel()[np.maximum(slot, 0) * self.num_envs + self._envs]
+        on_paddle = (column - paddle).view(np.uint64) < self.paddle_width
         caught = landing & on_paddle
-        missed = landing & ~on_paddle
+        missed = landing ^ caught
         self._catches += caught
-        return caught - missed.astype(np.float64), missed
+        return np.subtract(caught, missed, dtype=np.float64), missed
 
     def _next_spawn_columns(self, index: np.ndarray, previous: np.ndarray) -> np.ndarray:
         """Batched :meth:`CatchBallEnv._next_spawn_column` for the sub-envs in ``index``."""
@@ -227,12 +237,9 @@ class CatchBallVectorEnv(GridGameVectorEnv):
     def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
         paddle = self._cell_index(self.height - 1, self._paddle_left)
         self._paint_runs(cells, paddle, self.paddle_width, ink["paddle"])
-        steps = self._steps[:, None]
-        rows = steps % self.spawn_interval + self._ball_slots * self.spawn_interval  # newest ball first
-        spawn = steps // self.spawn_interval - self._ball_slots
-        columns = np.take_along_axis(self._spawn_columns, spawn % self._ring, axis=1)
-        on_board = (spawn >= 0) & (rows < self.height)
-        cells[self._cell_index(rows, columns)[on_board]] = ink["ball"]
+        rows = self._phase + self._slot_rows  # (slots, num_envs): the long axis inside
+        on_board = (self._slot_numbers <= self._spawns) & (rows < self.height)
+        cells[(self._cell_index(rows, self._ball_columns))[on_board]] = ink["ball"]
 
     def _info_arrays(self) -> dict[str, np.ndarray]:
         return {"catches": self._catches.copy()}
