@@ -90,6 +90,27 @@ def test_terminal_observation_is_a_copy_and_obs_is_the_new_episode() -> None:
         assert not np.shares_memory(final, obs)
 
 
+def test_nested_infos_of_gymnasium_vector_wrappers_reach_sb3() -> None:
+    """RecordEpisodeStatistics' ``info["episode"]`` (a dict of arrays with its own masks) is split per
+    sub-env, so SB3 can log episode returns; Catch's returns are +1 or -1 and its episodes 3 steps long."""
+    vector_env = gymnasium.wrappers.vector.RecordEpisodeStatistics(
+        gymnasium.make_vec("Catch-v0", 4, height=4, width=3, basket_width=1)
+    )
+    adapter = SB3VecEnvAdapter(vector_env)
+    adapter.seed(3)
+    adapter.reset()
+    returns = np.zeros(4)
+    for step in range(1, 10):
+        _, rewards, dones, infos = adapter.step(np.array([0, 1, 2, 1]))
+        returns += rewards
+        assert dones.all() == (step % 3 == 0)
+        for i, info in enumerate(infos):
+            assert ("episode" in info) == (step % 3 == 0)
+            if "episode" in info:
+                assert (info["episode"]["r"], info["episode"]["l"]) == (returns[i], 3)
+        returns[dones] = 0
+
+
 def test_seed_makes_the_next_reset_reproducible() -> None:
     adapter = SB3VecEnvAdapter(gymnasium.make_vec("FruitFetch-v0", 4))
     adapter.seed(7)
