@@ -24,6 +24,8 @@ import gym_catchgames
 
 REFERENCE = "CartPoleVectorEnv"
 ACTION_BATCHES = 16  # random action batches, cycled through while timing
+#: The ids with a native vector env (the others would silently fall back to SyncVectorEnv).
+BATCHED_IDS = [env_id for env_id in gym_catchgames.ENV_IDS if gymnasium.spec(env_id).vector_entry_point]
 
 
 def env_steps_per_second(make_env, seconds: float, seed: int = 0) -> float:
@@ -47,7 +49,7 @@ def env_steps_per_second(make_env, seconds: float, seed: int = 0) -> float:
 def candidates(num_envs: int) -> dict[str, object]:
     """What is timed for ``num_envs`` sub-envs: a name and a function building the vector env."""
     envs: dict[str, object] = {REFERENCE: lambda: CartPoleVectorEnv(num_envs=num_envs)}
-    for env_id in gym_catchgames.ENV_IDS:
+    for env_id in BATCHED_IDS:
         envs[f"{env_id} native"] = lambda env_id=env_id: gymnasium.make_vec(env_id, num_envs=num_envs)
         envs[f"{env_id} sync"] = lambda env_id=env_id: gymnasium.make_vec(
             env_id, num_envs=num_envs, vectorization_mode="sync"
