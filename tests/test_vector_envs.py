@@ -81,7 +81,7 @@ def run_side_by_side(
             done[:] = False
             continue
         if catching_noise is None:
-            actions = rng.integers(0, 3, num_envs)
+            actions = rng.integers(0, vector_env.single_action_space.n, num_envs)
         else:
             actions = lowest_ball_policy(obs, rng, catching_noise)
         obs, rewards, terminated, truncated, info = vector_env.step(actions)
@@ -201,7 +201,7 @@ def test_render_returns_the_scalar_frames_of_the_first_sub_envs(env_id: str) -> 
     env.reset(seed=40)
     for i, scalar in enumerate(scalar_envs):
         scalar.reset(seed=40 + i)
-    for action in (0, 2, 2):
+    for action in (0, 1, 1):
         env.step(np.full(6, action))
         for scalar in scalar_envs:
             scalar.step(action)
