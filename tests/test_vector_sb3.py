@@ -28,18 +28,15 @@ CATCH_BALL = {
 }
 
 
-def adapters(env_id: str, num_envs: int, **kwargs: Any) -> dict[str, SB3VecEnvAdapter]:
-    """The adapter over the native env and over SyncVectorEnv in both autoreset modes that need work."""
-    sync = {"vectorization_mode": "sync"}
-    return {
-        "native": SB3VecEnvAdapter(gymnasium.make_vec(env_id, num_envs, **kwargs)),
-        "sync next-step": SB3VecEnvAdapter(gymnasium.make_vec(env_id, num_envs, **sync, **kwargs)),
-        "sync same-step": SB3VecEnvAdapter(
-            gymnasium.make_vec(
-                env_id, num_envs, **sync, vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP}, **kwargs
-            )
-        ),
-    }
+def make_adapter(kind: str, env_id: str, num_envs: int, **kwargs: Any) -> SB3VecEnvAdapter:
+    """The adapter over the native env or over SyncVectorEnv in either autoreset mode that needs work."""
+    if kind == "native":
+        return SB3VecEnvAdapter(gymnasium.make_vec(env_id, num_envs, **kwargs))
+    autoreset = AutoresetMode.NEXT_STEP if kind == "sync next-step" else AutoresetMode.SAME_STEP
+    vector_kwargs = {"autoreset_mode": autoreset}
+    return SB3VecEnvAdapter(
+        gymnasium.make_vec(env_id, num_envs, vectorization_mode="sync", vector_kwargs=vector_kwargs, **kwargs)
+    )
 
 
 @pytest.mark.parametrize("kind", ["native", "sync next-step", "sync same-step"])
@@ -47,7 +44,7 @@ def test_adapter_steps_exactly_like_sb3_dummy_vec_env(kind: str) -> None:
     """SB3's own DummyVecEnv over scalar envs is the reference: same observations, rewards, dones,
     terminal observations, truncation flags and infos, through terminations, truncations and resets."""
     num_envs = 5
-    adapter = adapters("CatchBall-v0", num_envs, **CATCH_BALL)[kind]
+    adapter = make_adapter(kind, "CatchBall-v0", num_envs, **CATCH_BALL)
     reference = DummyVecEnv([lambda: gymnasium.make("CatchBall-v0", **CATCH_BALL)] * num_envs)
     assert adapter.seed(21) == reference.seed(21)
     np.testing.assert_array_equal(adapter.reset(), reference.reset())
