@@ -1,0 +1,221 @@
+"""Evaluate a trained run: ``python -m agents.evaluate runs/Catch-v0/sweep-dqn/run-001``.
+
+Plays ``--episodes`` greedy episodes and as many with a uniformly random player on the same seeds,
+prints mean return ± standard error and the game's natural score (catch rate, catches, frames survived,
+fruit eaten) for both, and writes ``evaluation.yml``, a GIF of the agent playing (``agent.gif``) and the
+learning curve (``learning_curve.png``) into the run folder. ``--watch`` shows the agent in a pygame
+window instead (``python -m agents.enjoy RUN_DIR`` does the same).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from agents.runs import SCORE_INFO_KEYS, RunConfig, make_env
+
+#: Games whose natural score is the share of episodes won (a positive return), as a percentage.
+CATCH_RATE_GAMES = ("Catch-v0", "FruitFetch-v0")
+
+
+@dataclass
+class Scores:
+    """Per-episode returns and natural scores of one player."""
+
+    returns: list[float]
+    natural: list[float]
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "episodes": len(self.returns),
+            "mean_return": float(np.mean(self.returns)),
+            "stderr_return": _stderr(self.returns),
+            "mean_score": float(np.mean(self.natural)),
+            "stderr_score": _stderr(self.natural),
+        }
+
+
+def score_name(env_id: str) -> str:
+    """What the natural score of a game measures."""
+    if env_id in CATCH_RATE_GAMES:
+        return "catch rate %"
+    return {"catches": "catches", "frames": "frames survived", "fruit_eaten": "fruit eaten"}.get(
+        SCORE_INFO_KEYS.get(env_id, ""), "game score"
+    )
+
+
+def play_episodes(
+    config: RunConfig, act: Callable[[np.ndarray], np.ndarray], episodes: int, seed_offset: int = 20_000
+) -> Scores:
+    """Play ``episodes`` episodes with ``act`` (batched observations -> actions) on a fresh env."""
+    env = make_env(config, n_envs=1, seed_offset=seed_offset)
+    score_key = SCORE_INFO_KEYS.get(config.env_id)
+    returns: list[float] = []
+    natural: list[float] = []
+    obs = env.reset()
+    while len(returns) < episodes:
+        obs, _, dones, infos = env.step(act(obs))
+        if dones[0] and "episode" in infos[0]:  # Monitor's record: the whole game, not a lost life
+            episode = infos[0]["episode"]
+            returns.append(float(episode["r"]))
+            if config.env_id in CATCH_RATE_GAMES:
+                natural.append(100.0 * (episode["r"] > 0))
+            else:
+                natural.append(float(episode[score_key]) if score_key else float(episode["r"]))
+    env.close()
+    return Scores(returns, natural)
+
+
+def evaluate_run(config: RunConfig, model, episodes: int) -> dict[str, dict[str, float]]:
+    """Greedy agent and random player on the same episode seeds."""
+    agent = play_episodes(config, lambda obs: model.predict(obs, deterministic=True)[0], episodes)
+    rng = np.random.default_rng(config.seed)
+    n_actions = int(model.action_space.n)
+    random = play_episodes(config, lambda obs: rng.integers(n_actions, size=len(obs)), episodes)
+    return {"agent": agent.summary(), "random": random.summary()}
+
+
+def format_table(env_id: str, results: dict[str, dict[str, float]]) -> str:
+    name = score_name(env_id)
+    lines = [f"{'player':<8} {'episodes':>8} {'mean return':>18} {name:>22}"]
+    for player, row in results.items():
+        lines.append(
+            f"{player:<8} {row['episodes']:>8} {row['mean_return']:>+10.3f} ± {row['stderr_return']:<6.3f}"
+            f" {row['mean_score']:>13.2f} ± {row['stderr_score']:<6.2f}"
+        )
+    return "\n".join(lines)
+
+
+def write_gif(config: RunConfig, model, path: Path, episodes: int, max_frames: int = 600) -> None:
+    """A GIF of the greedy agent playing ``episodes`` episodes (frames from the env's renderer)."""
+    from PIL import Image
+
+    env = make_env(config, n_envs=1, seed_offset=30_000, render_mode="rgb_array")
+    obs = env.reset()
+    frames = [Image.fromarray(env.render())]
+    finished = 0
+    while finished < episodes and len(frames) < max_frames:
+        obs, _, dones, infos = env.step(model.predict(obs, deterministic=True)[0])
+        frames.append(Image.fromarray(env.render()))
+        finished += int(dones[0] and "episode" in infos[0])
+    fps = env.get_attr("metadata")[0].get("render_fps", 10)
+    env.close()
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=int(1000 / fps), loop=0)
+
+
+def plot_learning_curve(run_dir: Path, path: Path, env_id: str) -> None:
+    """Training episode returns (rolling mean over 100) and periodic greedy evaluations against steps."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 4))
+    steps, returns = training_episodes(run_dir / "monitor")
+    window = min(100, max(len(returns), 1))
+    rolling = np.convolve(returns, np.ones(window) / window, mode="valid")
+    axes.plot(steps[window - 1 :], rolling, label=f"training episodes (mean of {window}, exploring)")
+    evaluations = run_dir / "eval" / "evaluations.npz"
+    if evaluations.exists():
+        data = np.load(evaluations)
+        mean, std = data["results"].mean(axis=1), data["results"].std(axis=1)
+        axes.errorbar(
+            data["timesteps"], mean, yerr=std, marker="o", capsize=3, label="greedy evaluation (± sd)"
+        )
+    axes.set_xlabel("environment steps")
+    axes.set_ylabel("episode return")
+    axes.set_title(f"{env_id}: {run_dir.parent.name}, {run_dir.name}")
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower right")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def training_episodes(monitor_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative env steps at the end of each training episode and its return, from Monitor's CSVs."""
+    rows = []
+    for path in sorted(monitor_dir.glob("*.monitor.csv")):
+        with path.open() as file:
+            file.readline()  # Monitor's JSON header line
+            rows += [(float(row["t"]), float(row["r"]), int(row["l"])) for row in csv.DictReader(file)]
+    rows.sort()
+    lengths = np.array([length for _, _, length in rows], dtype=np.int64)
+    return np.cumsum(lengths), np.array([episode_return for _, episode_return, _ in rows])
+
+
+def report(run_dir: Path, *, model=None, episodes: int = 200, gif_episodes: int = 3) -> dict:
+    """Evaluate a run and write its table, GIF and learning curve; return the results."""
+    config = RunConfig.load(run_dir)
+    model = model if model is not None else load_model(run_dir, config)
+    results = evaluate_run(config, model, episodes)
+    (run_dir / "evaluation.yml").write_text(yaml.safe_dump(results, sort_keys=False))
+    print(format_table(config.env_id, results))
+    if gif_episodes > 0:
+        write_gif(config, model, run_dir / "agent.gif", gif_episodes)
+    plot_learning_curve(run_dir, run_dir / "learning_curve.png", config.env_id)
+    print(f"wrote {run_dir / 'evaluation.yml'}, {run_dir / 'agent.gif'} and {run_dir / 'learning_curve.png'}")
+    return results
+
+
+def load_model(run_dir: Path, config: RunConfig, which: str = "model.zip"):
+    """Load a run's saved model; a missing or corrupt file raises ``ValueError`` naming the file."""
+    from agents.train import algorithm_class
+
+    path = run_dir / which
+    if not path.is_file():
+        raise ValueError(f"no model at {path}: train one with python -m agents.train, or pick a run folder")
+    try:
+        return algorithm_class(config.algo).load(path, device="cpu")
+    except Exception as error:  # a truncated or foreign zip fails deep inside SB3
+        raise ValueError(f"could not load the model {path}: {error}") from error
+
+
+def watch(run_dir: Path, episodes: int) -> None:
+    """Show the greedy agent in a pygame window."""
+    config = RunConfig.load(run_dir)
+    model = load_model(run_dir, config)
+    env = make_env(config, n_envs=1, seed_offset=40_000, render_mode="human")
+    obs = env.reset()
+    finished = 0
+    while finished < episodes:
+        obs, _, dones, infos = env.step(model.predict(obs, deterministic=True)[0])
+        finished += int(dones[0] and "episode" in infos[0])
+    env.close()
+
+
+def _stderr(values: Sequence[float]) -> float:
+    return float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0
+
+
+def main(argv: Sequence[str] | None = None, *, watch_only: bool = False) -> int:
+    parser = argparse.ArgumentParser(prog="python -m agents.evaluate", description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path, help="a run folder made by python -m agents.train")
+    parser.add_argument("--episodes", type=int, default=200)
+    parser.add_argument("--gif-episodes", type=int, default=3)
+    parser.add_argument("--watch", action="store_true", default=watch_only, help="show the agent in a window")
+    args = parser.parse_args(argv)
+    if not (args.run_dir / "config.yml").is_file():
+        parser.error(f"{args.run_dir} is not a run folder (it has no config.yml)")
+    if args.episodes < 1:
+        parser.error(f"--episodes must be >= 1, got {args.episodes}")
+    try:
+        if args.watch:
+            watch(args.run_dir, args.episodes)
+        else:
+            report(args.run_dir, episodes=args.episodes, gif_episodes=args.gif_episodes)
+    except ValueError as error:
+        parser.error(str(error))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

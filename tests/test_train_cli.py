@@ -1,0 +1,156 @@
+"""The training and evaluation commands: errors, numbered runs, saved models, pictures, zoo files."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from agents import evaluate, train, zoo
+from agents.runs import RunConfig, new_run_dir
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_cli(args: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "agents.train", *args], capture_output=True, text=True, cwd=REPO
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--env", "Pong-v9"], "unknown env id 'Pong-v9'; ids with tuned dqn settings: Catch-v0"),
+        (
+            ["--algo", "ppo"],
+            "argument --algo: invalid choice: 'ppo' (choose from 'sweep-dqn', 'dqn', 'double-dqn')",
+        ),
+        (["--wrapper", "blur"], "argument --wrapper: invalid choice: 'blur' (choose from 'motion-trace')"),
+        (
+            ["--hyperparams", "learning_rat=0.1"],
+            "unknown hyperparameter(s) learning_rat for DQN; valid keys:",
+        ),
+        (["--hyperparams", "gamma"], "a hyperparameter override must look like key=value, got 'gamma'"),
+        (["--timesteps", "0"], "--timesteps must be >= 1, got 0"),
+    ],
+)
+def test_bad_command_lines_exit_2_with_the_valid_choices_and_no_traceback(args, message):
+    defaults = ["--algo", "dqn"] if "--algo" not in args else []
+    result = run_cli(defaults + args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_hyperparameter_lists_every_valid_key():
+    from stable_baselines3 import DQN
+
+    with pytest.raises(zoo.HyperparameterError) as error:
+        zoo.check_keys({"learning_rat": 0.1}, DQN)
+    for key in ("learning_rate", "buffer_size", "n_timesteps", "policy_kwargs", "env_wrapper"):
+        assert key in str(error.value)
+
+
+def test_runs_are_numbered_and_never_reuse_a_folder(tmp_path):
+    first = new_run_dir(tmp_path, "ALE/Breakout-v5", "dqn")
+    (first / "model.zip").write_text("a user's model")
+    second = new_run_dir(tmp_path, "ALE/Breakout-v5", "dqn")
+    assert (first.name, second.name) == ("run-001", "run-002")
+    assert first.parent == tmp_path / "ALE_Breakout-v5" / "dqn"
+    assert (first / "model.zip").read_text() == "a user's model"
+
+
+def test_a_short_dqn_run_writes_a_loadable_model_a_gif_and_a_curve(tmp_path):
+    args = ["--algo", "dqn", "--timesteps", "3000", "--eval-episodes", "20", "--gif-episodes", "1"]
+    result = run_cli([*args, "--no-progress-bar", "--runs-dir", str(tmp_path), "--seed", "1"])
+    assert result.returncode == 0, result.stderr
+    run_dir = tmp_path / "Catch-v0" / "dqn" / "run-001"
+    for name in ("model.zip", "config.yml", "evaluation.yml", "agent.gif", "learning_curve.png"):
+        assert (run_dir / name).is_file(), name
+    config = RunConfig.load(run_dir)
+    assert (config.env_id, config.algo, config.timesteps, config.seed) == ("Catch-v0", "dqn", 3000, 1)
+    model = evaluate.load_model(run_dir, config)
+    obs = np.zeros((10, 10), np.float32)
+    assert model.predict(obs, deterministic=True)[0] in (0, 1, 2)
+    results = yaml.safe_load((run_dir / "evaluation.yml").read_text())
+    assert results["agent"]["episodes"] == results["random"]["episodes"] == 20
+    from PIL import Image
+
+    with Image.open(run_dir / "agent.gif") as gif:
+        assert gif.n_frames >= 10  # at least one 9-step episode plus its first frame
+
+
+def test_missing_and_corrupt_models_give_clear_errors(tmp_path):
+    config = RunConfig(env_id="Catch-v0", algo="dqn", seed=0, timesteps=10)
+    with pytest.raises(ValueError, match="no model at"):
+        evaluate.load_model(tmp_path, config)
+    (tmp_path / "model.zip").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="could not load the model"):
+        evaluate.load_model(tmp_path, config)
+
+
+class ScriptedCatcher:
+    """A fixed policy for Catch: move the basket's middle under the fruit (a perfect player)."""
+
+    action_space = argparse.Namespace(n=3)
+
+    def predict(self, obs, deterministic=True):
+        actions = []
+        for grid in obs:
+            basket = np.flatnonzero(grid[-1])
+            fruit_column = int(np.flatnonzero(grid[:-1].max(axis=0))[0]) if grid[:-1].any() else basket[1]
+            actions.append(1 + int(np.sign(fruit_column - basket[1])))
+        return np.array(actions), None
+
+
+def test_evaluation_numbers_of_a_fixed_policy():
+    config = RunConfig(env_id="Catch-v0", algo="dqn", seed=0, timesteps=10)
+    results = evaluate.evaluate_run(config, ScriptedCatcher(), episodes=100)
+    agent, random = results["agent"], results["random"]
+    assert agent == {
+        "episodes": 100,
+        "mean_return": 1.0,
+        "stderr_return": 0.0,
+        "mean_score": 100.0,
+        "stderr_score": 0.0,
+    }
+    # The random player wins with a positive return exactly when the natural score says so.
+    assert random["mean_score"] == pytest.approx(50.0 * (random["mean_return"] + 1.0))
+    assert 15.0 < random["mean_score"] < 55.0
+    table = evaluate.format_table("Catch-v0", results)
+    assert "catch rate %" in table and "+1.000" in table
+
+
+def test_zoo_files_load_with_rl_zoo3s_own_loader(tmp_path):
+    from rl_zoo3.exp_manager import ExperimentManager
+
+    for algo in ("dqn",):
+        for env_id in zoo.tuned_env_ids(algo):
+            manager = ExperimentManager(
+                argparse.Namespace(), algo, env_id, str(tmp_path), config=str(zoo.hyperparams_file(algo))
+            )
+            hyperparams, _ = manager.read_hyperparameters()
+            kwargs, *_ = manager._preprocess_hyperparams(hyperparams)
+            ours = RunConfig.from_settings(
+                env_id=env_id,
+                algo=algo,
+                seed=0,
+                settings=zoo.load_hyperparams(algo, env_id, train.algorithm_class(algo)),
+            )
+            assert kwargs["policy_kwargs"] == ours.model_kwargs()["policy_kwargs"]
+            assert manager.n_timesteps == ours.timesteps
+
+
+def test_rl_zoo3_trains_dqn_on_a_game_with_our_file(tmp_path):
+    config = str(zoo.hyperparams_file("dqn"))
+    command = [sys.executable, "-m", "rl_zoo3.train", "--algo", "dqn", "--env", "Catch-v0", "--seed", "0"]
+    command += ["--gym-packages", "gym_catchgames", "-conf", config, "-n", "600", "-f", str(tmp_path)]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert list(tmp_path.glob("dqn/Catch-v0_1/Catch-v0.zip"))
