@@ -47,7 +47,7 @@ def score_name(env_id: str) -> str:
     """What the natural score of a game measures."""
     if env_id in CATCH_RATE_GAMES:
         return "catch rate %"
-    return {"catches": "catches", "frames": "frames survived", "fruit_eaten": "fruit eaten"}.get(
+    return {"catches": "catches", "frames_survived": "frames survived", "fruit_eaten": "fruit eaten"}.get(
         SCORE_INFO_KEYS.get(env_id, ""), "game score"
     )
 

@@ -15,7 +15,7 @@ from stable_baselines3.common.vec_env import VecEnv, VecFrameStack
 from agents import zoo
 
 #: The info key holding each game's natural score at the end of an episode (Monitor records it).
-SCORE_INFO_KEYS = {"CatchBall-v0": "catches", "Cave-v0": "frames", "Snake-v0": "fruit_eaten"}
+SCORE_INFO_KEYS = {"CatchBall-v0": "catches", "Cave-v0": "frames_survived", "Snake-v0": "fruit_eaten"}
 
 
 @dataclass

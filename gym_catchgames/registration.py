@@ -26,6 +26,14 @@ ENV_SPECS: dict[str, dict[str, Any]] = {
         "max_episode_steps": 500,
         "reward_threshold": 90.0,
     },
+    "Cave-v0": {
+        "entry_point": "gym_catchgames.envs.cave:CaveEnv",
+        "max_episode_steps": 10_000,
+    },
+    "Snake-v0": {
+        "entry_point": "gym_catchgames.envs.snake:SnakeEnv",
+        "max_episode_steps": 5_000,
+    },
 }
 
 ENV_IDS: tuple[str, ...] = tuple(ENV_SPECS)

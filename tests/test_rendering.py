@@ -48,8 +48,9 @@ def test_rgb_observation_is_the_grid_in_the_renderers_colours(env_id):
     grid_env, rgb_env = gymnasium.make(env_id), gymnasium.make(env_id, obs_type="rgb")
     colours_of_value: dict[float, set[tuple[int, ...]]] = {0.0: {(0, 0, 0)}}
     for name, value in grid_env.unwrapped.GRID_VALUES.items():
-        colours_of_value.setdefault(value, set()).add(tuple(colour(name).tolist()))
-    actions = [0, 2, 2, 1, 0] * 4
+        # Keyed by the float32 value the grid holds (0.4 is not exactly 0.4 in float32).
+        colours_of_value.setdefault(float(np.float32(value)), set()).add(tuple(colour(name).tolist()))
+    actions = [action % grid_env.action_space.n for action in [0, 2, 2, 1, 0, 3, 4] * 4]
     grid_steps, rgb_steps = rollout(grid_env, actions, seed=9), rollout(rgb_env, actions, seed=9)
     for (grid, *_), (rgb, *_) in zip(grid_steps, rgb_steps, strict=True):
         assert rgb.shape == (*grid.shape, 3)

@@ -1,0 +1,389 @@
+"""Cave: fly a one-button ship through a scrolling cave that narrows, dodging blocks (yukiB's CAVE)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from gym_catchgames.core import MIN_GRID_SIZE, GridGameEnv
+from gym_catchgames.validation import check_float, check_int
+
+#: Vertical acceleration per frame, in cells: gravity when released, lift when held.
+ACCELERATION = 0.08
+#: Scale of the gap centre's random walk, as a fraction of the view height (4.8 cells on 48 rows).
+WALK_STEP = 0.1
+#: Size of a block in cells.
+BLOCK_WIDTH, BLOCK_HEIGHT = 2, 6
+#: The narrowest gap (in cells) that still lets a block spawn inside it with a row to spare.
+MIN_GAP_CELLS_WITH_BLOCKS = BLOCK_HEIGHT + 1
+#: Width of the drawing cache's tape of columns, in views.
+TAPE_VIEWS = 4
+#: The row stored for a column without a block or trail: far above any row the ship can reach.
+NO_ROW = -(1 << 62)
+
+
+class CaveEnv(GridGameEnv):
+    """
+    ## Description
+
+    The CAVE game of seed 002 (yukiB's keras-dqn-cave): a ship flies through a cave that scrolls one
+    column per frame. Holding the button accelerates it upwards, releasing it lets it fall. The gap
+    between ceiling and floor wanders as a random walk and narrows over time, and after a while blocks
+    enter from the right. The view follows the ship vertically, so the ship is always drawn at row
+    ``height // 2`` of column ``ship_column``, with a trail of its recent positions behind it.
+
+    ## Action Space
+
+    ``Discrete(2)``: 0 = release (fall), 1 = hold (rise).
+
+    ## Observation Space
+
+    ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)``, the seed's values: wall
+    0.4, block 0.5, trail 0.8, ship 1.0, open cave 0. ``obs_type="rgb"``: ``Box(0, 255, (height, width,
+    3), uint8)``, one pixel per cell in the renderer's colours. The view's top row is world row
+    ``floor(y) - height // 2``; the ship is drawn in the cell ``floor(y)``.
+
+    A wall column with gap ``(top, bottom)`` draws wall in the cells ``k < floor(top)`` and
+    ``k >= ceil(bottom)``: every cell the open gap touches is drawn open. The ship crashes when
+    ``y <= top`` or ``y >= bottom``, so a ship that is still flying is never drawn on a wall.
+
+    ## Rewards
+
+    ``survival_reward`` (default 0, the seed's) for every frame survived, ``crash_reward`` (default -1)
+    on the crash. To train on the survival time directly, as most users do, pass ``survival_reward=1``
+    (and, if you like, ``crash_reward=0``): the return is then the number of frames survived.
+
+    ## Starting State
+
+    The ship is at ``y = height // 2`` with zero velocity, in a straight cave: every column has its gap
+    centred on the ship, ``initial_gap * height`` cells tall. The trail starts level with the ship and
+    there are no blocks.
+
+    ## Episode End
+
+    Terminated when the ship crashes into a wall or a block. ``Cave-v0`` is truncated after 10,000
+    frames by the registry's ``TimeLimit``. ``info["frames_survived"]`` counts the frames flown without
+    crashing (the seed's score).
+
+    ## Order of operations in a frame
+
+    All arithmetic is float64, in this order (the vector version reproduces it bit for bit):
+
+    1. Ship: ``vy += ACCELERATION`` on action 0, ``vy -= ACCELERATION`` on action 1; then ``y += vy``.
+       Rows grow downwards; there is no speed cap.
+    2. The frame counter ``frame`` (0 after reset) goes up by one.
+    3. Narrowing: if ``frame % shrink_interval == 0``,
+       ``gap = max(gap - gap_shrink * height, min_gap * height)``.
+    4. Random walk of the gap centre, one draw ``u = uniform[0, 1)`` per frame, with ``step = WALK_STEP
+       * height``: ``up = 0.2 if slope == +1 else 0.6``, ``down = 0.8 if slope == -1 else 0.4``. If
+       ``u > up``: ``centre += (u - 0.6) * step``, slope +1; elif ``u < down``: ``centre -= (0.4 - u) *
+       step``, slope -1; else slope 0 (a slope tends to persist).
+    5. Scroll: the leftmost column leaves and a new one enters on the right, with ``top = centre - gap *
+       0.5`` and ``bottom = centre + gap * 0.5``; it carries a block's rows if a block is still entering.
+    6. If ``block_interval`` is not ``None``, ``frame > block_delay`` and ``frame % block_interval ==
+       0``, a block enters at column ``width`` (just off the view; it covers the next two columns to
+       enter). Its top row is ``floor(top) + randint(floor(bottom - 6) - floor(top))`` with the new
+       column's gap (a second draw, the stream's integer draw), so it fits in that gap.
+    7. The column now under the ship records the ship's cell row ``floor(y)``: the trail it leaves.
+    8. Crash if ``y <= top`` or ``y >= bottom`` of the column under the ship, or if that column carries
+       a block and ``block_top <= y < block_top + 6`` (exactly the block's drawn cells).
+
+    ## Arguments
+
+    ``gymnasium.make("Cave-v0", height=48, width=48, ship_column=15, initial_gap=0.55, min_gap=0.30,
+    gap_shrink=0.01, shrink_interval=51, block_interval=21, block_delay=50, survival_reward=0.0,
+    crash_reward=-1.0, obs_type="grid", render_mode=None)``. Gap sizes are fractions of the view height,
+    as in the seed (26.4 cells narrowing by 0.48 every 51 frames down to 14.4 on 48 rows).
+    ``block_interval`` must be >= 2 (blocks are 2 columns wide), or ``None`` for no blocks. With blocks,
+    ``min_gap * height`` must be at least 7 cells so that a 6-row block fits in the narrowest gap.
+
+    ## Version History
+
+    * v0: the seed's rules with a hit box equal to the drawn block (the seed's was one column and one
+      row larger than the 2×6 block it drew), floor-based block rows (the seed truncated towards zero),
+      and blocks every ``block_interval`` frames counted from frame 0.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 30}
+    GAME_NAME = "Cave"
+    ACTION_MEANINGS = ("release", "hold")
+    GRID_VALUES: ClassVar[dict[str, float]] = {"wall": 0.4, "block": 0.5, "trail": 0.8, "ship": 1.0}
+    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("SPACE",): 1, (): 0}
+
+    def __init__(
+        self,
+        height: int = 48,
+        width: int = 48,
+        ship_column: int = 15,
+        initial_gap: float = 0.55,
+        min_gap: float = 0.30,
+        gap_shrink: float = 0.01,
+        shrink_interval: int = 51,
+        block_interval: int | None = 21,
+        block_delay: int = 50,
+        survival_reward: float = 0.0,
+        crash_reward: float = -1.0,
+        obs_type: str = "grid",
+        render_mode: str | None = None,
+    ) -> None:
+        self.ship_column = check_int("ship_column", ship_column, minimum=0)
+        self.min_gap = check_float("min_gap", min_gap, minimum=0.0, exclusive_minimum=True)
+        self.initial_gap = check_float("initial_gap (at least min_gap)", initial_gap, minimum=self.min_gap)
+        self.gap_shrink = check_float("gap_shrink", gap_shrink, minimum=0.0)
+        self.shrink_interval = check_int("shrink_interval", shrink_interval, minimum=1)
+        if block_interval is not None:
+            block_interval = check_int(
+                "block_interval (or None for no blocks)", block_interval, minimum=BLOCK_WIDTH
+            )
+        self.block_interval = block_interval
+        self.block_delay = check_int("block_delay", block_delay, minimum=0)
+        self.survival_reward = check_float("survival_reward", survival_reward)
+        self.crash_reward = check_float("crash_reward", crash_reward)
+        # The view must hold the ship's column, and (with blocks) the narrowest gap must hold a block.
+        why_height = f"a gap of min_gap={self.min_gap:g} of it must hold a {BLOCK_HEIGHT}-row block"
+        _check_side("height", height, self._min_height(), why_height)
+        why_width = f"it must hold the ship's column, ship_column={self.ship_column}"
+        _check_side("width", width, max(MIN_GRID_SIZE, self.ship_column + 1), why_width)
+        super().__init__(height, width, obs_type, render_mode)
+        self._columns_right_of_ship = self.width - 1 - self.ship_column
+        self._block_interval = block_interval or 1 << 62  # no blocks: an interval never reached
+        # Ring slots of the screen columns 0..ship_column at frame 0.
+        self._start_trail_slots = [(column + 1) % self.width for column in range(self.ship_column + 1)]
+        self._walk_step = WALK_STEP * self.height
+        self._min_gap_cells = self.min_gap * self.height
+        self._shrink_cells = self.gap_shrink * self.height
+        # The cave as a ring of columns, indexed by the frame that made each one (slot = frame % width):
+        # the gap, the cells drawn open, the top row of a block over the column and the ship's row when
+        # the column was under it (NO_ROW for none). Fixed-size Python lists: a scalar env reads and
+        # writes single items, which lists do fastest.
+        self._tops = [0.0] * self.width
+        self._bottoms = [0.0] * self.width
+        self._open_first = [0] * self.width  # first open cell: floor(top)
+        self._open_end = [0] * self.width  # one past the last open cell: ceil(bottom)
+        self._block_tops = [NO_ROW] * self.width
+        self._trail_rows = [NO_ROW] * self.width
+        # A block that has entered at column ``width``: its top row and the columns it has yet to cover.
+        self._next_block_top = NO_ROW
+        self._next_block_columns = 0
+        self._y = self._vy = self._centre = self._gap = 0.0
+        self._slope = 0
+        self._frame = 0
+        self._crashed = False
+        self._strips: dict[int, _Strip] = {}
+
+    def _min_height(self) -> int:
+        """The smallest view height on which the narrowest gap holds a block (3 without blocks)."""
+        if self.block_interval is None:
+            return MIN_GRID_SIZE
+        height = max(MIN_GRID_SIZE, math.ceil(MIN_GAP_CELLS_WITH_BLOCKS / self.min_gap))
+        while self.min_gap * height < MIN_GAP_CELLS_WITH_BLOCKS:  # guard against rounding in the division
+            height += 1
+        return height
+
+    # ----------------------------------------------------------------- rules
+    def _new_episode(self) -> None:
+        self._y = float(self.height // 2)
+        self._vy = 0.0
+        self._centre = self._y
+        self._gap = self.initial_gap * self.height
+        self._slope = 0
+        self._frame = 0
+        self._crashed = False
+        self._next_block_top, self._next_block_columns = NO_ROW, 0
+        self._set_column(0)
+        for ring in (self._tops, self._bottoms, self._open_first, self._open_end, self._block_tops):
+            ring[1:] = ring[:1] * (self.width - 1)
+        self._trail_rows[:] = [NO_ROW] * self.width
+        start_row = math.floor(self._y)
+        for slot in self._start_trail_slots:  # the trail starts level with the ship
+            self._trail_rows[slot] = start_row
+        for strip in self._strips.values():
+            strip.paint_start(self, self._view_top())
+
+    def _advance(self, action: int) -> tuple[float, bool]:
+        self._vy = vy = self._vy + (ACCELERATION if action == 0 else -ACCELERATION)
+        self._y = y = self._y + vy
+        self._frame = frame = self._frame + 1
+        if frame % self.shrink_interval == 0:
+            self._gap = max(self._gap - self._shrink_cells, self._min_gap_cells)
+        self._walk()
+        new_slot = frame % self.width
+        self._set_column(new_slot)
+        if frame % self._block_interval == 0 and frame > self.block_delay:
+            self._spawn_block(new_slot)
+        ship_slot = (frame - self._columns_right_of_ship) % self.width
+        ship_row = self._trail_rows[ship_slot] = math.floor(y)
+        for strip in self._strips.values():
+            strip.add_column(self, new_slot, ship_row)
+
+        block_top = self._block_tops[ship_slot]
+        self._crashed = (
+            y <= self._tops[ship_slot]
+            or y >= self._bottoms[ship_slot]
+            or block_top <= y < block_top + BLOCK_HEIGHT
+        )
+        if self._crashed:
+            return self.crash_reward, True
+        return self.survival_reward, False
+
+    def _walk(self) -> None:
+        """Step 4 of a frame: the gap centre's sticky random walk (one draw)."""
+        u = self._random_unit()
+        slope = self._slope
+        if u > (0.2 if slope == 1 else 0.6):
+            self._centre += (u - 0.6) * self._walk_step
+            self._slope = 1
+        elif u < (0.8 if slope == -1 else 0.4):
+            self._centre -= (0.4 - u) * self._walk_step
+            self._slope = -1
+        else:
+            self._slope = 0
+
+    def _set_column(self, slot: int) -> None:
+        """Step 5 of a frame: the current gap, and the next block's rows if one is due, enter in ``slot``."""
+        half = self._gap * 0.5
+        top, bottom = self._centre - half, self._centre + half
+        self._tops[slot], self._bottoms[slot] = top, bottom
+        self._open_first[slot], self._open_end[slot] = math.floor(top), math.ceil(bottom)
+        self._trail_rows[slot] = NO_ROW
+        if self._next_block_columns:
+            self._block_tops[slot] = self._next_block_top
+            self._next_block_columns -= 1
+        else:
+            self._block_tops[slot] = NO_ROW
+
+    def _spawn_block(self, slot: int) -> None:
+        """Step 6 of a frame: a block enters at column ``width``, inside the gap of column ``slot``."""
+        first = self._open_first[slot]
+        choices = math.floor(self._bottoms[slot] - BLOCK_HEIGHT) - first
+        self._next_block_top = first + self._random_int(choices)
+        self._next_block_columns = BLOCK_WIDTH
+
+    # ----------------------------------------------------------------- drawing
+    def _view_top(self) -> int:
+        """World row of the view's top row: the view keeps the ship on row ``height // 2``."""
+        return math.floor(self._y) - self.height // 2
+
+    def _slot_of_column(self, column: int) -> int:
+        """Ring slot of the wall column now at screen column ``column``."""
+        return (self._frame - (self.width - 1 - column)) % self.width
+
+    def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
+        view_top = self._view_top()
+        strip = self._strips.get(canvas.ndim)
+        if strip is None:
+            strip = self._strips[canvas.ndim] = _Strip(self, ink, canvas.dtype, view_top)
+        elif not strip.top_row <= view_top <= strip.last_view_top:
+            strip.repaint(self, view_top)
+        canvas[...] = strip.view(view_top)
+        canvas[self.height // 2, self.ship_column] = ink["ship"]
+
+    def _observation(self) -> np.ndarray:
+        # As the base class's, without zero-filling a canvas that _paint overwrites whole.
+        canvas = np.empty(self._obs_shape, dtype=self._obs_dtype)
+        self._paint(canvas, self._ink)
+        return canvas
+
+    def _info(self) -> dict[str, Any]:
+        return {"frames_survived": self._frame - self._crashed}
+
+    def _status(self) -> str:
+        return f"{super()._status()}   frames survived {self._frame - self._crashed}"
+
+
+def _check_side(name: str, value: Any, minimum: int, reason: str) -> int:
+    """``check_int`` with the reason for the minimum added to its error."""
+    try:
+        return check_int(name, value, minimum=minimum)
+    except ValueError as error:
+        raise ValueError(f"{error} ({reason})") from None
+
+
+class _Strip:
+    """The cave's walls, blocks and trail painted in one ink over a band of world rows.
+
+    A cache that makes an observation one slice copy instead of a 48×48 repaint. The band holds
+    ``3 * height`` world rows around the view, and its columns are a tape, ``TAPE_VIEWS`` views wide:
+    each column is painted once, when it enters, after the last one, and the view is the last
+    ``width`` columns. When the tape is full its last ``width - 1`` columns move back to its start.
+    A column is one slice of a template (wall, the open cells, wall) for its number of open cells. The
+    band is repainted from the game state when the view leaves it.
+    """
+
+    def __init__(self, env: CaveEnv, ink: dict[str, Any], dtype: np.dtype, view_top: int) -> None:
+        self.width, self.height, self.ship_column = env.width, env.height, env.ship_column
+        self.rows = 3 * env.height
+        self.channels = np.shape(ink["wall"])
+        self.image = np.zeros((self.rows, TAPE_VIEWS * env.width, *self.channels), dtype=dtype)
+        self.wall, self.block, self.trail = ink["wall"], ink["block"], ink["trail"]
+        # Ink by code: 0 open, 1 wall, 2 block, 3 trail.
+        self._inks = np.array([np.zeros(self.channels), self.wall, self.block, self.trail], dtype=dtype)
+        self._templates: dict[int, np.ndarray] = {}  # wall column templates by number of open cells
+        self._start_image: np.ndarray | None = None
+        self.top_row = self.last_view_top = 0  # world rows: of the band's first row, of the lowest view
+        self.end = env.width  # one past the tape column of the newest cave column
+        self.repaint(env, view_top)
+
+    def view(self, view_top: int) -> np.ndarray:
+        """The view whose top row is world row ``view_top``, without the ship (a slice of the tape)."""
+        rows = view_top - self.top_row
+        return self.image[rows : rows + self.height, self.end - self.width : self.end]
+
+    def _move_band(self, view_top: int) -> None:
+        """Centre the band of rows on the view and start the tape again from its first column."""
+        self.top_row = view_top - self.height
+        self.last_view_top = self.top_row + self.rows - self.height
+        self.end = self.width
+
+    def repaint(self, env: CaveEnv, view_top: int) -> None:
+        """Paint everything from the game state, with the view in the middle of the band."""
+        self._move_band(view_top)
+        screen_slots = [env._slot_of_column(column) for column in range(self.width)]
+        rows = np.arange(self.top_row, self.top_row + self.rows)[:, None]
+        first, end, block_tops, trail_rows = (
+            np.array(ring)[screen_slots]
+            for ring in (env._open_first, env._open_end, env._block_tops, env._trail_rows)
+        )
+        codes = ((rows < first) | (rows >= end)).astype(np.int8)
+        codes[(rows >= block_tops) & (rows < block_tops + BLOCK_HEIGHT)] = 2
+        codes[rows == trail_rows] = 3
+        self.image[:, : self.width] = self._inks[codes]
+
+    def paint_start(self, env: CaveEnv, view_top: int) -> None:
+        """:meth:`repaint` for the start of an episode: a straight cave and a level trail, the same picture
+        in every episode, so it is painted once and copied after that."""
+        self._move_band(view_top)
+        start = self.image[:, : self.width]
+        if self._start_image is not None:
+            start[...] = self._start_image
+            return
+        start[...] = self.wall
+        start[max(env._open_first[0] - self.top_row, 0) : max(env._open_end[0] - self.top_row, 0)] = 0
+        start[math.floor(env._y) - self.top_row, : self.ship_column + 1] = self.trail
+        self._start_image = start.copy()
+
+    def add_column(self, env: CaveEnv, slot: int, ship_row: int) -> None:
+        """Paint the column that just entered (from ``slot``) and the trail's newest cell."""
+        end, rows, top_row = self.end, self.rows, self.top_row
+        if end == self.image.shape[1]:  # the tape is full: its last width - 1 columns go to the start
+            self.image[:, : self.width - 1] = self.image[:, end - self.width + 1 :]
+            end = self.width - 1
+        first, open_cells = env._open_first[slot] - top_row, env._open_end[slot] - env._open_first[slot]
+        template = self._templates.get(open_cells)
+        if template is None:
+            shape = (2 * rows + open_cells, *self.channels)
+            template = self._templates[open_cells] = np.empty(shape, dtype=self.image.dtype)
+            template[...] = self.wall
+            template[rows : rows + open_cells] = 0
+        # Template row ``rows`` is the first open cell; a gap wholly outside the band gives all wall.
+        offset = min(max(rows - first, 0), rows + open_cells)
+        self.image[:, end] = template[offset : offset + rows]
+        block_top = env._block_tops[slot] - top_row
+        if block_top + BLOCK_HEIGHT > 0:  # (never true for NO_ROW)
+            self.image[max(block_top, 0) : block_top + BLOCK_HEIGHT, end] = self.block
+        self.end = end = end + 1
+        row = ship_row - top_row
+        if 0 <= row < rows:  # the ship may have left the band: the next paint repaints it
+            self.image[row, end - self.width + self.ship_column] = self.trail

@@ -1,0 +1,210 @@
+"""Snake: eat food, grow, and never hit the wall or yourself (qlearning4k / bitwise-ben's Snake)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from gym_catchgames.core import GridGameEnv
+from gym_catchgames.validation import check_choice, check_int
+
+#: The smallest grid side: the start (a 3-cell snake through the centre, any heading) fits inside
+#: the wall ring.
+MIN_SIDE = 7
+START_LENGTH = 3
+REWARD_MODES = ("food", "length")
+FORWARD = 4
+
+
+class SnakeEnv(GridGameEnv):
+    """
+    ## Description
+
+    The Snake of qlearning4k's second example (after bitwise-ben's Snake): a snake moves one cell per
+    step inside a ring of wall, grows by one cell each time it eats the food, and dies when its head
+    hits the wall or its own body. A new food appears on a uniformly random free cell after each meal;
+    the game is won when the snake fills the whole interior.
+
+    ## Action Space
+
+    ``Discrete(5)``: 0 = up, 1 = right, 2 = down, 3 = left, 4 = forward (keep the current heading).
+    Turning back into the neck is impossible: that action is ignored and the snake goes forward (as
+    qlearning4k; bitwise-ben's version let it kill itself).
+
+    ## Observation Space
+
+    ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with the seeds' values, wall
+    and body 1.0 (everything deadly), food 0.5, plus the head at 0.75 so that one frame shows which end
+    leads. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3), uint8)``, one pixel per cell.
+
+    ## Rewards
+
+    ``reward_mode="food"`` (default, the modern convention): +1 per food eaten, -1 on death, 0 otherwise.
+    ``reward_mode="length"`` (qlearning4k's): on eating, the snake's new length (4 for the first food),
+    -1 on death, 0 otherwise.
+
+    ## Starting State
+
+    A 3-cell straight snake with its head on the centre cell ``(height // 2, width // 2)`` and a heading
+    drawn uniformly from the four directions (the body lies behind the head); the food on a uniformly
+    random free interior cell.
+
+    ## Episode End
+
+    Terminated on death (the head moves into the wall or the body; the cell the tail leaves in the same
+    step is free) and on a win (the snake fills the interior; the last meal's reward is the win's).
+    Truncated after ``max_steps_without_food`` steps without eating, so a looping agent cannot stall an
+    episode (default ``2 * (height - 2) * (width - 2)``, 128 on 10×10: twice the steps a tour of the whole
+    interior takes). ``Snake-v0`` is also truncated after 5,000 steps by the registry's ``TimeLimit``,
+    more than a snake that tours the interior needs to fill it (fewer than 64 steps per food on 10×10).
+    ``info["length"]`` is the snake's length and ``info["fruit_eaten"]`` the food eaten so far (the
+    game's score).
+
+    ## Order of operations in a step
+
+    1. The heading becomes the action's direction, unless the action is ``forward`` or the reverse of
+       the heading.
+    2. The head's next cell is computed. Into the wall: death. The snake eats if it is the food cell.
+    3. Unless eating, the tail leaves its cell. Into the body (what is left of it): death.
+    4. The head moves. On eating the snake grows by one and, unless the board is full (a win), the food
+       respawns on free cell ``randint(number of free cells)`` in row-major order (one draw).
+
+    ## Arguments
+
+    ``gymnasium.make("Snake-v0", height=10, width=10, reward_mode="food", max_steps_without_food=None,
+    obs_type="grid", render_mode=None)``. The sides include the wall ring and must be >= 7.
+
+    ## Version History
+
+    * v0: qlearning4k's rules (reversals ignored, growth at once, the tail's cell free to enter) with the
+      head marked in the observation, a heading drawn from all four directions, the modern reward by
+      default, a limit on steps without food and a win when the board is full (qlearning4k's food
+      respawn looped forever there).
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 8}
+    GAME_NAME = "Snake"
+    ACTION_MEANINGS = ("up", "right", "down", "left", "forward")
+    GRID_VALUES: ClassVar[dict[str, float]] = {"wall": 1.0, "snake": 1.0, "snake_head": 0.75, "food": 0.5}
+    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {
+        ("UP",): 0,
+        ("RIGHT",): 1,
+        ("DOWN",): 2,
+        ("LEFT",): 3,
+        (): FORWARD,
+    }
+
+    def __init__(
+        self,
+        height: int = 10,
+        width: int = 10,
+        reward_mode: str = "food",
+        max_steps_without_food: int | None = None,
+        obs_type: str = "grid",
+        render_mode: str | None = None,
+    ) -> None:
+        check_int("height", height, minimum=MIN_SIDE)
+        check_int("width", width, minimum=MIN_SIDE)
+        super().__init__(height, width, obs_type, render_mode)
+        self.reward_mode = check_choice("reward_mode", reward_mode, REWARD_MODES)
+        self.interior_cells = (self.height - 2) * (self.width - 2)
+        if max_steps_without_food is None:
+            max_steps_without_food = 2 * self.interior_cells
+        self.max_steps_without_food = check_int("max_steps_without_food", max_steps_without_food, minimum=1)
+        # Cells are flat indices row * width + column. Offsets of up, right, down, left:
+        self._moves = (-self.width, 1, self.width, -1)
+        wall = np.ones((self.height, self.width), dtype=bool)
+        wall[1:-1, 1:-1] = False
+        self._wall_grid, self._wall = wall, wall.ravel()
+        # The body as a ring buffer of cells, head at _head_slot, and as an occupancy map.
+        self._body = np.zeros(self.interior_cells, dtype=np.int64)
+        self._occupied = np.zeros(self.height * self.width, dtype=bool)
+        self._occupied_grid = self._occupied.reshape(self.height, self.width)  # a view of the same map
+        self._wall_images: dict[int, np.ndarray] = {}
+        self._head_slot = 0
+        self._length = 0
+        self._heading = 0
+        self._food = -1  # -1 once the board is full
+        self._steps_without_food = 0
+        self._truncated = False
+
+    # ----------------------------------------------------------------- rules
+    def _new_episode(self) -> None:
+        heading = self._random_int(4)
+        head = (self.height // 2) * self.width + self.width // 2
+        behind = -self._moves[heading]
+        self._place_snake([head + behind * (START_LENGTH - 1 - i) for i in range(START_LENGTH)], heading)
+        self._spawn_food()
+
+    def _place_snake(self, cells: Sequence[int], heading: int) -> None:
+        """Put a snake on the board: ``cells`` are flat indices from the tail to the head."""
+        self._occupied[:] = False
+        self._occupied[list(cells)] = True
+        self._body[: len(cells)] = cells
+        self._head_slot = len(cells) - 1
+        self._length = len(cells)
+        self._heading = heading
+        self._steps_without_food = 0
+        self._truncated = False
+
+    def _spawn_food(self) -> None:
+        """The food on a uniformly random free interior cell (one draw), or nowhere if none is free."""
+        free = np.flatnonzero(~(self._occupied | self._wall))
+        self._food = int(free[self._random_int(len(free))]) if len(free) else -1
+
+    def _advance(self, action: int) -> tuple[float, bool]:
+        if action != FORWARD and action != (self._heading + 2) % 4:
+            self._heading = action
+        head = int(self._body[self._head_slot]) + self._moves[self._heading]
+        tail = int(self._body[(self._head_slot - self._length + 1) % self.interior_cells])
+        # Into the wall or the body is death. The tail's cell is free to enter: the tail leaves it in
+        # the same step (a snake that eats keeps its tail, but its head is then on the food, never on it).
+        if self._wall[head] or (self._occupied[head] and head != tail):
+            return -1.0, True
+        eats = head == self._food
+        if not eats:
+            self._occupied[tail] = False
+            self._length -= 1
+        self._head_slot = (self._head_slot + 1) % self.interior_cells
+        self._body[self._head_slot] = head
+        self._occupied[head] = True
+        self._length += 1
+        if not eats:
+            self._steps_without_food += 1
+            self._truncated = self._steps_without_food >= self.max_steps_without_food
+            return 0.0, False
+        self._steps_without_food = 0
+        won = self._length == self.interior_cells
+        if won:
+            self._food = -1
+        else:
+            self._spawn_food()
+        return (1.0 if self.reward_mode == "food" else float(self._length)), won
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        """As the base class, truncating after ``max_steps_without_food`` steps without a meal."""
+        obs, reward, terminated, _, info = super().step(action)
+        if self._truncated and not terminated:
+            self._episode_over = True
+            return obs, reward, False, True, info
+        return obs, reward, terminated, False, info
+
+    # ----------------------------------------------------------------- drawing
+    def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
+        walls = self._wall_images.get(canvas.ndim)
+        if walls is None:  # the wall ring in this ink, painted once
+            walls = self._wall_images[canvas.ndim] = np.zeros_like(canvas)
+            walls[self._wall_grid] = ink["wall"]
+        canvas[...] = walls
+        canvas[self._occupied_grid] = ink["snake"]
+        canvas[divmod(int(self._body[self._head_slot]), self.width)] = ink["snake_head"]
+        if self._food >= 0:
+            canvas[divmod(self._food, self.width)] = ink["food"]
+
+    def _info(self) -> dict[str, Any]:
+        return {"length": self._length, "fruit_eaten": self._length - START_LENGTH}
+
+    def _status(self) -> str:
+        return f"{super()._status()}   length {self._length}"

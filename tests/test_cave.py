@@ -1,0 +1,338 @@
+"""Cave-v0: the rules worked by hand, the drawing against a cell-by-cell reference, and bad arguments.
+
+Some rule tests set the env's state after ``reset()`` (the ship's height, a block's place, the random
+draws) to reach a known situation in one step instead of searching seeds for it; each says what it sets.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import gymnasium
+import numpy as np
+import pytest
+
+from gym_catchgames.envs.cave import CaveEnv
+from tests.helpers import cells_of, colour, rollout
+
+RELEASE, HOLD = 0, 1
+
+
+def make_cave(**kwargs) -> CaveEnv:
+    env = CaveEnv(**kwargs)
+    env.reset(seed=0)
+    return env
+
+
+def pilot(env: CaveEnv) -> int:
+    """Hold when the ship is heading below the middle of the gap under it (keeps it off the walls)."""
+    slot = env._slot_of_column(env.ship_column)
+    middle = (env._tops[slot] + env._bottoms[slot]) / 2
+    return HOLD if env._y + 4 * env._vy > middle else RELEASE
+
+
+# ----------------------------------------------------------------------------- physics
+@pytest.mark.parametrize(
+    ("actions", "velocities", "heights"),
+    [
+        # From y0 = 24, vy0 = 0, each frame vy += +-0.08, then y += vy.
+        ([RELEASE] * 3, [0.08, 0.16, 0.24], [24.08, 24.24, 24.48]),
+        ([HOLD] * 3, [-0.08, -0.16, -0.24], [23.92, 23.76, 23.52]),
+        ([RELEASE, HOLD, HOLD], [0.08, 0.0, -0.08], [24.08, 24.08, 24.0]),
+    ],
+)
+def test_gravity_and_lift_from_rest(actions, velocities, heights):
+    env = make_cave()
+    assert (env._y, env._vy) == (24.0, 0.0)
+    for action, vy, y in zip(actions, velocities, heights, strict=True):
+        _, reward, terminated, truncated, info = env.step(action)
+        assert (env._vy, env._y) == pytest.approx((vy, y), abs=1e-12)
+        assert (reward, terminated, truncated) == (0.0, False, False)
+    assert info == {"frames_survived": 3}
+
+
+@pytest.mark.parametrize("action", [RELEASE, HOLD])
+def test_flying_straight_crashes_into_the_first_columns_on_frame_18(action):
+    # The first 32 columns to pass under the ship are the start's: gap 0.55 * 48 = 26.4 around 24, so
+    # top = 10.8 and bottom = 37.2. After n frames |y - 24| = 0.08 * n(n+1)/2 = 0.04 n(n+1):
+    # n = 17 gives 12.24 (y = 11.76 or 36.24, alive), n = 18 gives 13.68 (y = 10.32 or 37.68, crash).
+    env = make_cave()
+    steps = rollout(env, [action] * 30, seed=0)
+    assert len(steps) == 1 + 18
+    _, reward, terminated, _, info = steps[-1]
+    assert (reward, terminated, info) == (-1.0, True, {"frames_survived": 17})
+    assert env._y == pytest.approx(24 + (13.68 if action == RELEASE else -13.68), abs=1e-9)
+    assert all(not step[2] and step[1] == 0.0 for step in steps[:-1])
+
+
+@pytest.mark.parametrize(
+    ("start_y", "action", "crash_frame"),
+    [
+        (11.0, HOLD, 2),  # 10.92 > 10.8 flies; 10.76 <= 10.8 hits the ceiling
+        (37.0, RELEASE, 2),  # 37.08 < 37.2 flies; 37.24 >= 37.2 hits the floor
+        (10.9, RELEASE, None),  # 10.98, 11.14, 11.38: falls away from the ceiling
+    ],
+)
+def test_wall_collision_at_the_gap_edges(start_y, action, crash_frame):
+    env = make_cave()
+    env._y = start_y  # state set by hand: the ship near a wall of the start's cave
+    for frame in range(1, 4):
+        _, reward, terminated, _, _ = env.step(action)
+        assert terminated == (frame == crash_frame)
+        assert reward == (-1.0 if terminated else 0.0)
+        if terminated:
+            break
+
+
+@pytest.mark.parametrize(
+    ("block_columns", "block_top", "crashes"),
+    [
+        # The cave scrolls one column before the check: what is now at column 16 comes under the ship
+        # (column 15), which is then at y = 24.08.
+        ((16, 17), 20, True),  # rows 20-25 hold 24.08
+        ((15, 16), 19, True),  # rows 19-24 hold 24.08
+        ((17, 18), 20, False),  # the block is still in front of the ship
+        ((14, 15), 20, False),  # just passed (the seed's 3-wide hit box hit it)
+        ((16, 17), 18, False),  # rows 18-23: the ship is just below (the seed's 7-row hit box hit it)
+        ((16, 17), 25, False),  # rows 25-30: the ship is just above
+    ],
+)
+def test_block_collision_is_exactly_the_drawn_cells(block_columns, block_top, crashes):
+    env = make_cave()
+    for column in block_columns:  # a block placed by hand
+        env._block_tops[env._slot_of_column(column)] = block_top
+    _, reward, terminated, _, _ = env.step(RELEASE)
+    assert (terminated, reward) == (crashes, -1.0 if crashes else 0.0)
+
+
+# ----------------------------------------------------------------------------- the cave
+def test_random_walk_steps_by_hand():
+    env = make_cave()
+    draws = iter([0.9, 0.3, 0.1, 0.7, 0.5, 0.5])
+    env._random_unit = lambda: next(draws)  # the walk's draws chosen by hand (no block this early)
+    # step = 0.1 * 48 = 4.8. (u, slope before) -> centre change, slope after:
+    expected = [
+        (+1.44, 1),  # (0.9, 0): 0.9 > 0.6: up by (0.9 - 0.6) * 4.8
+        (-1.44, 1),  # (0.3, +1): 0.3 > 0.2 (sticky): "up" by (0.3 - 0.6) * 4.8, a small move back
+        (-1.44, -1),  # (0.1, +1): 0.1 < 0.4: down by (0.4 - 0.1) * 4.8
+        (+0.48, 1),  # (0.7, -1): 0.7 > 0.6: up by (0.7 - 0.6) * 4.8
+        (-0.48, 1),  # (0.5, +1): 0.5 > 0.2: by (0.5 - 0.6) * 4.8
+        (0.0, 0),  # (0.5, 0 set by hand): 0.4 <= 0.5 <= 0.6: no move
+    ]
+    centre = 24.0
+    for frame, (change, slope) in enumerate(expected):
+        if frame == 5:
+            env._slope = 0
+        env.step(frame % 2)
+        centre += change
+        assert (env._centre, env._slope) == (pytest.approx(centre, abs=1e-12), slope)
+        newest = env._frame % env.width
+        assert (env._tops[newest], env._bottoms[newest]) == pytest.approx((centre - 13.2, centre + 13.2))
+
+
+def test_the_gap_narrows_every_51_frames_to_its_minimum_and_no_further():
+    env = make_cave(block_interval=None)
+    gaps = []
+    for _ in range(1400):
+        slot = env._slot_of_column(env.ship_column)
+        env._y, env._vy = (env._tops[slot] + env._bottoms[slot]) / 2, 0.0  # pinned mid-gap: no crash
+        env.step(RELEASE)
+        newest = env._frame % env.width
+        gaps.append(env._bottoms[newest] - env._tops[newest])
+        tightest = min(b - t for t, b in zip(env._tops, env._bottoms, strict=True))
+        assert tightest >= 0.30 * 48 - 1e-9
+    # Frame n (1-based) has gap 26.4 - 0.48 * (n // 51), until 25 narrowings reach 14.4 at frame 1275.
+    for frame in (1, 50, 51, 101, 102, 1274, 1275, 1400):
+        assert gaps[frame - 1] == pytest.approx(max(26.4 - 0.48 * (frame // 51), 14.4), abs=1e-9)
+
+
+def test_blocks_enter_every_21_frames_after_frame_50_inside_the_gap():
+    env = CaveEnv()
+    env.reset(seed=2)  # the pilot survives this cave for more than 130 frames
+    spawned, block_top, block = [], None, CaveEnv.GRID_VALUES["block"]
+    for frame in range(1, 131):
+        obs, _, terminated, _, _ = env.step(pilot(env))
+        assert not terminated
+        view_top = math.floor(env._y) - 24
+        if env._next_block_columns == 2:  # entered at column 48 this frame, just off the view
+            spawned.append(frame)
+            block_top = env._next_block_top
+            newest = frame % 48
+            assert math.floor(env._tops[newest]) <= block_top < math.floor(env._bottoms[newest] - 6)
+            assert not (obs[:, 46:] == block).any()
+        elif spawned and frame - spawned[-1] <= 2:
+            # One frame later it covers column 47, the frame after columns 46 and 47.
+            columns = [47] if frame - spawned[-1] == 1 else [46, 47]
+            rows = [row - view_top for row in range(block_top, block_top + 6) if 0 <= row - view_top < 48]
+            assert cells_of(obs[:, 46:], block) == [(row, column - 46) for row in rows for column in columns]
+    assert spawned == [63, 84, 105, 126]
+
+
+def test_same_seed_same_cave_other_seed_another():
+    def cave(seed):
+        env = CaveEnv(block_interval=None)
+        env.reset(seed=seed)
+        tops = []
+        for _ in range(40):
+            env.step(RELEASE if env._vy < 0 else HOLD)
+            tops.append(env._tops[env._frame % env.width])
+        return tops
+
+    assert cave(3) == cave(3)
+    assert cave(3) != cave(4)
+
+
+# ----------------------------------------------------------------------------- drawing
+def reference_frame(env: CaveEnv, ship_rows: list[int], ink: dict) -> np.ndarray:
+    """The view painted cell by cell from the rules' state and the ship's recorded rows."""
+    height, width, ship_column = env.height, env.width, env.ship_column
+    colours = np.ndim(ink["wall"]) == 1
+    frame = np.zeros((height, width, 3) if colours else (height, width), np.uint8 if colours else np.float32)
+    view_top = math.floor(env._y) - height // 2
+    for column in range(width):
+        slot = (env._frame - (width - 1 - column)) % width
+        for row in range(height):
+            world_row = view_top + row
+            if world_row < math.floor(env._tops[slot]) or world_row >= math.ceil(env._bottoms[slot]):
+                frame[row, column] = ink["wall"]
+    for column in range(width):
+        top = env._block_tops[(env._frame - (width - 1 - column)) % width]
+        for row in range(height):
+            if top <= view_top + row < top + 6:
+                frame[row, column] = ink["block"]
+    for age in range(1, ship_column + 1):
+        row = ship_rows[-1 - age] - view_top if age < len(ship_rows) else ship_rows[0] - view_top
+        if 0 <= row < height:
+            frame[row, ship_column - age] = ink["trail"]
+    frame[height // 2, ship_column] = ink["ship"]
+    return frame
+
+
+def falling(env: CaveEnv) -> int:
+    return RELEASE
+
+
+@pytest.mark.parametrize("obs_type", ["grid", "rgb"])
+@pytest.mark.parametrize(
+    ("seed", "kwargs", "policy", "min_frames"),
+    [
+        (1, {}, pilot, 100),  # through the blocks
+        (2, {}, pilot, 100),
+        # A free fall through a gap three views tall: the view leaves the painted band of rows.
+        (3, {"initial_gap": 3.0}, falling, 40),
+        # The ship on the newest column (blocks reach it as they enter), and a block every 2 frames.
+        (4, {"ship_column": 47}, pilot, 60),
+        (5, {"block_interval": 2, "block_delay": 0}, pilot, 30),
+    ],
+)
+def test_observation_matches_a_cell_by_cell_reference(obs_type, seed, kwargs, policy, min_frames):
+    env = CaveEnv(obs_type=obs_type, render_mode="rgb_array", **kwargs)
+    ink = CaveEnv.GRID_VALUES if obs_type == "grid" else {name: colour(name) for name in CaveEnv.GRID_VALUES}
+    obs, _ = env.reset(seed=seed)
+    ship_rows = [24]
+    np.testing.assert_array_equal(obs, reference_frame(env, ship_rows, ink))
+    terminated, frames, walls_and_blocks = False, 0, set()
+    while not terminated and frames < 400:
+        obs, _, terminated, _, _ = env.step(policy(env))
+        ship_rows.append(math.floor(env._y))
+        frames += 1
+        np.testing.assert_array_equal(obs, reference_frame(env, ship_rows, ink), err_msg=f"frame {frames}")
+        walls_and_blocks |= {name for name in ("wall", "block") if (obs == ink[name]).any()}
+    assert frames > min_frames
+    assert walls_and_blocks == ({"wall", "block"} if policy is pilot else {"wall"})
+    for episode_seed in (seed + 10, seed + 11):  # new episodes paint the start (once, then from a copy)
+        obs, _ = env.reset(seed=episode_seed)
+        np.testing.assert_array_equal(obs, reference_frame(env, [24], ink))
+        env.step(HOLD)
+    rendered = env.render()
+    size = env._renderer.cell_size
+    colours = {name: colour(name) for name in CaveEnv.GRID_VALUES}
+    cells = rendered[: 48 * size : size, : 48 * size : size]  # one pixel of each 10x10 cell
+    np.testing.assert_array_equal(cells, reference_frame(env, [24, math.floor(env._y)], colours))
+
+
+def test_a_flying_ship_is_always_in_an_open_cell():
+    # With the drawing rule checked above, a ship that has not crashed is never drawn on a wall.
+    env = CaveEnv()
+    for seed in range(5):
+        env.reset(seed=seed)
+        terminated = False
+        while not terminated:
+            slot = env._slot_of_column(env.ship_column)
+            assert math.floor(env._tops[slot]) <= math.floor(env._y) < math.ceil(env._bottoms[slot])
+            terminated = env.step(pilot(env))[2]
+
+
+def test_keyboard_play_holds_space_to_rise():
+    import pygame
+
+    from gym_catchgames import play
+
+    # Space held for 10 frames, then released: the frame of the crash, found by stepping the env itself.
+    actions = [HOLD] * 10 + [RELEASE] * 100
+    crash_frame = len(rollout(CaveEnv(), actions, seed=0)) - 1
+    assert 30 < crash_frame < 100  # (not the 18 frames of holding or releasing all the time)
+    press = [pygame.event.Event(pygame.KEYDOWN, key=pygame.K_SPACE)]
+    release = [pygame.event.Event(pygame.KEYUP, key=pygame.K_SPACE)]
+    events = [press] + [[]] * 9 + [release]
+    for max_steps, returns in ((crash_frame - 1, []), (crash_frame, [-1.0])):
+        scripted = functools.partial(next, iter(events), [])  # one list of events per frame
+        result = play.play("Cave-v0", fps=1000, seed=0, max_steps=max_steps, get_events=scripted)
+        assert (result.steps, result.episode_returns) == (max_steps, returns)
+
+
+# ----------------------------------------------------------------------------- arguments
+def test_survival_reward_and_crash_reward_are_arguments():
+    env = gymnasium.make("Cave-v0", survival_reward=1.0, crash_reward=0.0)
+    steps = rollout(env, [HOLD] * 30, seed=0)
+    assert [step[1] for step in steps[1:]] == [1.0] * 17 + [0.0]
+    assert sum(step[1] for step in steps) == steps[-1][4]["frames_survived"]
+
+
+def test_step_limit_of_the_registered_id():
+    assert gymnasium.spec("Cave-v0").max_episode_steps == 10_000
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"min_gap": 0.0}, r"min_gap must be finite and > 0.0, got 0.0"),
+        ({"initial_gap": 0.2}, r"initial_gap \(at least min_gap\) must be finite and >= 0.3, got 0.2"),
+        ({"gap_shrink": -0.01}, r"gap_shrink must be finite and >= 0.0"),
+        ({"shrink_interval": 0}, r"shrink_interval must be >= 1, got 0"),
+        ({"block_interval": 1}, r"block_interval \(or None for no blocks\) must be >= 2, got 1"),
+        ({"block_delay": -1}, r"block_delay must be >= 0, got -1"),
+        ({"ship_column": -1}, r"ship_column must be >= 0, got -1"),
+        (
+            {"height": 23},
+            r"height must be >= 24, got 23 \(a gap of min_gap=0.3 of it must hold a 6-row block\)",
+        ),
+        ({"height": 40, "min_gap": 0.15}, r"height must be >= 47, got 40 \(a gap of min_gap=0.15 of it"),
+        ({"width": 15}, r"width must be >= 16, got 15 \(it must hold the ship's column, ship_column=15\)"),
+        (
+            {"width": 8, "ship_column": 8},
+            r"width must be >= 9, got 8 \(it must hold the ship's column, ship_column=8\)",
+        ),
+        ({"survival_reward": float("nan")}, r"survival_reward must be finite"),
+        ({"crash_reward": float("inf")}, r"crash_reward must be finite"),
+    ],
+)
+def test_impossible_arguments_raise_value_error(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        CaveEnv(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"height": 24},  # 0.3 * 24 = 7.2 cells: a 6-row block fits with a row to spare
+        {"height": 3, "block_interval": None},  # without blocks any grid is allowed
+        {"width": 3, "ship_column": 2},
+    ],
+)
+def test_smallest_allowed_sizes_work(kwargs):
+    env = CaveEnv(**kwargs)
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == (env.height, env.width)
+    env.step(RELEASE)
