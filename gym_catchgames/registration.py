@@ -28,10 +28,12 @@ ENV_SPECS: dict[str, dict[str, Any]] = {
     },
     "Cave-v0": {
         "entry_point": "gym_catchgames.envs.cave:CaveEnv",
+        "vector_entry_point": "gym_catchgames.envs.cave:CaveVectorEnv",
         "max_episode_steps": 10_000,
     },
     "Snake-v0": {
         "entry_point": "gym_catchgames.envs.snake:SnakeEnv",
+        "vector_entry_point": "gym_catchgames.envs.snake:SnakeVectorEnv",
         "max_episode_steps": 5_000,
     },
 }

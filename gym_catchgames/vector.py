@@ -7,8 +7,9 @@ game's module next to its scalar env and implements three small methods:
 * ``_new_episodes(index)`` sets up new episodes for the sub-envs in the integer array ``index``
   (random draws via :meth:`_random_ints`, which advances only those sub-envs' streams);
 * ``_advance(actions, stepping)`` applies one validated action per sub-env and returns
-  ``(reward, terminated)`` arrays; ``stepping`` marks the sub-envs really stepped (the others are
-  autoreset right after and their state is overwritten, but they must not draw random numbers);
+  ``(reward, terminated, truncated)`` arrays (``truncated``: the game's own truncation, or ``None``);
+  ``stepping`` marks the sub-envs really stepped (the others are autoreset right after and their
+  state is overwritten, but they must not draw random numbers);
 * ``_paint(cells, ink)`` draws every sub-env into the zeroed flat cell view ``cells`` of shape
   ``(num_envs * height * width, ...)``; :meth:`_cell_index` turns (row, column) arrays into its indices.
 
@@ -96,7 +97,9 @@ class GridGameVectorEnv(VectorEnv):
     def _new_episodes(self, index: np.ndarray) -> None:
         raise NotImplementedError
 
-    def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _advance(
+        self, actions: np.ndarray, stepping: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         raise NotImplementedError
 
     def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
@@ -141,12 +144,13 @@ class GridGameVectorEnv(VectorEnv):
             raise ResetNeeded(f"{type(self).__name__}: call reset() before step()")
         resetting = self._autoreset
         self._steps += 1
-        reward, terminated = self._advance(actions, ~resetting)
+        reward, terminated, truncated = self._advance(actions, ~resetting)
         self._episode_returns += reward
-        if self.max_episode_steps is None:
+        if self.max_episode_steps is not None:
+            out_of_time = self._steps >= self.max_episode_steps
+            truncated = out_of_time if truncated is None else truncated | out_of_time
+        elif truncated is None:
             truncated = np.zeros(self.num_envs, dtype=np.bool_)
-        else:
-            truncated = self._steps >= self.max_episode_steps
         if resetting.any():
             index = np.flatnonzero(resetting)
             self._start_episodes(index)
@@ -204,6 +208,12 @@ class GridGameVectorEnv(VectorEnv):
         counters = self._draws[index][:, None] + np.arange(count, dtype=np.uint64)
         values = random_stream.draw_int_batch(self._stream_keys[index][:, None], counters, bounds)
         self._draws[index] += np.uint64(count)
+        return values
+
+    def _random_units(self, index: np.ndarray) -> np.ndarray:
+        """The next draw of the streams of the sub-envs in ``index``: uniform floats in ``[0, 1)``."""
+        values = random_stream.draw_unit_batch(self._stream_keys[index], self._draws[index])
+        self._draws[index] += np.uint64(1)
         return values
 
     def _cell_index(self, rows: Any, columns: Any) -> np.ndarray:

@@ -151,7 +151,7 @@ class CatchVectorEnv(GridGameVectorEnv):
         self._fruit_cell[index] = self._env_offsets[index] + draws[:, 0]
         self._basket_left[index] = draws[:, 1] if self.basket_start == "random" else self.game._max_left // 2
 
-    def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
         basket = self._basket_left + actions
         basket -= 1
         np.maximum(basket, 0, out=basket)
@@ -161,7 +161,7 @@ class CatchVectorEnv(GridGameVectorEnv):
         # basket <= fruit column < basket + basket_width, in one unsigned comparison
         caught = (self._fruit_col - basket).view(np.uint64) < self.basket_width
         caught &= terminated
-        return np.subtract(caught, terminated ^ caught, dtype=np.float64), terminated
+        return np.subtract(caught, terminated ^ caught, dtype=np.float64), terminated, None
 
     def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
         self._paint_runs(cells, self._bottom_row_cells + self._basket_left, self.basket_width, ink["basket"])

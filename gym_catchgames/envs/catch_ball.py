@@ -202,7 +202,7 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         self._spawns[index] = 0
         self._catches[index] = 0
 
-    def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
         paddle = self._paddle_left + actions
         paddle -= 1
         np.maximum(paddle, 0, out=paddle)
@@ -222,7 +222,7 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         caught = landing & on_paddle
         missed = landing ^ caught
         self._catches += caught
-        return np.subtract(caught, missed, dtype=np.float64), missed
+        return np.subtract(caught, missed, dtype=np.float64), missed, None
 
     def _next_spawn_columns(self, index: np.ndarray, previous: np.ndarray) -> np.ndarray:
         """Batched :meth:`CatchBallEnv._next_spawn_column` for the sub-envs in ``index``."""
