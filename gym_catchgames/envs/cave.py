@@ -534,9 +534,11 @@ class CaveVectorEnv(GridGameVectorEnv):
         n, height, width = self.num_envs, self.height, self.width
         view_top = (np.floor(self._y).astype(np.int64) - height // 2)[:, None]
         slots = (self._frame[:, None] - (width - 1 - self._screen_columns)) % width  # (n, width)
+        slots += (self._envs * width)[:, None]  # as indices into the flattened rings
 
         def on_view(ring: np.ndarray) -> np.ndarray:
-            return np.take_along_axis(ring, slots, axis=1) - view_top
+            """A ring's value for each view column, made relative to the view's top row."""
+            return ring.ravel()[slots] - view_top
 
         # Walls: each view column is the wall image of its open rows, looked up whole.
         first = np.clip(on_view(self._open_first), 0, height)
@@ -545,14 +547,14 @@ class CaveVectorEnv(GridGameVectorEnv):
         board = cells.reshape(n, height, width, *cells.shape[1:])
         board[...] = np.swapaxes(columns, 1, 2)
         # Blocks over the walls, the trail over both, then the ship.
-        block_rows = on_view(self._block_tops)[:, :, None] + self._block_rows  # (n, width, rows)
+        block_tops = on_view(self._block_tops)
+        envs, columns = np.nonzero(block_tops > -BLOCK_HEIGHT)  # the few columns with a block in view
+        block_rows = block_tops[envs, columns][:, None] + self._block_rows
         shown = (block_rows >= 0) & (block_rows < height)
-        offsets = self._env_offsets[:, None]
-        block_cells = (offsets + self._screen_columns)[:, :, None] + block_rows * width
-        cells[block_cells[shown]] = ink["block"]
+        cells[((self._env_offsets[envs] + columns)[:, None] + block_rows * width)[shown]] = ink["block"]
         trail_rows = on_view(self._trail_rows)
         shown = (trail_rows >= 0) & (trail_rows < height)
-        cells[(offsets + self._screen_columns + trail_rows * width)[shown]] = ink["trail"]
+        cells[(self._env_offsets[:, None] + self._screen_columns + trail_rows * width)[shown]] = ink["trail"]
         board[:, height // 2, self.ship_column] = ink["ship"]
 
     def _wall_columns(self, ink: Any, dtype: np.dtype) -> np.ndarray:
