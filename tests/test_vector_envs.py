@@ -57,18 +57,24 @@ def run_side_by_side(
     Scalar env ``i`` is reset with ``seed + i``; after a scalar episode ends, the vector env resets that
     sub-env on the next step (NEXT_STEP autoreset), so the scalar env is reset there instead of stepped.
     Every ``reset_every`` steps both sides do a seedless ``reset()``, which continues the random streams.
+    The step limit (``max_episode_steps``, else the registry's) follows Gymnasium's ``TimeLimit`` rule,
+    applied here rather than by the wrapper: importing rl_zoo3 (as the training tests do) swaps
+    Gymnasium's ``TimeLimit`` for one that does not truncate an episode that terminates on its last step.
     Returns how many terminations, truncations and autoresets were compared.
     """
-    limit = {} if max_episode_steps is None else {"max_episode_steps": max_episode_steps}
-    vector_env = gymnasium.make_vec(env_id, num_envs=num_envs, **limit, **kwargs)
+    limit = max_episode_steps or gymnasium.spec(env_id).max_episode_steps
+    vector_env = gymnasium.make_vec(env_id, num_envs=num_envs, max_episode_steps=limit, **kwargs)
     assert type(vector_env) is VECTOR_CLASSES[env_id]
     scalar_envs = [
-        gymnasium.make(env_id, disable_env_checker=True, **limit, **kwargs) for _ in range(num_envs)
+        gymnasium.make(env_id, max_episode_steps=-1, disable_env_checker=True, **kwargs)
+        for _ in range(num_envs)
     ]
+    elapsed = np.zeros(num_envs, dtype=int)  # steps since each scalar env's reset, as TimeLimit counts
     rng = np.random.default_rng(seed)
     counts = {"terminated": 0, "truncated": 0, "autoresets": 0}
 
     def compare_resets(obs: np.ndarray, info: dict[str, Any], seeds: list[int | None]) -> None:
+        elapsed[:] = 0
         for i, env in enumerate(scalar_envs):
             scalar_obs, scalar_info = env.reset(seed=seeds[i])
             np.testing.assert_array_equal(obs[i], scalar_obs)
@@ -93,11 +99,14 @@ def run_side_by_side(
             if done[i]:
                 scalar_obs, scalar_info = env.reset()
                 reward, scalar_terminated, scalar_truncated = 0.0, False, False
+                elapsed[i] = 0
                 counts["autoresets"] += 1
             else:
                 scalar_obs, reward, scalar_terminated, scalar_truncated, scalar_info = env.step(
                     int(actions[i])
                 )
+                elapsed[i] += 1
+                scalar_truncated = scalar_truncated or (limit is not None and elapsed[i] >= limit)
             np.testing.assert_array_equal(obs[i], scalar_obs, err_msg=f"sub-env {i}, step {step}")
             assert (rewards[i], terminated[i], truncated[i]) == (
                 reward,
