@@ -1,1 +1,11 @@
-"""The learning side of gym-catchgames: Stable-Baselines3 agents for the games."""
+"""The learning side of gym-catchgames: Stable-Baselines3 agents for the games.
+
+``SweepDQN`` (DQN trained by full backward replay sweeps, Hvass-Labs tutorial #16), ``DoubleDQN``
+(SB3 DQN with the double-Q target) and ``SmallGridCNN`` (a CNN for inputs below NatureCNN's 36x36).
+"""
+
+from agents.double_dqn import DoubleDQN
+from agents.networks import SmallGridCNN
+from agents.sweep_dqn import SweepDQN
+
+__all__ = ["DoubleDQN", "SmallGridCNN", "SweepDQN"]

@@ -1,0 +1,75 @@
+"""Learning with fixed seeds: SweepDQN and DoubleDQN must master Catch-v0 within a fixed step budget.
+
+Score: mean greedy return over 200 evaluation episodes (+1 catch, -1 miss), at least 0.95.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from stable_baselines3.common.callbacks import CheckpointCallback, EvalCallback
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.evaluation import evaluate_policy
+
+import gym_catchgames  # noqa: F401  (registers Catch-v0)
+from agents import DoubleDQN, SweepDQN
+
+EVAL_EPISODES = 200
+PASS_SCORE = 0.95
+
+
+def greedy_score(model) -> float:
+    eval_env = make_vec_env("Catch-v0", n_envs=1, seed=12_345)
+    mean_return, _ = evaluate_policy(model, eval_env, n_eval_episodes=EVAL_EPISODES, deterministic=True)
+    return mean_return
+
+
+def test_sweep_dqn_learns_catch_with_eval_and_checkpoint_callbacks(tmp_path):
+    # Every SweepDQN default except a memory sized for a 24k-step run (the default 200k is Atari's).
+    env = make_vec_env("Catch-v0", n_envs=4, seed=0)
+    model = SweepDQN("MlpPolicy", env, buffer_size=1_000, seed=0)
+    evaluation = EvalCallback(
+        make_vec_env("Catch-v0", n_envs=1, seed=99),
+        n_eval_episodes=20,
+        eval_freq=2_000,  # VecEnv steps, i.e. every 8,000 transitions
+        log_path=str(tmp_path / "eval"),
+        best_model_save_path=str(tmp_path / "best"),
+    )
+    checkpoints = CheckpointCallback(
+        save_freq=3_000, save_path=str(tmp_path / "checkpoints"), name_prefix="sweep"
+    )
+    model.learn(24_000, callback=[evaluation, checkpoints])
+
+    assert greedy_score(model) >= PASS_SCORE
+
+    log = np.load(tmp_path / "eval" / "evaluations.npz")
+    assert log["timesteps"].tolist() == [8_000, 16_000, 24_000]
+    assert log["results"].shape == (3, 20) and set(np.unique(log["results"])) <= {-1.0, 1.0}
+    assert SweepDQN.load(tmp_path / "best" / "best_model").num_timesteps in log["timesteps"]
+    saved = sorted(path.name for path in (tmp_path / "checkpoints").iterdir())
+    assert saved == ["sweep_12000_steps.zip", "sweep_24000_steps.zip"]
+    restored = SweepDQN.load(tmp_path / "checkpoints" / "sweep_24000_steps")
+    observations = np.random.default_rng(0).random((32, 10, 10), dtype=np.float32)
+    np.testing.assert_array_equal(
+        restored.predict(observations, deterministic=True)[0],
+        model.predict(observations, deterministic=True)[0],
+    )
+
+
+def test_double_dqn_learns_catch():
+    env = make_vec_env("Catch-v0", n_envs=4, seed=0)
+    model = DoubleDQN(
+        "MlpPolicy",
+        env,
+        learning_rate=1e-3,
+        buffer_size=10_000,
+        learning_starts=200,
+        batch_size=64,
+        gamma=0.99,
+        train_freq=1,
+        target_update_interval=200,
+        exploration_fraction=0.25,
+        exploration_final_eps=0.05,
+        seed=0,
+    )
+    model.learn(12_000)
+    assert greedy_score(model) >= PASS_SCORE
