@@ -43,17 +43,27 @@ def draw_unit(key: int, counter: int) -> float:
     return (_mix(key, counter) >> 11) * _UNIT
 
 
+# The constants as NumPy scalars, made once: the batched draws run in every vector env step.
+_GOLDEN_U64, _MIX1_U64, _MIX2_U64 = np.uint64(_GOLDEN), np.uint64(_MIX1), np.uint64(_MIX2)
+_ONE, _SHIFT27, _SHIFT30, _SHIFT31, _SHIFT32 = (np.uint64(k) for k in (1, 27, 30, 31, 32))
+
+
 def _mix_batch(keys: np.ndarray, counters: np.ndarray) -> np.ndarray:
-    z = keys + (counters.astype(np.uint64) + np.uint64(1)) * np.uint64(_GOLDEN)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(_MIX1)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(_MIX2)
-    return z ^ (z >> np.uint64(31))
+    z = keys + (np.asarray(counters, dtype=np.uint64) + _ONE) * _GOLDEN_U64  # new: in place from here
+    z ^= z >> _SHIFT30
+    z *= _MIX1_U64
+    z ^= z >> _SHIFT27
+    z *= _MIX2_U64
+    z ^= z >> _SHIFT31
+    return z
 
 
 def draw_int_batch(keys: np.ndarray, counters: np.ndarray, n: int | np.ndarray) -> np.ndarray:
     """Batched :func:`draw_int`: one draw per (key, counter) pair, as ``int64``."""
-    top = _mix_batch(keys, counters) >> np.uint64(32)
-    return ((top * np.asarray(n, dtype=np.uint64)) >> np.uint64(32)).astype(np.int64)
+    top = _mix_batch(keys, counters) >> _SHIFT32
+    top *= np.asarray(n, dtype=np.uint64)
+    top >>= _SHIFT32
+    return top.astype(np.int64)
 
 
 def draw_unit_batch(keys: np.ndarray, counters: np.ndarray) -> np.ndarray:

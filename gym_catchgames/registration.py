@@ -12,23 +12,28 @@ import gymnasium
 ENV_SPECS: dict[str, dict[str, Any]] = {
     "Catch-v0": {
         "entry_point": "gym_catchgames.envs.catch:CatchEnv",
+        "vector_entry_point": "gym_catchgames.envs.catch:CatchVectorEnv",
         "reward_threshold": 0.98,
     },
     "FruitFetch-v0": {
         "entry_point": "gym_catchgames.envs.fruit_fetch:FruitFetchEnv",
+        "vector_entry_point": "gym_catchgames.envs.fruit_fetch:FruitFetchVectorEnv",
         "reward_threshold": 0.98,
     },
     "CatchBall-v0": {
         "entry_point": "gym_catchgames.envs.catch_ball:CatchBallEnv",
+        "vector_entry_point": "gym_catchgames.envs.catch_ball:CatchBallVectorEnv",
         "max_episode_steps": 500,
         "reward_threshold": 90.0,
     },
     "Cave-v0": {
         "entry_point": "gym_catchgames.envs.cave:CaveEnv",
+        "vector_entry_point": "gym_catchgames.envs.cave:CaveVectorEnv",
         "max_episode_steps": 10_000,
     },
     "Snake-v0": {
         "entry_point": "gym_catchgames.envs.snake:SnakeEnv",
+        "vector_entry_point": "gym_catchgames.envs.snake:SnakeVectorEnv",
         "max_episode_steps": 5_000,
     },
 }

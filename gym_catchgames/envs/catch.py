@@ -8,6 +8,7 @@ import numpy as np
 
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.validation import check_choice, check_int
+from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
 BASKET_STARTS = ("random", "center")
 
@@ -104,3 +105,64 @@ class CatchEnv(GridGameEnv):
         left = self._basket_left
         canvas[-1, left : left + self.basket_width] = ink["basket"]
         canvas[self._fruit_row, self._fruit_col] = ink["fruit"]
+
+
+class CatchVectorEnv(GridGameVectorEnv):
+    """Natively batched Catch: ``gymnasium.make_vec("Catch-v0", num_envs=n)``.
+
+    The state of all ``num_envs`` games lives in three integer arrays, so a step costs a few NumPy
+    operations whatever ``num_envs`` is. Arguments are the scalar env's plus ``num_envs`` and
+    ``max_episode_steps`` (truncation; ``None``: none). Sub-env ``i`` after ``reset(seed=s)`` plays exactly
+    the episodes of ``CatchEnv`` after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``.
+    ``render()`` returns the frames of the first four sub-envs.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = vector_metadata(CatchEnv)
+    SCALAR_ENV: ClassVar[type[CatchEnv]] = CatchEnv
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        height: int = 10,
+        width: int = 10,
+        basket_width: int = 3,
+        basket_start: str = "random",
+        obs_type: str = "grid",
+        render_mode: str | None = None,
+        max_episode_steps: int | None = None,
+    ) -> None:
+        game = self.SCALAR_ENV(height, width, basket_width, basket_start, obs_type)
+        super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
+        self.basket_width, self.basket_start = game.basket_width, game.basket_start
+        #: Bounds of a new episode's draws, in the scalar env's order: fruit column, then basket.
+        self._episode_draw_bounds = (self.width, game._max_left + 1)[
+            : 2 if self.basket_start == "random" else 1
+        ]
+        # The fruit as its flat cell index in the batched observation (row and column in one number).
+        self._fruit_cell = np.zeros(self.num_envs, dtype=np.int64)
+        self._fruit_col = np.zeros(self.num_envs, dtype=np.int64)
+        self._basket_left = np.zeros(self.num_envs, dtype=np.int64)
+        self._bottom_row_cells = self._cell_index(self.height - 1, 0)
+        self._resolve_row_cells = self._cell_index(game._resolve_row, 0)
+
+    def _new_episodes(self, index: np.ndarray) -> None:
+        draws = self._random_ints(index, self._episode_draw_bounds)
+        self._fruit_col[index] = draws[:, 0]
+        self._fruit_cell[index] = self._env_offsets[index] + draws[:, 0]
+        self._basket_left[index] = draws[:, 1] if self.basket_start == "random" else self.game._max_left // 2
+
+    def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
+        basket = self._basket_left + actions
+        basket -= 1
+        np.maximum(basket, 0, out=basket)
+        self._basket_left = np.minimum(basket, self.game._max_left, out=basket)
+        self._fruit_cell += self.width
+        terminated = self._fruit_cell >= self._resolve_row_cells
+        # basket <= fruit column < basket + basket_width, in one unsigned comparison
+        caught = (self._fruit_col - basket).view(np.uint64) < self.basket_width
+        caught &= terminated
+        return np.subtract(caught, terminated ^ caught, dtype=np.float64), terminated, None
+
+    def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
+        self._paint_runs(cells, self._bottom_row_cells + self._basket_left, self.basket_width, ink["basket"])
+        cells[self._fruit_cell] = ink["fruit"]

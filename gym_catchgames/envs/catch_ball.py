@@ -8,6 +8,7 @@ import numpy as np
 
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.validation import check_int
+from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
 
 class CatchBallEnv(GridGameEnv):
@@ -140,3 +141,108 @@ class CatchBallEnv(GridGameEnv):
 
     def _status(self) -> str:
         return f"{super()._status()}   catches {self._catches}"
+
+
+class CatchBallVectorEnv(GridGameVectorEnv):
+    """Natively batched CatchBall: ``gymnasium.make_vec("CatchBall-v0", num_envs=n)``.
+
+    Arguments are the scalar env's plus ``num_envs`` and ``max_episode_steps`` (500 from the registry;
+    ``None``: no truncation). Sub-env ``i`` after ``reset(seed=s)`` plays exactly the episodes of
+    ``CatchBallEnv`` after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``.
+
+    The balls batch cleanly because they all fall one row per step and one spawns every
+    ``spawn_interval`` steps: the ``j``-th newest ball is on row ``phase + j * spawn_interval``, where
+    ``phase`` counts the steps since the last spawn. So the state is the paddle, ``phase``, the number
+    of spawns and the columns of the ``ceil(height / spawn_interval)`` newest balls per sub-env (which
+    are all the balls the board can hold), with no list of balls to loop over.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = vector_metadata(CatchBallEnv)
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        height: int = 16,
+        width: int = 16,
+        paddle_width: int = 3,
+        spawn_interval: int = 5,
+        min_spawn_distance: int = 3,
+        max_spawn_distance: int = 6,
+        obs_type: str = "grid",
+        render_mode: str | None = None,
+        max_episode_steps: int | None = None,
+    ) -> None:
+        game = CatchBallEnv(
+            height, width, paddle_width, spawn_interval, min_spawn_distance, max_spawn_distance, obs_type
+        )
+        super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
+        self.paddle_width, self.spawn_interval = game.paddle_width, game.spawn_interval
+        self.min_spawn_distance, self.max_spawn_distance = game.min_spawn_distance, game.max_spawn_distance
+        self._max_left = game._max_left
+        slots = -(-self.height // self.spawn_interval)  # the most balls the board can hold
+        self._slot_rows = (np.arange(slots) * self.spawn_interval)[:, None]
+        self._slot_numbers = np.arange(slots)[:, None]
+        # Which ball (j-th newest) is on the bottom row at each phase, or -1 if none (also at phase
+        # spawn_interval, which only sub-envs about to be reset reach).
+        bottom = self.height - 1 - np.arange(self.spawn_interval + 1)
+        self._bottom_slot = np.where(bottom % self.spawn_interval == 0, bottom // self.spawn_interval, -1)
+        self._bottom_slot[-1] = -1
+        self._envs = np.arange(self.num_envs)
+        self._paddle_left = np.zeros(self.num_envs, dtype=np.int64)
+        self._phase = np.zeros(self.num_envs, dtype=np.int64)  # steps since the last spawn
+        self._spawns = np.zeros(self.num_envs, dtype=np.int64)  # balls spawned after the first
+        self._ball_columns = np.zeros((slots, self.num_envs), dtype=np.int64)  # row j: j-th newest
+        self._catches = np.zeros(self.num_envs, dtype=np.int64)
+
+    def _new_episodes(self, index: np.ndarray) -> None:
+        draws = self._random_ints(index, (self._max_left + 1, self.width))
+        self._paddle_left[index] = draws[:, 0]
+        self._ball_columns[0, index] = draws[:, 1]
+        self._phase[index] = 0
+        self._spawns[index] = 0
+        self._catches[index] = 0
+
+    def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
+        paddle = self._paddle_left + actions
+        paddle -= 1
+        np.maximum(paddle, 0, out=paddle)
+        self._paddle_left = np.minimum(paddle, self._max_left, out=paddle)
+        self._phase += 1
+        spawning = np.flatnonzero((self._phase == self.spawn_interval) & stepping)
+        if spawning.size:
+            newest = self._next_spawn_columns(spawning, self._ball_columns[0, spawning])
+            self._ball_columns[1:, spawning] = self._ball_columns[:-1, spawning]
+            self._ball_columns[0, spawning] = newest
+            self._phase[spawning] = 0
+            self._spawns[spawning] += 1
+        slot = self._bottom_slot[self._phase]
+        landing = (slot >= 0) & (slot <= self._spawns)
+        column = self._ball_columns.ravel()[np.maximum(slot, 0) * self.num_envs + self._envs]
+        on_paddle = (column - paddle).view(np.uint64) < self.paddle_width
+        caught = landing & on_paddle
+        missed = landing ^ caught
+        self._catches += caught
+        return np.subtract(caught, missed, dtype=np.float64), missed, None
+
+    def _next_spawn_columns(self, index: np.ndarray, previous: np.ndarray) -> np.ndarray:
+        """Batched :meth:`CatchBallEnv._next_spawn_column` for the sub-envs in ``index``."""
+        left_first = np.maximum(previous - self.max_spawn_distance, 0)
+        left_count = np.maximum(previous - self.min_spawn_distance - left_first + 1, 0)
+        right_first = previous + max(self.min_spawn_distance, 1)
+        right_last = np.minimum(previous + self.max_spawn_distance, self.width - 1)
+        right_count = np.maximum(right_last - right_first + 1, 0)
+        choice = self._random_ints(index, (left_count + right_count)[:, None])[:, 0]
+        return np.where(choice < left_count, left_first + choice, right_first + choice - left_count)
+
+    def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
+        paddle = self._cell_index(self.height - 1, self._paddle_left)
+        self._paint_runs(cells, paddle, self.paddle_width, ink["paddle"])
+        rows = self._phase + self._slot_rows  # (slots, num_envs): the long axis inside
+        on_board = (self._slot_numbers <= self._spawns) & (rows < self.height)
+        cells[(self._cell_index(rows, self._ball_columns))[on_board]] = ink["ball"]
+
+    def _info_arrays(self) -> dict[str, np.ndarray]:
+        return {"catches": self._catches.copy()}
+
+    def _status(self, i: int) -> str:
+        return f"{super()._status(i)}   catches {self._catches[i]}"

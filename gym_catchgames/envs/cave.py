@@ -9,6 +9,7 @@ import numpy as np
 
 from gym_catchgames.core import MIN_GRID_SIZE, GridGameEnv
 from gym_catchgames.validation import check_float, check_int
+from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
 #: Vertical acceleration per frame, in cells: gravity when released, lift when held.
 ACCELERATION = 0.08
@@ -387,3 +388,188 @@ class _Strip:
         row = ship_row - top_row
         if 0 <= row < rows:  # the ship may have left the band: the next paint repaints it
             self.image[row, end - self.width + self.ship_column] = self.trail
+
+
+class CaveVectorEnv(GridGameVectorEnv):
+    """Natively batched Cave: ``gymnasium.make_vec("Cave-v0", num_envs=n)``.
+
+    Arguments are the scalar env's plus ``num_envs`` and ``max_episode_steps`` (10,000 from the
+    registry; ``None``: none). Sub-env ``i`` after ``reset(seed=s)`` plays exactly the episodes of
+    ``CaveEnv`` after ``reset(seed=s + i)``, with the same float64 operations in the same order;
+    autoreset is Gymnasium's ``NEXT_STEP``.
+
+    The cave batches cleanly: every sub-env scrolls one column per frame, so the scalar env's ring of
+    columns (gap, open cells, block rows, trail row) becomes one array row per sub-env, and each view is
+    painted from it every step (where the scalar env keeps a painted tape for speed).
+    """
+
+    metadata: ClassVar[dict[str, Any]] = vector_metadata(CaveEnv)
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        height: int = 48,
+        width: int = 48,
+        ship_column: int = 15,
+        initial_gap: float = 0.55,
+        min_gap: float = 0.30,
+        gap_shrink: float = 0.01,
+        shrink_interval: int = 51,
+        block_interval: int | None = 21,
+        block_delay: int = 50,
+        survival_reward: float = 0.0,
+        crash_reward: float = -1.0,
+        obs_type: str = "grid",
+        render_mode: str | None = None,
+        max_episode_steps: int | None = None,
+    ) -> None:
+        game = CaveEnv(
+            height,
+            width,
+            ship_column,
+            initial_gap,
+            min_gap,
+            gap_shrink,
+            shrink_interval,
+            block_interval,
+            block_delay,
+            survival_reward,
+            crash_reward,
+            obs_type,
+        )
+        super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
+        for name in ("ship_column", "initial_gap", "min_gap", "gap_shrink", "shrink_interval"):
+            setattr(self, name, getattr(game, name))
+        for name in ("block_interval", "block_delay", "survival_reward", "crash_reward"):
+            setattr(self, name, getattr(game, name))
+        n, columns = self.num_envs, (self.num_envs, self.width)
+        self._envs = np.arange(n)
+        self._y, self._vy, self._centre, self._gap = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+        self._slope = np.zeros(n, dtype=np.int64)
+        self._frame = np.zeros(n, dtype=np.int64)
+        self._crashed = np.zeros(n, dtype=np.bool_)
+        # The scalar env's ring of columns, one row per sub-env (slot = frame % width).
+        self._tops, self._bottoms = np.zeros(columns), np.zeros(columns)
+        self._open_first = np.zeros(columns, dtype=np.int64)
+        self._open_end = np.zeros(columns, dtype=np.int64)
+        self._block_tops = np.full(columns, NO_ROW, dtype=np.int64)
+        self._trail_rows = np.full(columns, NO_ROW, dtype=np.int64)
+        self._next_block_top = np.full(n, NO_ROW, dtype=np.int64)
+        self._next_block_columns = np.zeros(n, dtype=np.int64)
+        self._screen_columns = np.arange(self.width)
+        self._block_rows = np.arange(BLOCK_HEIGHT)
+        self._wall_tables: dict[tuple[bytes, str], np.ndarray] = {}
+
+    def _new_episodes(self, index: np.ndarray) -> None:
+        start = float(self.height // 2)
+        self._y[index], self._vy[index], self._centre[index] = start, 0.0, start
+        self._gap[index] = self.initial_gap * self.height
+        self._slope[index] = 0
+        self._frame[index] = 0
+        self._crashed[index] = False
+        self._next_block_top[index], self._next_block_columns[index] = NO_ROW, 0
+        self._set_columns(index, 0)
+        for ring in (self._tops, self._bottoms, self._open_first, self._open_end, self._block_tops):
+            ring[index, 1:] = ring[index, :1]
+        self._trail_rows[index] = NO_ROW
+        self._trail_rows[index[:, None], self.game._start_trail_slots] = math.floor(start)
+
+    def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
+        envs, game = self._envs, self.game
+        self._vy += np.where(actions == 0, ACCELERATION, -ACCELERATION)
+        self._y += self._vy
+        self._frame += 1
+        frame, y = self._frame, self._y
+        narrowing = frame % self.shrink_interval == 0
+        self._gap[narrowing] = np.maximum(self._gap[narrowing] - game._shrink_cells, game._min_gap_cells)
+        self._walk(np.flatnonzero(stepping))
+        new_slot = frame % self.width
+        self._set_columns(envs, new_slot)
+        spawning = np.flatnonzero(stepping & (frame % game._block_interval == 0) & (frame > self.block_delay))
+        if spawning.size:
+            self._spawn_blocks(spawning, new_slot[spawning])
+        ship_slot = (frame - game._columns_right_of_ship) % self.width
+        self._trail_rows[envs, ship_slot] = np.floor(y).astype(np.int64)
+        block_top = self._block_tops[envs, ship_slot]
+        self._crashed = (
+            (y <= self._tops[envs, ship_slot])
+            | (y >= self._bottoms[envs, ship_slot])
+            | ((block_top <= y) & (y < block_top + BLOCK_HEIGHT))
+        )
+        reward = np.where(self._crashed, self.crash_reward, self.survival_reward)
+        return reward, self._crashed.copy(), None
+
+    def _walk(self, index: np.ndarray) -> None:
+        """Step 4 of a frame for the sub-envs in ``index``: the gap centre's sticky random walk."""
+        u = self._random_units(index)
+        slope = self._slope[index]
+        rising = u > np.where(slope == 1, 0.2, 0.6)
+        falling = ~rising & (u < np.where(slope == -1, 0.8, 0.4))
+        centre = self._centre[index]
+        centre[rising] += (u[rising] - 0.6) * self.game._walk_step
+        centre[falling] -= (0.4 - u[falling]) * self.game._walk_step
+        self._centre[index] = centre
+        self._slope[index] = np.where(rising, 1, np.where(falling, -1, 0))
+
+    def _set_columns(self, index: np.ndarray, slots: Any) -> None:
+        """Step 5 for the sub-envs in ``index``: the current gap, and an entering block, into ``slots``."""
+        half = self._gap[index] * 0.5
+        top, bottom = self._centre[index] - half, self._centre[index] + half
+        self._tops[index, slots], self._bottoms[index, slots] = top, bottom
+        self._open_first[index, slots] = np.floor(top).astype(np.int64)
+        self._open_end[index, slots] = np.ceil(bottom).astype(np.int64)
+        self._trail_rows[index, slots] = NO_ROW
+        entering = self._next_block_columns[index] > 0
+        self._block_tops[index, slots] = np.where(entering, self._next_block_top[index], NO_ROW)
+        self._next_block_columns[index] -= entering
+
+    def _spawn_blocks(self, index: np.ndarray, slots: np.ndarray) -> None:
+        """Step 6 for the sub-envs in ``index``: a block enters, inside the gap of their column ``slots``."""
+        first = self._open_first[index, slots]
+        choices = np.floor(self._bottoms[index, slots] - BLOCK_HEIGHT).astype(np.int64) - first
+        self._next_block_top[index] = first + self._random_ints(index, choices[:, None])[:, 0]
+        self._next_block_columns[index] = BLOCK_WIDTH
+
+    def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
+        n, height, width = self.num_envs, self.height, self.width
+        view_top = (np.floor(self._y).astype(np.int64) - height // 2)[:, None]
+        slots = (self._frame[:, None] - (width - 1 - self._screen_columns)) % width  # (n, width)
+        slots += (self._envs * width)[:, None]  # as indices into the flattened rings
+
+        def on_view(ring: np.ndarray) -> np.ndarray:
+            """A ring's value for each view column, made relative to the view's top row."""
+            return ring.ravel()[slots] - view_top
+
+        # Walls: each view column is the wall image of its open rows, looked up whole.
+        first = np.clip(on_view(self._open_first), 0, height)
+        end = np.clip(on_view(self._open_end), 0, height)
+        columns = self._wall_columns(ink["wall"], cells.dtype)[first * (height + 1) + end]
+        board = cells.reshape(n, height, width, *cells.shape[1:])
+        board[...] = np.swapaxes(columns, 1, 2)
+        # Blocks over the walls, the trail over both, then the ship.
+        block_tops = on_view(self._block_tops)
+        envs, columns = np.nonzero(block_tops > -BLOCK_HEIGHT)  # the few columns with a block in view
+        block_rows = block_tops[envs, columns][:, None] + self._block_rows
+        shown = (block_rows >= 0) & (block_rows < height)
+        cells[((self._env_offsets[envs] + columns)[:, None] + block_rows * width)[shown]] = ink["block"]
+        trail_rows = on_view(self._trail_rows)
+        shown = (trail_rows >= 0) & (trail_rows < height)
+        cells[(self._env_offsets[:, None] + self._screen_columns + trail_rows * width)[shown]] = ink["trail"]
+        board[:, height // 2, self.ship_column] = ink["ship"]
+
+    def _wall_columns(self, ink: Any, dtype: np.dtype) -> np.ndarray:
+        """Every possible view column in ``ink``: row ``first * (height + 1) + end`` has wall outside
+        the open rows ``first..end-1``. Made once per ink, so painting the walls is one lookup."""
+        key = (np.asarray(ink).tobytes(), np.dtype(dtype).str)
+        if key not in self._wall_tables:
+            rows, bounds = np.arange(self.height), np.arange(self.height + 1)
+            wall = ((rows < bounds[:, None, None]) | (rows >= bounds[:, None])).reshape(-1, self.height)
+            ink = np.asarray(ink)
+            self._wall_tables[key] = (wall.reshape(wall.shape + (1,) * ink.ndim) * ink).astype(dtype)
+        return self._wall_tables[key]
+
+    def _info_arrays(self) -> dict[str, np.ndarray]:
+        return {"frames_survived": self._frame - self._crashed}
+
+    def _status(self, i: int) -> str:
+        return f"{super()._status(i)}   frames survived {self._frame[i] - self._crashed[i]}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from gym_catchgames.envs.catch import CatchEnv
+from gym_catchgames.envs.catch import CatchEnv, CatchVectorEnv
 
 
 class FruitFetchEnv(CatchEnv):
@@ -65,3 +65,28 @@ class FruitFetchEnv(CatchEnv):
         render_mode: str | None = None,
     ) -> None:
         super().__init__(height, width, basket_width, basket_start, obs_type, render_mode)
+
+
+class FruitFetchVectorEnv(CatchVectorEnv):
+    """Natively batched FruitFetch: ``gymnasium.make_vec("FruitFetch-v0", num_envs=n)``.
+
+    As :class:`~gym_catchgames.envs.catch.CatchVectorEnv` (same seeding rule and autoreset), with the
+    scalar :class:`FruitFetchEnv`'s rules and defaults.
+    """
+
+    SCALAR_ENV: ClassVar[type[CatchEnv]] = FruitFetchEnv
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        height: int = 15,
+        width: int = 15,
+        basket_width: int = 3,
+        basket_start: str = "random",
+        obs_type: str = "grid",
+        render_mode: str | None = None,
+        max_episode_steps: int | None = None,
+    ) -> None:
+        super().__init__(
+            num_envs, height, width, basket_width, basket_start, obs_type, render_mode, max_episode_steps
+        )

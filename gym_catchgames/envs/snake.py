@@ -9,6 +9,7 @@ import numpy as np
 
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.validation import check_choice, check_int
+from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
 #: The smallest grid side: the start (a 3-cell snake through the centre, any heading) fits inside
 #: the wall ring.
@@ -208,3 +209,113 @@ class SnakeEnv(GridGameEnv):
 
     def _status(self) -> str:
         return f"{super()._status()}   length {self._length}"
+
+
+class SnakeVectorEnv(GridGameVectorEnv):
+    """Natively batched Snake: ``gymnasium.make_vec("Snake-v0", num_envs=n)``.
+
+    Arguments are the scalar env's plus ``num_envs`` and ``max_episode_steps`` (5,000 from the registry;
+    ``None``: none). Sub-env ``i`` after ``reset(seed=s)`` plays exactly the episodes of ``SnakeEnv``
+    after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``. ``truncated`` is True after
+    ``max_steps_without_food`` steps without a meal or after ``max_episode_steps`` steps.
+
+    The snake batches cleanly with the scalar env's own representation, one row per sub-env: the body
+    as a ring buffer of cells and an occupancy map. A step moves each head and tail with one indexed
+    write per array, and the food respawns on the ``k``-th free cell found with a cumulative sum over the
+    boards of the sub-envs that ate.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = vector_metadata(SnakeEnv)
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        height: int = 10,
+        width: int = 10,
+        reward_mode: str = "food",
+        max_steps_without_food: int | None = None,
+        obs_type: str = "grid",
+        render_mode: str | None = None,
+        max_episode_steps: int | None = None,
+    ) -> None:
+        game = SnakeEnv(height, width, reward_mode, max_steps_without_food, obs_type)
+        super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
+        self.reward_mode, self.max_steps_without_food = game.reward_mode, game.max_steps_without_food
+        self.interior_cells = game.interior_cells
+        self._moves = np.array(game._moves)
+        self._wall = game._wall
+        self._wall_cells = self._env_offsets + np.flatnonzero(game._wall)[:, None]  # (wall cells, N)
+        centre = (self.height // 2) * self.width + self.width // 2
+        # The start body of each heading, tail to head.
+        self._start_bodies = centre - self._moves[:, None] * np.arange(START_LENGTH - 1, -1, -1)
+        self._envs = np.arange(self.num_envs)
+        self._body = np.zeros((self.num_envs, self.interior_cells), dtype=np.int64)  # ring of cells
+        self._occupied = np.zeros((self.num_envs, self.height * self.width), dtype=np.bool_)
+        self._head_slot = np.zeros(self.num_envs, dtype=np.int64)
+        self._length = np.zeros(self.num_envs, dtype=np.int64)
+        self._heading = np.zeros(self.num_envs, dtype=np.int64)
+        self._food = np.zeros(self.num_envs, dtype=np.int64)  # -1 once the board is full
+        self._steps_without_food = np.zeros(self.num_envs, dtype=np.int64)
+
+    def _new_episodes(self, index: np.ndarray) -> None:
+        draws = self._random_ints(index, (4, self.interior_cells - START_LENGTH))
+        bodies = self._start_bodies[draws[:, 0]]
+        self._occupied[index] = False
+        self._occupied[index[:, None], bodies] = True
+        self._body[index, :START_LENGTH] = bodies
+        self._head_slot[index] = START_LENGTH - 1
+        self._length[index] = START_LENGTH
+        self._heading[index] = draws[:, 0]
+        self._steps_without_food[index] = 0
+        self._food[index] = self._free_cell(index, draws[:, 1])
+
+    def _free_cell(self, index: np.ndarray, rank: np.ndarray) -> np.ndarray:
+        """The ``rank``-th free interior cell (row-major) of each sub-env in ``index``."""
+        free = ~(self._occupied[index] | self._wall)
+        return np.argmax(np.cumsum(free, axis=1) > rank[:, None], axis=1)
+
+    def _advance(
+        self, actions: np.ndarray, stepping: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        envs, occupied = self._envs, self._occupied
+        turning = (actions != FORWARD) & (actions != (self._heading + 2) % 4)
+        self._heading = np.where(turning, actions, self._heading)
+        head = self._body[envs, self._head_slot] + self._moves[self._heading]
+        tail = self._body[envs, (self._head_slot - self._length + 1) % self.interior_cells]
+        # Into the wall or the body is death; the tail's cell is free to enter (it leaves it).
+        dead = stepping & (self._wall[head] | (occupied[envs, head] & (head != tail)))
+        moving = stepping & ~dead
+        eats = moving & (head == self._food)
+        leaving = moving & ~eats
+        occupied[envs[leaving], tail[leaving]] = False
+        alive = np.flatnonzero(moving)
+        self._head_slot[alive] = (self._head_slot[alive] + 1) % self.interior_cells
+        self._body[alive, self._head_slot[alive]] = head[alive]
+        occupied[alive, head[alive]] = True
+        self._length += eats
+        self._steps_without_food += leaving
+        self._steps_without_food[eats] = 0
+        won = eats & (self._length == self.interior_cells)
+        self._food[won] = -1
+        eaters = np.flatnonzero(eats & ~won)
+        if eaters.size:
+            rank = self._random_ints(eaters, (self.interior_cells - self._length[eaters])[:, None])[:, 0]
+            self._food[eaters] = self._free_cell(eaters, rank)
+        meal = 1.0 if self.reward_mode == "food" else self._length
+        reward = np.where(eats, meal, 0.0)
+        reward[dead] = -1.0
+        truncated = leaving & (self._steps_without_food >= self.max_steps_without_food)
+        return reward, dead | won, truncated
+
+    def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
+        cells[self._wall_cells] = ink["wall"]
+        cells[self._occupied.ravel()] = ink["snake"]
+        cells[self._env_offsets + self._body[self._envs, self._head_slot]] = ink["snake_head"]
+        has_food = self._food >= 0
+        cells[(self._env_offsets + self._food)[has_food]] = ink["food"]
+
+    def _info_arrays(self) -> dict[str, np.ndarray]:
+        return {"length": self._length.copy(), "fruit_eaten": self._length - START_LENGTH}
+
+    def _status(self, i: int) -> str:
+        return f"{super()._status(i)}   length {self._length[i]}"

@@ -1,0 +1,306 @@
+"""``GridGameVectorEnv``: the natively batched counterpart of :class:`~gym_catchgames.core.GridGameEnv`.
+
+The state of all sub-envs lives in NumPy arrays of length ``num_envs`` and ``step`` updates them with a
+handful of array operations, with no Python loop over sub-envs. A game's vector class sits in the
+game's module next to its scalar env and implements three small methods:
+
+* ``_new_episodes(index)`` sets up new episodes for the sub-envs in the integer array ``index``
+  (random draws via :meth:`_random_ints`, which advances only those sub-envs' streams);
+* ``_advance(actions, stepping)`` applies one validated action per sub-env and returns
+  ``(reward, terminated, truncated)`` arrays (``truncated``: the game's own truncation, or ``None``);
+  ``stepping`` marks the sub-envs really stepped (the others are autoreset right after and their
+  state is overwritten, but they must not draw random numbers);
+* ``_paint(cells, ink)`` draws every sub-env into the zeroed flat cell view ``cells`` of shape
+  ``(num_envs * height * width, ...)``; :meth:`_cell_index` turns (row, column) arrays into its indices.
+
+Optional: ``_info_arrays()`` (arrays for ``info``, one entry per sub-env) and ``_status(i)``.
+
+The base class does the rest once for every game: argument checks (by building the scalar env, which
+validates and stores the game's parameters), spaces, seeding, action validation with a clear error,
+``NEXT_STEP`` autoreset, ``max_episode_steps`` truncation, ``info`` arrays with ``_key`` masks,
+``options["reset_mask"]`` and rendering the first few sub-envs with the scalar games' renderer.
+
+Seeding rule: ``reset(seed=s)`` gives sub-env ``i`` exactly the episodes of the scalar env after
+``reset(seed=s + i)``; ``reset(seed=[s0, s1, ...])`` uses one seed per sub-env (``None`` entries as a
+seedless reset). A seedless first reset draws each sub-env's stream key from the vector env's own
+``np_random``, and later seedless resets (and autoresets) continue each sub-env's stream, exactly as
+``reset()`` does for a scalar env.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, ClassVar
+
+import numpy as np
+from gymnasium import logger
+from gymnasium.error import ResetNeeded
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from gym_catchgames import random_stream
+from gym_catchgames.core import GridGameEnv
+from gym_catchgames.rendering import GridRenderer
+from gym_catchgames.validation import check_int, check_render_mode, describe_actions
+
+#: How many sub-envs ``render()`` draws (the first ones); rendering thousands of boards helps nobody.
+RENDERED_ENVS = 4
+
+
+def vector_metadata(scalar_env_class: type[GridGameEnv]) -> dict[str, Any]:
+    """The metadata of a game's vector env: the scalar env's frame rate, ``NEXT_STEP`` autoreset."""
+    return {
+        "render_modes": ["rgb_array"],
+        "render_fps": scalar_env_class.metadata["render_fps"],
+        "autoreset_mode": AutoresetMode.NEXT_STEP,
+    }
+
+
+class GridGameVectorEnv(VectorEnv):
+    """Base class of the games' native vector envs (see the module docstring for the contract)."""
+
+    metadata: ClassVar[dict[str, Any]] = vector_metadata(GridGameEnv)
+
+    def __init__(
+        self,
+        num_envs: int,
+        game: GridGameEnv,
+        *,
+        max_episode_steps: int | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        """``game`` is a scalar env of the same game built with the user's arguments: it checks them and
+        holds the game's parameters; it is never stepped."""
+        self.num_envs = check_int("num_envs", num_envs, minimum=1)
+        if max_episode_steps is not None:
+            max_episode_steps = check_int("max_episode_steps", max_episode_steps, minimum=1)
+        self.max_episode_steps = max_episode_steps
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
+        self.game = game
+        self.height, self.width, self.obs_type = game.height, game.width, game.obs_type
+
+        self.single_observation_space = game.observation_space
+        self.single_action_space = game.action_space
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+
+        #: Index of each sub-env's first cell in the flat cell view of the batched observation.
+        self._env_offsets = np.arange(self.num_envs, dtype=np.int64) * (self.height * self.width)
+        self._stream_keys: np.ndarray | None = None  # uint64 per sub-env, set by the first reset
+        self._draws = np.zeros(self.num_envs, dtype=np.uint64)
+        self._steps = np.zeros(self.num_envs, dtype=np.int64)
+        self._episode_returns = np.zeros(self.num_envs, dtype=np.float64)
+        self._autoreset = np.zeros(self.num_envs, dtype=np.bool_)
+        self._renderers: list[GridRenderer] = []
+
+    # ----------------------------------------------------------------- the game's part
+    def _new_episodes(self, index: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _advance(
+        self, actions: np.ndarray, stepping: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        raise NotImplementedError
+
+    def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _info_arrays(self) -> dict[str, np.ndarray]:
+        return {}
+
+    # ----------------------------------------------------------------- the Gymnasium API
+    def reset(
+        self,
+        *,
+        seed: int | list[int | None] | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Start new episodes in every sub-env, or in those of ``options["reset_mask"]`` (a bool array).
+
+        ``seed``: ``None``, an int ``s`` (sub-env ``i`` gets ``s + i``) or a list of ``num_envs`` ints or
+        ``None``; see the module docstring for the seeding rule.
+        """
+        seeds = self._seed_list(seed)
+        mask = self._reset_mask(options)
+        super().reset(seed=seeds[0] if isinstance(seed, numbers.Integral) else None)
+        if self._stream_keys is None:
+            if not mask.all():
+                raise ValueError("the first reset() must reset every sub-env: drop options['reset_mask']")
+            self._stream_keys = self.np_random.integers(0, 1 << 64, self.num_envs, dtype=np.uint64)
+        seeded = [i for i, s in enumerate(seeds) if s is not None and mask[i]]
+        if seeded:
+            self._stream_keys[seeded] = random_stream.keys_for_seeds([seeds[i] for i in seeded])
+            self._draws[seeded] = 0
+        index = np.flatnonzero(mask)
+        self._start_episodes(index)
+        self._autoreset[index] = False
+        return self._observation(), self._info(mask)
+
+    def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Step every sub-env; a sub-env whose episode ended on the previous step is reset instead (its
+        action is ignored, its reward is 0 and its flags are False), as Gymnasium's ``NEXT_STEP`` mode."""
+        actions = self._checked_actions(actions)
+        if self._stream_keys is None:
+            raise ResetNeeded(f"{type(self).__name__}: call reset() before step()")
+        resetting = self._autoreset
+        self._steps += 1
+        reward, terminated, truncated = self._advance(actions, ~resetting)
+        self._episode_returns += reward
+        if self.max_episode_steps is not None:
+            out_of_time = self._steps >= self.max_episode_steps
+            truncated = out_of_time if truncated is None else truncated | out_of_time
+        elif truncated is None:
+            truncated = np.zeros(self.num_envs, dtype=np.bool_)
+        if resetting.any():
+            index = np.flatnonzero(resetting)
+            self._start_episodes(index)
+            reward[index] = 0.0
+            terminated[index] = False
+            truncated[index] = False
+        self._autoreset = terminated | truncated
+        return self._observation(), reward, terminated, truncated, self._info()
+
+    def render(self) -> tuple[np.ndarray, ...] | None:
+        """The frames of the first ``min(num_envs, 4)`` sub-envs, each as the scalar env renders it."""
+        if self.render_mode is None:
+            logger.warn(
+                f"{type(self).__name__}.render() was called without a render_mode; pass "
+                'render_mode="rgb_array" to gymnasium.make_vec() to render.'
+            )
+            return None
+        if self._stream_keys is None:
+            raise ResetNeeded(f"{type(self).__name__}: call reset() before render()")
+        shown = min(self.num_envs, RENDERED_ENVS)
+        while len(self._renderers) < shown:
+            self._renderers.append(
+                GridRenderer(
+                    self.height,
+                    self.width,
+                    render_mode=self.render_mode,
+                    fps=self.metadata["render_fps"],
+                    title=f"{self.game.GAME_NAME} #{len(self._renderers)}",
+                )
+            )
+        cells = np.zeros((self.num_envs, self.height, self.width, 3), dtype=np.uint8)
+        self._paint(cells.reshape(-1, 3), self.game._colour_ink())
+        return tuple(self._renderers[i].draw(cells[i], self._status(i)) for i in range(shown))
+
+    def close_extras(self, **kwargs: Any) -> None:
+        """Close the renderers, if any."""
+        for renderer in self._renderers:
+            renderer.close()
+        self._renderers = []
+
+    # ----------------------------------------------------------------- helpers for games and users
+    def get_action_meanings(self) -> list[str]:
+        """What each action does, in index order (the same for every sub-env)."""
+        return self.game.get_action_meanings()
+
+    def _random_ints(self, index: np.ndarray, bounds: Any) -> np.ndarray:
+        """The next draws of the streams of the sub-envs in ``index``, as ``(len(index), count)`` ints.
+
+        Column ``j`` is uniform in ``[0, bounds[..., j])``; ``bounds`` is a sequence of ``count`` ints, or
+        an array of shape ``(len(index), count)`` for bounds that differ per sub-env. One call for all of
+        a step's draws keeps the cost per sub-env low.
+        """
+        bounds = np.asarray(bounds, dtype=np.uint64)
+        count = bounds.shape[-1]
+        counters = self._draws[index][:, None] + np.arange(count, dtype=np.uint64)
+        values = random_stream.draw_int_batch(self._stream_keys[index][:, None], counters, bounds)
+        self._draws[index] += np.uint64(count)
+        return values
+
+    def _random_units(self, index: np.ndarray) -> np.ndarray:
+        """The next draw of the streams of the sub-envs in ``index``: uniform floats in ``[0, 1)``."""
+        values = random_stream.draw_unit_batch(self._stream_keys[index], self._draws[index])
+        self._draws[index] += np.uint64(1)
+        return values
+
+    def _cell_index(self, rows: Any, columns: Any) -> np.ndarray:
+        """Flat cell indices of (row, column) in every sub-env; the sub-envs are the arrays' last axis."""
+        return self._env_offsets + rows * self.width + columns
+
+    @staticmethod
+    def _paint_runs(cells: np.ndarray, first_cells: np.ndarray, length: int, ink: Any) -> None:
+        """Paint ``length`` cells to the right of each of ``first_cells`` (a basket, a paddle)."""
+        cells[np.arange(length)[:, None] + first_cells] = ink  # (length, N): the long axis inside
+
+    def _start_episodes(self, index: np.ndarray) -> None:
+        self._steps[index] = 0
+        self._episode_returns[index] = 0.0
+        self._new_episodes(index)
+
+    def _observation(self) -> np.ndarray:
+        canvas = np.zeros(self.observation_space.shape, dtype=self.observation_space.dtype)
+        channels = canvas.shape[3:]
+        self._paint(canvas.reshape(-1, *channels), self.game._ink)
+        return canvas
+
+    def _info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
+        """``info`` with Gymnasium's ``_key`` masks: every sub-env, or those of ``mask`` after a reset."""
+        info: dict[str, Any] = {}
+        for key, values in self._info_arrays().items():
+            info[key] = values
+            info[f"_{key}"] = np.ones(self.num_envs, dtype=np.bool_) if mask is None else mask.copy()
+        return info
+
+    def _status(self, i: int) -> str:
+        """The status line under sub-env ``i``'s rendered board (as the scalar env's)."""
+        return f"{self.game.GAME_NAME}   step {self._steps[i]}   return {self._episode_returns[i]:+g}"
+
+    def _checked_actions(self, actions: Any) -> np.ndarray:
+        """``actions`` as an int64 array of shape ``(num_envs,)``; a clear error for anything else."""
+        if actions.__class__ is not np.ndarray:
+            actions = np.asarray(actions)
+        if actions.shape == (self.num_envs,) and actions.dtype == np.int64:
+            checked = actions
+        elif actions.shape == (self.num_envs,) and actions.dtype.kind in "iu":
+            checked = actions.astype(np.int64)
+        else:
+            raise self._actions_error(actions)
+        if (checked.view(np.uint64) >= self.single_action_space.n).any():
+            raise self._actions_error(actions)
+        return checked
+
+    def _actions_error(self, actions: np.ndarray) -> Exception:
+        expected = (
+            f"{type(self).__name__}.step() takes one action per sub-env: an integer array of shape "
+            f"({self.num_envs},), each action in "
+            f"{describe_actions(self.single_action_space, self.game.ACTION_MEANINGS)}"
+        )
+        if actions.shape != (self.num_envs,):
+            return ValueError(f"{expected}; got shape {actions.shape}")
+        if actions.dtype.kind not in "iu":
+            return TypeError(f"{expected}; got dtype {actions.dtype}")
+        bad = int(np.flatnonzero((actions < 0) | (actions >= self.single_action_space.n))[0])
+        return ValueError(f"{expected}; got {actions[bad].item()!r} for sub-env {bad}")
+
+    def _reset_mask(self, options: dict[str, Any] | None) -> np.ndarray:
+        """The sub-envs to reset: ``options["reset_mask"]`` (checked as Gymnasium's vector envs do) or all."""
+        if options is None or "reset_mask" not in options:
+            return np.ones(self.num_envs, dtype=np.bool_)
+        mask = options["reset_mask"]
+        if not isinstance(mask, np.ndarray) or mask.shape != (self.num_envs,) or mask.dtype != np.bool_:
+            raise ValueError(
+                f"options['reset_mask'] must be a bool NumPy array of shape ({self.num_envs},), got {mask!r}"
+            )
+        if not mask.any():
+            raise ValueError("options['reset_mask'] must select at least one sub-env, got all False")
+        return mask
+
+    def _seed_list(self, seed: Any) -> list[int | None]:
+        """One seed (or ``None``) per sub-env, following :class:`gymnasium.vector.SyncVectorEnv`."""
+        if seed is None:
+            return [None] * self.num_envs
+        if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+            seeds = [int(seed) + i for i in range(self.num_envs)]
+        elif isinstance(seed, list | tuple) and len(seed) == self.num_envs:
+            seeds = list(seed)
+        else:
+            raise ValueError(
+                f"seed must be None, an int or a list of {self.num_envs} ints or None, got {seed!r}"
+            )
+        for value in seeds:
+            if value is not None:
+                check_int("each seed", value, minimum=0)
+        return seeds

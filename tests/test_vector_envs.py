@@ -1,0 +1,315 @@
+"""The native vector envs: step-for-step equivalence with the scalar envs, the VectorEnv API, bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium
+import numpy as np
+import pytest
+from gymnasium.error import ResetNeeded
+from gymnasium.vector import AutoresetMode
+
+import gym_catchgames
+from gym_catchgames.envs.catch import CatchVectorEnv
+from gym_catchgames.envs.catch_ball import CatchBallVectorEnv
+from gym_catchgames.envs.cave import CaveVectorEnv
+from gym_catchgames.envs.fruit_fetch import FruitFetchVectorEnv
+from gym_catchgames.envs.snake import SnakeVectorEnv
+from gym_catchgames.vector import RENDERED_ENVS
+
+VECTOR_CLASSES = {
+    "Catch-v0": CatchVectorEnv,
+    "FruitFetch-v0": FruitFetchVectorEnv,
+    "CatchBall-v0": CatchBallVectorEnv,
+    "Snake-v0": SnakeVectorEnv,
+    "Cave-v0": CaveVectorEnv,
+}
+
+
+def lowest_ball_policy(obs: np.ndarray, rng: np.random.Generator, noise: float) -> np.ndarray:
+    """Move each paddle under the lowest ball of a CatchBall grid; a random action with prob ``noise``."""
+    actions = rng.integers(0, 3, len(obs))
+    for i, grid in enumerate(obs):
+        if rng.random() < noise:
+            continue
+        paddle = np.flatnonzero(grid[-1] == 1.0)
+        balls = np.argwhere(grid == 0.5)
+        if len(balls) and len(paddle):
+            target = balls[np.argmax(balls[:, 0]), 1]
+            actions[i] = 1 + np.sign(target - paddle[len(paddle) // 2])
+    return actions
+
+
+def run_side_by_side(
+    env_id: str,
+    num_envs: int,
+    steps: int,
+    *,
+    seed: int,
+    max_episode_steps: int | None = None,
+    catching_noise: float | None = None,
+    reset_every: int | None = None,
+    **kwargs: Any,
+) -> dict[str, int]:
+    """Drive ``make_vec(env_id)`` and ``num_envs`` scalar envs with the same actions and compare everything.
+
+    Scalar env ``i`` is reset with ``seed + i``; after a scalar episode ends, the vector env resets that
+    sub-env on the next step (NEXT_STEP autoreset), so the scalar env is reset there instead of stepped.
+    Every ``reset_every`` steps both sides do a seedless ``reset()``, which continues the random streams.
+    The step limit (``max_episode_steps``, else the registry's) follows Gymnasium's ``TimeLimit`` rule,
+    applied here rather than by the wrapper: importing rl_zoo3 (as the training tests do) swaps
+    Gymnasium's ``TimeLimit`` for one that does not truncate an episode that terminates on its last step.
+    Returns how many terminations, truncations and autoresets were compared.
+    """
+    limit = max_episode_steps or gymnasium.spec(env_id).max_episode_steps
+    vector_env = gymnasium.make_vec(env_id, num_envs=num_envs, max_episode_steps=limit, **kwargs)
+    assert type(vector_env) is VECTOR_CLASSES[env_id]
+    scalar_envs = [
+        gymnasium.make(env_id, max_episode_steps=-1, disable_env_checker=True, **kwargs)
+        for _ in range(num_envs)
+    ]
+    elapsed = np.zeros(num_envs, dtype=int)  # steps since each scalar env's reset, as TimeLimit counts
+    rng = np.random.default_rng(seed)
+    counts = {"terminated": 0, "truncated": 0, "autoresets": 0}
+
+    def compare_resets(obs: np.ndarray, info: dict[str, Any], seeds: list[int | None]) -> None:
+        elapsed[:] = 0
+        for i, env in enumerate(scalar_envs):
+            scalar_obs, scalar_info = env.reset(seed=seeds[i])
+            np.testing.assert_array_equal(obs[i], scalar_obs)
+            for key, value in scalar_info.items():
+                assert info[key][i] == value and info[f"_{key}"][i]
+
+    obs, info = vector_env.reset(seed=seed)
+    compare_resets(obs, info, [seed + i for i in range(num_envs)])
+    done = np.zeros(num_envs, dtype=bool)
+    for step in range(1, steps + 1):
+        if reset_every and step % reset_every == 0:
+            obs, info = vector_env.reset()
+            compare_resets(obs, info, [None] * num_envs)
+            done[:] = False
+            continue
+        if catching_noise is None:
+            actions = rng.integers(0, vector_env.single_action_space.n, num_envs)
+        else:
+            actions = lowest_ball_policy(obs, rng, catching_noise)
+        obs, rewards, terminated, truncated, info = vector_env.step(actions)
+        for i, env in enumerate(scalar_envs):
+            if done[i]:
+                scalar_obs, scalar_info = env.reset()
+                reward, scalar_terminated, scalar_truncated = 0.0, False, False
+                elapsed[i] = 0
+                counts["autoresets"] += 1
+            else:
+                scalar_obs, reward, scalar_terminated, scalar_truncated, scalar_info = env.step(
+                    int(actions[i])
+                )
+                elapsed[i] += 1
+                scalar_truncated = scalar_truncated or (limit is not None and elapsed[i] >= limit)
+            np.testing.assert_array_equal(obs[i], scalar_obs, err_msg=f"sub-env {i}, step {step}")
+            assert (rewards[i], terminated[i], truncated[i]) == (
+                reward,
+                scalar_terminated,
+                scalar_truncated,
+            ), f"sub-env {i}, step {step}"
+            for key, value in scalar_info.items():
+                assert info[key][i] == value and info[f"_{key}"][i]
+        counts["terminated"] += int(terminated.sum())
+        counts["truncated"] += int(truncated.sum())
+        done = terminated | truncated
+    vector_env.close()
+    return counts
+
+
+@pytest.mark.parametrize("obs_type", gym_catchgames.OBS_TYPES)
+@pytest.mark.parametrize(
+    ("env_id", "num_envs", "kwargs"),
+    [
+        ("Catch-v0", 5, {}),
+        ("Catch-v0", 3, {"height": 5, "width": 4, "basket_width": 1, "basket_start": "center"}),
+        ("FruitFetch-v0", 4, {}),
+        ("FruitFetch-v0", 1, {"height": 6, "width": 7, "basket_width": 2}),
+        ("CatchBall-v0", 4, {}),
+        ("CatchBall-v0", 3, {"height": 8, "width": 8, "spawn_interval": 1, "max_spawn_distance": 7}),
+        ("CatchBall-v0", 2, {"height": 5, "width": 9, "spawn_interval": 7, "min_spawn_distance": 0}),
+        ("Snake-v0", 6, {}),
+        ("Cave-v0", 4, {}),
+        (
+            "Cave-v0",
+            3,
+            {
+                "height": 12,
+                "width": 9,
+                "ship_column": 8,
+                "min_gap": 0.6,
+                "initial_gap": 0.9,
+                "block_interval": 3,
+                "block_delay": 2,
+                "shrink_interval": 4,
+            },
+        ),
+        ("Snake-v0", 3, {"height": 7, "width": 8, "reward_mode": "length", "max_steps_without_food": 9}),
+    ],
+)
+def test_vector_env_matches_scalar_envs_step_for_step(
+    env_id: str, num_envs: int, kwargs: dict[str, Any], obs_type: str
+) -> None:
+    counts = run_side_by_side(env_id, num_envs, 600, seed=17, reset_every=250, obs_type=obs_type, **kwargs)
+    assert counts["terminated"] >= 5 * num_envs  # many episodes, hence many autoresets, were compared
+    assert counts["autoresets"] >= 5 * num_envs
+
+
+@pytest.mark.parametrize("max_episode_steps", [15, 40])
+def test_catch_ball_truncation_matches_time_limit(max_episode_steps: int) -> None:
+    """A catching policy survives to ``max_episode_steps``: truncation (with the same step counting as
+    Gymnasium's TimeLimit, also on the step where the first miss happens) and autoreset after it."""
+    counts = run_side_by_side(
+        "CatchBall-v0", 6, 1000, seed=3, max_episode_steps=max_episode_steps, catching_noise=0.1
+    )
+    assert counts["truncated"] >= 30
+    assert counts["terminated"] >= 5
+
+
+def test_catch_is_truncated_by_max_episode_steps() -> None:
+    """Episodes of 4 steps (before the fruit lands) plus one autoreset step: 60 cycles of 5 in 300 steps."""
+    counts = run_side_by_side("Catch-v0", 3, 300, seed=5, max_episode_steps=4)
+    assert counts == {"terminated": 0, "truncated": 3 * 60, "autoresets": 3 * 60}
+
+
+def test_seed_list_and_reset_mask_reset_only_the_chosen_sub_envs() -> None:
+    env = CatchVectorEnv(num_envs=4, obs_type="grid")
+    scalar = gymnasium.make("Catch-v0")
+    first, _ = env.reset(seed=[7, None, 9, 100])
+    np.testing.assert_array_equal(first[0], scalar.reset(seed=7)[0])
+    np.testing.assert_array_equal(first[3], scalar.reset(seed=100)[0])
+    env.step(np.ones(4, dtype=np.int64))
+    stepped, *_ = env.step(np.ones(4, dtype=np.int64))
+    obs, info = env.reset(seed=[None, None, 11, None], options={"reset_mask": np.array([0, 0, 1, 1], bool)})
+    assert info == {}
+    np.testing.assert_array_equal(obs[:2], stepped[:2])  # not reset
+    np.testing.assert_array_equal(obs[2], scalar.reset(seed=11)[0])
+    assert obs[3, 0].sum() == 1  # sub-env 3 restarted: the fruit is back on the top row
+    scalar.reset(seed=100)  # then the seedless reset continues the stream, as the masked reset did
+    np.testing.assert_array_equal(obs[3], scalar.reset()[0])
+
+
+def test_reset_info_of_a_masked_reset_is_masked() -> None:
+    env = CatchBallVectorEnv(num_envs=3)
+    env.reset(seed=0)
+    _, info = env.reset(options={"reset_mask": np.array([True, False, True])})
+    np.testing.assert_array_equal(info["_catches"], [True, False, True])
+
+
+def test_make_vec_returns_the_native_env_with_the_registry_step_limit() -> None:
+    env = gymnasium.make_vec("Catch-v0", num_envs=1024)
+    assert isinstance(env, CatchVectorEnv) and env.num_envs == 1024
+    assert env.metadata["autoreset_mode"] is AutoresetMode.NEXT_STEP
+    assert env.observation_space.shape == (1024, 10, 10)
+    assert env.action_space == gymnasium.spaces.MultiDiscrete([3] * 1024)
+    ball = gymnasium.make_vec("CatchBall-v0", num_envs=2, obs_type="rgb", height=9)
+    assert ball.max_episode_steps == 500
+    assert ball.single_observation_space == gymnasium.spaces.Box(0, 255, (9, 16, 3), np.uint8)
+
+
+def test_observations_and_infos_are_fresh_arrays() -> None:
+    env = CatchBallVectorEnv(num_envs=3)
+    obs, info = env.reset(seed=1)
+    for _ in range(5):
+        new_obs, rewards, terminated, truncated, new_info = env.step(np.array([0, 1, 2]))
+        assert not np.shares_memory(obs, new_obs)
+        assert not np.shares_memory(info["catches"], new_info["catches"])
+        assert rewards.dtype == np.float64 and terminated.dtype == truncated.dtype == np.bool_
+        obs, info = new_obs, new_info
+    assert env.observation_space.contains(obs)
+
+
+@pytest.mark.parametrize("env_id", list(VECTOR_CLASSES))
+def test_render_returns_the_scalar_frames_of_the_first_sub_envs(env_id: str) -> None:
+    env = gymnasium.make_vec(env_id, num_envs=6, render_mode="rgb_array")
+    scalar_envs = [gymnasium.make(env_id, render_mode="rgb_array") for _ in range(RENDERED_ENVS)]
+    env.reset(seed=40)
+    for i, scalar in enumerate(scalar_envs):
+        scalar.reset(seed=40 + i)
+    for action in (0, 1, 1):
+        env.step(np.full(6, action))
+        for scalar in scalar_envs:
+            scalar.step(action)
+    frames = env.render()
+    assert len(frames) == RENDERED_ENVS
+    for frame, scalar in zip(frames, scalar_envs, strict=True):
+        np.testing.assert_array_equal(frame, scalar.render())
+    env.close()
+    env.close()
+
+
+def test_render_without_render_mode_warns_and_returns_none() -> None:
+    env = CatchVectorEnv(num_envs=2)
+    env.reset(seed=0)
+    with pytest.warns(UserWarning, match="render_mode"):
+        assert env.render() is None
+
+
+@pytest.mark.parametrize(
+    ("actions", "error", "message"),
+    [
+        (np.array([1, 1]), ValueError, r"shape \(3,\).*got shape \(2,\)"),
+        (np.ones((3, 1), dtype=np.int64), ValueError, r"got shape \(3, 1\)"),
+        (np.array([1.0, 0.0, 2.0]), TypeError, "got dtype float64"),
+        (np.array([True, False, True]), TypeError, "got dtype bool"),
+        (np.array([0, 3, 1]), ValueError, r"0 = left, 1 = stay, 2 = right.*got 3 for sub-env 1"),
+        (np.array([0, 1, -1], dtype=np.int8), ValueError, "got -1 for sub-env 2"),
+        ([2, 2, 7], ValueError, "got 7 for sub-env 2"),
+        (1, ValueError, r"got shape \(\)"),
+    ],
+)
+def test_bad_action_batches_raise_clear_errors(actions: Any, error: type, message: str) -> None:
+    env = CatchVectorEnv(num_envs=3)
+    env.reset(seed=0)
+    with pytest.raises(error, match=message):
+        env.step(actions)
+
+
+def test_valid_action_batches_of_other_integer_dtypes_are_accepted() -> None:
+    env = CatchVectorEnv(num_envs=3, basket_start="center")
+    env.reset(seed=0)
+    obs, *_ = env.step(np.array([0, 1, 2], dtype=np.uint8))
+    np.testing.assert_array_equal(np.flatnonzero(obs[:, -1].sum(axis=0)), [2, 3, 4, 5, 6])
+    np.testing.assert_array_equal(obs[:, -1].argmax(axis=1), [2, 3, 4])
+
+
+@pytest.mark.parametrize("num_envs", [0, -3])
+def test_num_envs_below_one_is_a_value_error(num_envs: int) -> None:
+    with pytest.raises(ValueError, match=r"num_envs must be >= 1, got"):
+        gymnasium.make_vec("Catch-v0", num_envs=num_envs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_episode_steps": 0}, r"max_episode_steps must be >= 1"),
+        ({"basket_width": 11}, r"basket_width must be in \[1, 10\]"),
+        ({"render_mode": "human"}, "render_mode must be one of"),
+        ({"obs_type": "ram"}, "obs_type must be one of"),
+    ],
+)
+def test_bad_arguments_raise_value_errors(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        CatchVectorEnv(num_envs=2, **kwargs)
+
+
+def test_step_before_reset_and_bad_resets_raise() -> None:
+    env = CatchVectorEnv(num_envs=2)
+    with pytest.raises(ResetNeeded, match="reset"):
+        env.step(np.array([1, 1]))
+    with pytest.raises(ValueError, match="first reset"):
+        env.reset(options={"reset_mask": np.array([True, False])})
+    with pytest.raises(ValueError, match="list of 2 ints"):
+        env.reset(seed=[1, 2, 3])
+    with pytest.raises(ValueError, match="each seed must be >= 0"):
+        env.reset(seed=-1)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="at least one sub-env"):
+        env.reset(options={"reset_mask": np.zeros(2, dtype=bool)})
+    with pytest.raises(ValueError, match=r"bool NumPy array of shape \(2,\)"):
+        env.reset(options={"reset_mask": [True, False]})
