@@ -45,6 +45,7 @@ for algo, algo_class in (("sweep-dqn", SweepDQN), ("dqn", DQN)):
         eval_freq=max(CHECK_EVERY // config.n_envs, 1),
         callback_on_new_best=solved,
         deterministic=True,
+        verbose=0,
     )
     start = time.perf_counter()
     model.learn(total_timesteps=config.timesteps, callback=evaluation)
