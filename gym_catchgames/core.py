@@ -3,7 +3,9 @@
 A game subclass sets its class attributes and implements four small methods:
 
 * ``_new_episode()`` sets up the state of a new episode (random draws via :meth:`_random_int`);
-* ``_advance(action)`` applies one validated action and returns ``(reward, terminated)``;
+* ``_advance(action)`` applies one validated action and returns ``(reward, terminated, truncated)``
+  (``truncated`` for a game's own limit, such as Snake's steps without food; step limits of the
+  registry are gymnasium's ``TimeLimit``);
 * ``_paint(canvas, ink)`` draws the state into a zeroed canvas with the given ink per element; the same
   method draws the float grid (ink = grid values), the ``"rgb"`` observation and the rendered frame
   (ink = colours), so the three can never disagree;
@@ -82,7 +84,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     def _new_episode(self) -> None:
         raise NotImplementedError
 
-    def _advance(self, action: int) -> tuple[float, bool]:
+    def _advance(self, action: int) -> tuple[float, bool, bool]:
         raise NotImplementedError
 
     def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
@@ -117,13 +119,13 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
             )
         if action.__class__ is not int or not 0 <= action < self._n_actions:
             action = self._validated_action(action)
-        reward, terminated = self._advance(action)
+        reward, terminated, truncated = self._advance(action)
         self._steps += 1
         self._episode_return += reward
-        self._episode_over = terminated
+        self._episode_over = terminated or truncated
         if self.render_mode == "human":
             self.render()
-        return self._observation(), reward, terminated, False, self._info()
+        return self._observation(), reward, terminated, truncated, self._info()
 
     def render(self) -> np.ndarray | None:
         """``"rgb_array"``: the frame as ``(H, W, 3)`` uint8; ``"human"``: draw it in a window."""
