@@ -176,11 +176,23 @@ def test_ctrl_c_saves_the_model_before_exiting(tmp_path):
 
     command = [sys.executable, "-m", "agents.train", "--algo", "dqn", "--timesteps", "10000000"]
     command += ["--runs-dir", str(tmp_path), "--no-progress-bar"]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout.readline().startswith("training dqn on Catch-v0")
-    time.sleep(3)  # let it train a little
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
+    # A child of a background job inherits SIGINT ignored (and Python then keeps ignoring it), so the
+    # child gets the default disposition back, as in a terminal.
+    process = subprocess.Popen(
+        command,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert process.stdout.readline().startswith("training dqn on Catch-v0")
+        time.sleep(3)  # let it train a little
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
     assert process.returncode == 130, stderr[-2000:]
     saved = tmp_path / "Catch-v0" / "dqn" / "run-001" / "model_interrupted.zip"
     assert saved.is_file() and "interrupted at step" in stdout
