@@ -208,3 +208,11 @@ def test_sb3_agents_learn_catch_through_the_adapter(name: str, steps: int, min_s
     assert greedy_score(model) < 0  # untrained: worse than an even chance of catching
     model.learn(steps)
     assert greedy_score(model) >= min_score  # 0.9: 95 % of the fruit caught; 0.8: 90 %
+
+
+def test_vector_envs_that_ignore_reset_mask_are_refused() -> None:
+    """CartPoleVectorEnv resets every sub-env on any reset: the adapter would cut episodes silently."""
+    cartpole = gymnasium.make_vec("CartPole-v1", 4, vectorization_mode="vector_entry_point")
+    with pytest.raises(ValueError, match=r"CartPoleVectorEnv is not known to.*vectorization_mode='sync'"):
+        SB3VecEnvAdapter(cartpole)
+    SB3VecEnvAdapter(gymnasium.make_vec("CartPole-v1", 4, vectorization_mode="sync"))  # accepted
