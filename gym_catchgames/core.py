@@ -26,7 +26,7 @@ from gymnasium import logger, spaces
 from gymnasium.error import ResetNeeded
 
 from gym_catchgames import random_stream
-from gym_catchgames.rendering import PALETTE, GridRenderer
+from gym_catchgames.rendering import PALETTE, GridRenderer, import_pygame
 from gym_catchgames.validation import (
     action_error,
     check_choice,
@@ -65,12 +65,14 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
 
         self.action_space = spaces.Discrete(len(self.ACTION_MEANINGS))
         self._n_actions = len(self.ACTION_MEANINGS)
+        #: Colour of each element: the ink of rendered frames and of ``"rgb"`` observations.
+        self._render_ink = {name: np.array(PALETTE[name], dtype=np.uint8) for name in self.GRID_VALUES}
         if obs_type == "grid":
             self.observation_space = spaces.Box(0.0, 1.0, (self.height, self.width), np.float32)
             self._ink: dict[str, Any] = dict(self.GRID_VALUES)
         else:
             self.observation_space = spaces.Box(0, 255, (self.height, self.width, 3), np.uint8)
-            self._ink = self._colour_ink()
+            self._ink = self._render_ink
         self._obs_shape, self._obs_dtype = self.observation_space.shape, self.observation_space.dtype
 
         self._stream_key: int | None = None
@@ -144,7 +146,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
                 title=self.GAME_NAME,
             )
         cells = np.zeros((self.height, self.width, 3), dtype=np.uint8)
-        self._paint(cells, self._colour_ink())
+        self._paint(cells, self._render_ink)
         return self._renderer.draw(cells, self._status())
 
     def close(self) -> None:
@@ -156,8 +158,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     # ----------------------------------------------------------------- helpers for games and users
     def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
         """Key codes to actions, for ``gymnasium.utils.play.play`` and ``python -m gym_catchgames.play``."""
-        import pygame
-
+        pygame = import_pygame()
         return {
             tuple(sorted(getattr(pygame, f"K_{name}") for name in keys)): action
             for keys, action in self.KEY_ACTIONS.items()
@@ -187,9 +188,6 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     def _status(self) -> str:
         """The status line under the rendered board."""
         return f"{self.GAME_NAME}   step {self._steps}   return {self._episode_return:+g}"
-
-    def _colour_ink(self) -> dict[str, np.ndarray]:
-        return {name: np.array(PALETTE[name], dtype=np.uint8) for name in self.GRID_VALUES}
 
     def _validated_action(self, action: Any) -> int:
         """Slow path of the action check: accept NumPy integers, reject everything else clearly."""

@@ -18,6 +18,7 @@ import gymnasium
 import numpy as np
 
 from gym_catchgames.registration import ENV_IDS
+from gym_catchgames.rendering import import_pygame
 from gym_catchgames.validation import check_int, int_at_least
 
 
@@ -52,8 +53,7 @@ def play(
 
     ``get_events`` replaces ``pygame.event.get`` (tests feed scripted key presses through it).
     """
-    import pygame
-
+    pygame = import_pygame()
     env = gymnasium.make(env_id, render_mode="rgb_array", **(env_kwargs or {}))
     keys_to_action = env.unwrapped.get_keys_to_action()
     noop = keys_to_action.get((), 0)
