@@ -20,7 +20,7 @@ import gymnasium
 import yaml
 
 from agents import zoo
-from agents.runs import RunConfig, make_env, new_run_dir
+from agents.runs import RunConfig, make_env, new_run_dir, register_env_packages
 from gym_catchgames.validation import int_at_least
 
 #: Algorithm names and the classes they load (imported on demand).
@@ -76,9 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def resolve_config(args: argparse.Namespace) -> RunConfig:
     """Check the command line against the registry and the tuned files; raise ``UsageError`` if wrong."""
-    import gym_catchgames  # noqa: F401  (registers the games)
-
-    _register_atari()
+    register_env_packages(args.env)
     if args.env not in gymnasium.registry:
         tuned = ", ".join(zoo.tuned_env_ids(args.algo))
         raise UsageError(f"unknown env id {args.env!r}; ids with tuned {args.algo} settings: {tuned}")
@@ -158,14 +156,6 @@ def _tensorboard_dir(run_dir: Path) -> str | None:
         print("tensorboard is not installed: no TensorBoard logs (pip install tensorboard)")
         return None
     return str(run_dir / "tensorboard")
-
-
-def _register_atari() -> None:
-    try:
-        import ale_py
-    except ImportError:
-        return
-    gymnasium.register_envs(ale_py)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
