@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import gymnasium
 import numpy as np
 import pytest
 import torch as th
+import yaml
 from gymnasium import spaces
 from stable_baselines3 import DQN
 from stable_baselines3.common.preprocessing import preprocess_obs
 
-from agents import DiscreteEmbedding, SweepDQN
+from agents import DiscreteEmbedding, SweepDQN, evaluate
+from agents.runs import RunConfig
+
+REPO = Path(__file__).resolve().parents[2]
 
 TAXI_KWARGS = {
     "features_extractor_class": DiscreteEmbedding,
@@ -92,3 +100,30 @@ def test_other_spaces_and_sizes_are_rejected_naming_what_is_allowed(space, featu
 def test_dqn_on_a_box_env_with_the_embedding_fails_at_construction():
     with pytest.raises(ValueError, match="got Box"):
         DQN("MlpPolicy", gymnasium.make("CartPole-v1"), policy_kwargs=TAXI_KWARGS)
+
+
+def test_the_training_command_trains_and_scores_taxi_with_the_tuned_embedding(tmp_path):
+    command = [
+        sys.executable,
+        "-m",
+        "agents.train",
+        "--env",
+        "Taxi-v4",
+        "--algo",
+        "dqn",
+        "--timesteps",
+        "2000",
+    ]
+    command += ["--eval-freq", "1000000", "--eval-episodes", "3", "--gif-episodes", "0", "--no-progress-bar"]
+    result = subprocess.run([*command, "--runs-dir", str(tmp_path)], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr[-2000:]
+    run_dir = tmp_path / "Taxi-v4" / "dqn" / "run-001"
+    model = evaluate.load_model(run_dir, RunConfig.load(run_dir))
+    extractor = model.q_net.features_extractor
+    assert isinstance(extractor, DiscreteEmbedding) and extractor.embedding.weight.shape == (500, 32)
+    assert int(model.predict(np.int64(123), deterministic=True)[0]) in range(6)
+    results = yaml.safe_load((run_dir / "evaluation.yml").read_text())
+    for player in ("agent", "random"):
+        # At most 200 steps of -1 or -10 each, or a delivery's +20 after at least one step.
+        assert results[player]["episodes"] == 3 and -2000 <= results[player]["mean_return"] <= 19
+    assert (run_dir / "learning_curve.png").is_file()
