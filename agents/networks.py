@@ -87,13 +87,13 @@ class DiscreteEmbedding(BaseFeaturesExtractor):
     as one: ``extractor.embedding.weight[state]`` is the features of ``state``. Both the one-hot
     shapes SB3 produces are accepted: (batch, n) when acting and (batch, 1, n) from a replay buffer.
 
-    Use it through ``MlpPolicy`` (``net_arch=[]`` puts one linear layer from the embedding to the
-    Q-values)::
+    Use it through ``MlpPolicy``; with ``net_arch=[]`` one linear layer maps a state's vector to its
+    Q-values, a Q-table in all but name (``agents/hyperparams/dqn.yml`` has the tuned Taxi settings)::
 
-        model = DQN("MlpPolicy", "Taxi-v4", policy_kwargs=dict(
+        model = DQN("MlpPolicy", "Taxi-v4", learning_rate=0.01, gamma=0.95, policy_kwargs=dict(
             features_extractor_class=DiscreteEmbedding,
-            features_extractor_kwargs=dict(features_dim=16),
-            net_arch=[64],
+            features_extractor_kwargs=dict(features_dim=32),
+            net_arch=[],
         ))
 
     :param observation_space: a ``Discrete(n)`` space starting at 0 (SB3's one-hot encoding assumes it).
