@@ -1,11 +1,12 @@
 """The learning side of gym-catchgames: Stable-Baselines3 agents for the games.
 
 ``SweepDQN`` (DQN trained by full backward replay sweeps, Hvass-Labs tutorial #16), ``DoubleDQN``
-(SB3 DQN with the double-Q target) and ``SmallGridCNN`` (a CNN for inputs below NatureCNN's 36x36).
+(SB3 DQN with the double-Q target), ``SmallGridCNN`` (a CNN for inputs below NatureCNN's 36x36) and
+``DiscreteEmbedding`` (a learned vector per state of a Discrete observation space, e.g. Taxi-v4).
 """
 
 from agents.double_dqn import DoubleDQN
-from agents.networks import SmallGridCNN
+from agents.networks import DiscreteEmbedding, SmallGridCNN
 from agents.sweep_dqn import SweepDQN
 
-__all__ = ["DoubleDQN", "SmallGridCNN", "SweepDQN"]
+__all__ = ["DiscreteEmbedding", "DoubleDQN", "SmallGridCNN", "SweepDQN"]

@@ -21,6 +21,7 @@ import numpy as np
 import yaml
 
 from agents.runs import SCORE_INFO_KEYS, RunConfig, make_env
+from gym_catchgames.validation import int_at_least
 
 #: Games whose natural score is the share of episodes won (a positive return), as a percentage.
 CATCH_RATE_GAMES = ("Catch-v0", "FruitFetch-v0")
@@ -120,9 +121,10 @@ def plot_learning_curve(run_dir: Path, path: Path, env_id: str) -> None:
 
     figure, axes = plt.subplots(figsize=(7, 4))
     steps, returns = training_episodes(run_dir / "monitor")
-    window = min(100, max(len(returns), 1))
-    rolling = np.convolve(returns, np.ones(window) / window, mode="valid")
-    axes.plot(steps[window - 1 :], rolling, label=f"training episodes (mean of {window}, exploring)")
+    if len(returns):  # a very short run may not have finished an episode
+        window = min(100, len(returns))
+        rolling = np.convolve(returns, np.ones(window) / window, mode="valid")
+        axes.plot(steps[window - 1 :], rolling, label=f"training episodes (mean of {window}, exploring)")
     evaluations = run_dir / "eval" / "evaluations.npz"
     if evaluations.exists():
         data = np.load(evaluations)
@@ -159,10 +161,13 @@ def report(run_dir: Path, *, model=None, episodes: int = 200, gif_episodes: int 
     results = evaluate_run(config, model, episodes)
     (run_dir / "evaluation.yml").write_text(yaml.safe_dump(results, sort_keys=False))
     print(format_table(config.env_id, results))
+    written = [run_dir / "evaluation.yml"]
     if gif_episodes > 0:
         write_gif(config, model, run_dir / "agent.gif", gif_episodes)
+        written.append(run_dir / "agent.gif")
     plot_learning_curve(run_dir, run_dir / "learning_curve.png", config.env_id)
-    print(f"wrote {run_dir / 'evaluation.yml'}, {run_dir / 'agent.gif'} and {run_dir / 'learning_curve.png'}")
+    written.append(run_dir / "learning_curve.png")
+    print("wrote " + ", ".join(str(path) for path in written))
     return results
 
 
@@ -199,14 +204,12 @@ def _stderr(values: Sequence[float]) -> float:
 def main(argv: Sequence[str] | None = None, *, watch_only: bool = False) -> int:
     parser = argparse.ArgumentParser(prog="python -m agents.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path, help="a run folder made by python -m agents.train")
-    parser.add_argument("--episodes", type=int, default=200)
-    parser.add_argument("--gif-episodes", type=int, default=3)
+    parser.add_argument("--episodes", type=int_at_least(1), default=200)
+    parser.add_argument("--gif-episodes", type=int_at_least(0), default=3)
     parser.add_argument("--watch", action="store_true", default=watch_only, help="show the agent in a window")
     args = parser.parse_args(argv)
     if not (args.run_dir / "config.yml").is_file():
         parser.error(f"{args.run_dir} is not a run folder (it has no config.yml)")
-    if args.episodes < 1:
-        parser.error(f"--episodes must be >= 1, got {args.episodes}")
     try:
         if args.watch:
             watch(args.run_dir, args.episodes)

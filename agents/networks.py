@@ -1,4 +1,4 @@
-"""Features extractors for observations too small for SB3's NatureCNN."""
+"""Features extractors SB3 lacks: a CNN for grids below 36x36 and an embedding for Discrete states."""
 
 from __future__ import annotations
 
@@ -75,3 +75,47 @@ class SmallGridCNN(BaseFeaturesExtractor):
 
     def forward(self, observations: th.Tensor) -> th.Tensor:
         return self.linear(self.cnn(self._to_nchw(observations)))
+
+
+class DiscreteEmbedding(BaseFeaturesExtractor):
+    """A learned vector per state of a Discrete observation space (Keras' ``Embedding``), e.g. Taxi-v4.
+
+    SB3 one-hot encodes Discrete observations before the features extractor, so this recovers each
+    state's index with ``argmax`` and looks its row up in an ``nn.Embedding(n, features_dim)`` table.
+    That equals an ``nn.Linear(n, features_dim, bias=False)`` on the one-hot vector (same outputs and
+    gradients), but costs ``features_dim`` per state instead of ``n * features_dim``, and the table reads
+    as one: ``extractor.embedding.weight[state]`` is the features of ``state``. Both the one-hot
+    shapes SB3 produces are accepted: (batch, n) when acting and (batch, 1, n) from a replay buffer.
+
+    Use it through ``MlpPolicy``; with ``net_arch=[]`` one linear layer maps a state's vector to its
+    Q-values, a Q-table in all but name (``agents/hyperparams/dqn.yml`` has the tuned Taxi settings)::
+
+        model = DQN("MlpPolicy", "Taxi-v4", learning_rate=0.01, gamma=0.95, policy_kwargs=dict(
+            features_extractor_class=DiscreteEmbedding,
+            features_extractor_kwargs=dict(features_dim=32),
+            net_arch=[],
+        ))
+
+    :param observation_space: a ``Discrete(n)`` space starting at 0 (SB3's one-hot encoding assumes it).
+    :param features_dim: size of each state's vector.
+    """
+
+    def __init__(self, observation_space: spaces.Discrete, features_dim: int = 16) -> None:
+        if not isinstance(observation_space, spaces.Discrete):
+            raise ValueError(
+                "DiscreteEmbedding needs a Discrete observation space (states 0..n-1), got "
+                f"{observation_space}; for Box observations use MlpPolicy's FlattenExtractor or SmallGridCNN"
+            )
+        if observation_space.start != 0:
+            raise ValueError(
+                f"DiscreteEmbedding needs a Discrete space starting at 0 (SB3 one-hot encodes the raw "
+                f"value), got {observation_space}"
+            )
+        if features_dim < 1:
+            raise ValueError(f"features_dim must be >= 1, got {features_dim}")
+        super().__init__(observation_space, features_dim)
+        self.n_states = int(observation_space.n)
+        self.embedding = nn.Embedding(self.n_states, features_dim)
+
+    def forward(self, observations: th.Tensor) -> th.Tensor:
+        return self.embedding(observations.reshape(len(observations), self.n_states).argmax(dim=1))

@@ -87,12 +87,7 @@ def make_env(
     render_mode: str | None = None,
 ) -> VecEnv:
     """The run's vectorised env: ``gymnasium.make`` -> Monitor -> wrappers -> (VecFrameStack)."""
-    import gym_catchgames  # noqa: F401  (registers the games)
-
-    if config.env_id.startswith("ALE/"):
-        import ale_py
-
-        gymnasium.register_envs(ale_py)
+    register_env_packages(config.env_id)
     env_kwargs = dict(config.env_kwargs)
     if render_mode is not None:
         env_kwargs["render_mode"] = render_mode
@@ -107,6 +102,16 @@ def make_env(
         monitor_kwargs={"info_keywords": (score_key,)} if score_key else None,
     )
     return VecFrameStack(env, config.frame_stack) if config.frame_stack else env
+
+
+def register_env_packages(env_id: str) -> None:
+    """Register this package's games, and ale-py's games for an ``ALE/`` id (ale-py loads slowly)."""
+    import gym_catchgames  # noqa: F401  (registers the games on import)
+
+    if env_id.startswith("ALE/"):
+        import ale_py
+
+        gymnasium.register_envs(ale_py)
 
 
 def wrapper_from_spec(spec: Any):

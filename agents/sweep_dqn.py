@@ -248,7 +248,7 @@ class SweepDQN(DQN):
         super()._setup_model()
 
     def _new_memory(self) -> SweepMemory:
-        assert isinstance(self.observation_space, spaces.Box)
+        assert isinstance(self.observation_space, spaces.Box | spaces.Discrete)
         return SweepMemory(
             self.buffer_size,
             self.n_envs,
@@ -489,12 +489,13 @@ class SweepDQN(DQN):
 
 
 def _check_spaces(observation_space: spaces.Space, action_space: spaces.Space) -> None:
-    """SweepDQN needs Discrete actions and Box observations."""
+    """SweepDQN needs Discrete actions and Box or Discrete observations (one array per transition)."""
     if not isinstance(action_space, spaces.Discrete):
         raise ValueError(f"SweepDQN needs a Discrete action space, got {action_space}")
-    if not isinstance(observation_space, spaces.Box):
+    if not isinstance(observation_space, spaces.Box | spaces.Discrete):
         raise ValueError(
-            f"SweepDQN needs a Box observation space (Dict is not supported), got {observation_space}"
+            "SweepDQN needs a Box or Discrete observation space (Dict is not supported), "
+            f"got {observation_space}"
         )
 
 

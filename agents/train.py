@@ -20,7 +20,8 @@ import gymnasium
 import yaml
 
 from agents import zoo
-from agents.runs import RunConfig, make_env, new_run_dir
+from agents.runs import RunConfig, make_env, new_run_dir, register_env_packages
+from gym_catchgames.validation import int_at_least
 
 #: Algorithm names and the classes they load (imported on demand).
 ALGORITHMS = {
@@ -46,11 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--env", default="Catch-v0", help="a registered env id (default: Catch-v0)")
     parser.add_argument("--algo", default="sweep-dqn", choices=list(ALGORITHMS), help="default: sweep-dqn")
     parser.add_argument(
-        "--timesteps", type=int, default=None, help="env steps (default: the tuned n_timesteps)"
+        "--timesteps", type=int_at_least(1), default=None, help="env steps (default: the tuned n_timesteps)"
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--n-envs", type=int, default=None, help="parallel envs (default: the tuned n_envs or 1)"
+        "--n-envs", type=int_at_least(1), default=None, help="parallel envs (default: the tuned n_envs or 1)"
     )
     parser.add_argument("--wrapper", choices=list(WRAPPERS), default=None, help="add an observation wrapper")
     parser.add_argument(
@@ -58,22 +59,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--runs-dir", type=Path, default=Path("runs"), help="parent folder of numbered runs")
     parser.add_argument(
-        "--eval-episodes", type=int, default=200, help="greedy episodes of the final evaluation"
+        "--eval-episodes", type=int_at_least(1), default=200, help="greedy episodes of the final evaluation"
     )
     parser.add_argument(
-        "--eval-freq", type=int, default=None, help="steps between evaluations (default: 10/run)"
+        "--eval-freq", type=int_at_least(1), default=None, help="steps between evaluations (default: 10/run)"
     )
     parser.add_argument("--no-progress-bar", action="store_true", help="hide SB3's progress bar")
-    parser.add_argument("--gif-episodes", type=int, default=3, help="episodes in the GIF (0: no GIF)")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (small nets run best on 1)")
+    parser.add_argument(
+        "--gif-episodes", type=int_at_least(0), default=3, help="episodes in the GIF (0: no GIF)"
+    )
+    parser.add_argument(
+        "--threads", type=int_at_least(1), default=1, help="torch CPU threads (small nets run best on 1)"
+    )
     return parser
 
 
 def resolve_config(args: argparse.Namespace) -> RunConfig:
     """Check the command line against the registry and the tuned files; raise ``UsageError`` if wrong."""
-    import gym_catchgames  # noqa: F401  (registers the games)
-
-    _register_atari()
+    register_env_packages(args.env)
     if args.env not in gymnasium.registry:
         tuned = ", ".join(zoo.tuned_env_ids(args.algo))
         raise UsageError(f"unknown env id {args.env!r}; ids with tuned {args.algo} settings: {tuned}")
@@ -85,9 +88,6 @@ def resolve_config(args: argparse.Namespace) -> RunConfig:
     except zoo.HyperparameterError as error:
         raise UsageError(str(error)) from error
     settings.update(overrides)
-    for name, value in (("--timesteps", args.timesteps), ("--n-envs", args.n_envs)):
-        if value is not None and value < 1:
-            raise UsageError(f"{name} must be >= 1, got {value}")
     if args.wrapper is not None:
         settings["env_wrapper"] = WRAPPERS[args.wrapper]
     return RunConfig.from_settings(
@@ -110,7 +110,9 @@ def train(config: RunConfig, args: argparse.Namespace) -> Path:
     (run_dir / "config.yml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
     env = make_env(config, n_envs=config.n_envs, monitor_dir=run_dir / "monitor")
     eval_env = make_env(config, n_envs=1, seed_offset=10_000)
-    eval_freq = args.eval_freq or max(config.timesteps // (10 * config.n_envs), 1)
+    eval_freq = (
+        args.eval_freq if args.eval_freq is not None else max(config.timesteps // (10 * config.n_envs), 1)
+    )
     callbacks = [
         EvalCallback(
             eval_env,
@@ -156,14 +158,6 @@ def _tensorboard_dir(run_dir: Path) -> str | None:
     return str(run_dir / "tensorboard")
 
 
-def _register_atari() -> None:
-    try:
-        import ale_py
-    except ImportError:
-        return
-    gymnasium.register_envs(ale_py)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point (``python -m agents.train`` and ``catchgames-train``)."""
     parser = build_parser()
@@ -174,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(error))
     import torch
 
-    torch.set_num_threads(max(args.threads, 1))
+    torch.set_num_threads(args.threads)
     try:
         train(config, args)
     except KeyboardInterrupt:

@@ -3,7 +3,9 @@
 A game subclass sets its class attributes and implements four small methods:
 
 * ``_new_episode()`` sets up the state of a new episode (random draws via :meth:`_random_int`);
-* ``_advance(action)`` applies one validated action and returns ``(reward, terminated)``;
+* ``_advance(action)`` applies one validated action and returns ``(reward, terminated, truncated)``
+  (``truncated`` for a game's own limit, such as Snake's steps without food; step limits of the
+  registry are gymnasium's ``TimeLimit``);
 * ``_paint(canvas, ink)`` draws the state into a zeroed canvas with the given ink per element; the same
   method draws the float grid (ink = grid values), the ``"rgb"`` observation and the rendered frame
   (ink = colours), so the three can never disagree;
@@ -24,7 +26,7 @@ from gymnasium import logger, spaces
 from gymnasium.error import ResetNeeded
 
 from gym_catchgames import random_stream
-from gym_catchgames.rendering import PALETTE, GridRenderer
+from gym_catchgames.rendering import PALETTE, GridRenderer, import_pygame
 from gym_catchgames.validation import (
     action_error,
     check_choice,
@@ -63,12 +65,14 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
 
         self.action_space = spaces.Discrete(len(self.ACTION_MEANINGS))
         self._n_actions = len(self.ACTION_MEANINGS)
+        #: Colour of each element: the ink of rendered frames and of ``"rgb"`` observations.
+        self._render_ink = {name: np.array(PALETTE[name], dtype=np.uint8) for name in self.GRID_VALUES}
         if obs_type == "grid":
             self.observation_space = spaces.Box(0.0, 1.0, (self.height, self.width), np.float32)
             self._ink: dict[str, Any] = dict(self.GRID_VALUES)
         else:
             self.observation_space = spaces.Box(0, 255, (self.height, self.width, 3), np.uint8)
-            self._ink = self._colour_ink()
+            self._ink = self._render_ink
         self._obs_shape, self._obs_dtype = self.observation_space.shape, self.observation_space.dtype
 
         self._stream_key: int | None = None
@@ -82,7 +86,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     def _new_episode(self) -> None:
         raise NotImplementedError
 
-    def _advance(self, action: int) -> tuple[float, bool]:
+    def _advance(self, action: int) -> tuple[float, bool, bool]:
         raise NotImplementedError
 
     def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
@@ -117,13 +121,13 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
             )
         if action.__class__ is not int or not 0 <= action < self._n_actions:
             action = self._validated_action(action)
-        reward, terminated = self._advance(action)
+        reward, terminated, truncated = self._advance(action)
         self._steps += 1
         self._episode_return += reward
-        self._episode_over = terminated
+        self._episode_over = terminated or truncated
         if self.render_mode == "human":
             self.render()
-        return self._observation(), reward, terminated, False, self._info()
+        return self._observation(), reward, terminated, truncated, self._info()
 
     def render(self) -> np.ndarray | None:
         """``"rgb_array"``: the frame as ``(H, W, 3)`` uint8; ``"human"``: draw it in a window."""
@@ -142,7 +146,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
                 title=self.GAME_NAME,
             )
         cells = np.zeros((self.height, self.width, 3), dtype=np.uint8)
-        self._paint(cells, self._colour_ink())
+        self._paint(cells, self._render_ink)
         return self._renderer.draw(cells, self._status())
 
     def close(self) -> None:
@@ -154,8 +158,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     # ----------------------------------------------------------------- helpers for games and users
     def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
         """Key codes to actions, for ``gymnasium.utils.play.play`` and ``python -m gym_catchgames.play``."""
-        import pygame
-
+        pygame = import_pygame()
         return {
             tuple(sorted(getattr(pygame, f"K_{name}") for name in keys)): action
             for keys, action in self.KEY_ACTIONS.items()
@@ -185,9 +188,6 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     def _status(self) -> str:
         """The status line under the rendered board."""
         return f"{self.GAME_NAME}   step {self._steps}   return {self._episode_return:+g}"
-
-    def _colour_ink(self) -> dict[str, np.ndarray]:
-        return {name: np.array(PALETTE[name], dtype=np.uint8) for name in self.GRID_VALUES}
 
     def _validated_action(self, action: Any) -> int:
         """Slow path of the action check: accept NumPy integers, reject everything else clearly."""

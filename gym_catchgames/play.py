@@ -18,7 +18,8 @@ import gymnasium
 import numpy as np
 
 from gym_catchgames.registration import ENV_IDS
-from gym_catchgames.validation import check_int
+from gym_catchgames.rendering import import_pygame
+from gym_catchgames.validation import check_int, int_at_least
 
 
 @dataclass
@@ -52,8 +53,7 @@ def play(
 
     ``get_events`` replaces ``pygame.event.get`` (tests feed scripted key presses through it).
     """
-    import pygame
-
+    pygame = import_pygame()
     env = gymnasium.make(env_id, render_mode="rgb_array", **(env_kwargs or {}))
     keys_to_action = env.unwrapped.get_keys_to_action()
     noop = keys_to_action.get((), 0)
@@ -107,12 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("env_id", choices=ENV_IDS, metavar="ENV_ID", help=f"one of: {', '.join(ENV_IDS)}")
     parser.add_argument(
-        "--fps", type=int, default=None, help="frames per second (default: the game's render_fps)"
+        "--fps", type=int_at_least(1), default=None, help="frames per second (default: the game's render_fps)"
     )
     parser.add_argument("--seed", type=int, default=None, help="seed of the first episode")
     args = parser.parse_args(argv)
-    if args.fps is not None and args.fps < 1:
-        parser.error(f"--fps must be >= 1, got {args.fps}")
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     result = play(args.env_id, fps=args.fps, seed=args.seed)
     print(result.summary(args.env_id))

@@ -54,7 +54,8 @@ def upscale(cells: np.ndarray, cell_size: int) -> np.ndarray:
     return board
 
 
-def _import_pygame():
+def import_pygame():
+    """pygame, or gymnasium's ``DependencyNotInstalled`` saying how to install it."""
     try:
         import pygame
     except ImportError as error:
@@ -111,7 +112,7 @@ class GridRenderer:
         """Initialise pygame on first use: a window in human mode, an off-screen surface otherwise."""
         if self._pygame is not None:
             return self._pygame
-        pygame = _import_pygame()
+        pygame = import_pygame()
         pygame.font.init()
         if self.render_mode == "human":
             pygame.display.init()

@@ -8,7 +8,8 @@ ended it, returns the new episode's first observation there and puts the last on
 
 * ``NEXT_STEP`` and ``DISABLED``: after a step in which sub-envs finished, it resets just those with
   ``reset(options={"reset_mask": done})``, which Gymnasium's ``SyncVectorEnv`` / ``AsyncVectorEnv`` and
-  this package's native vector envs support (``CartPoleVectorEnv`` does not: it would reset all);
+  this package's native vector envs support (``CartPoleVectorEnv`` does not: it would reset all, so the
+  adapter refuses it);
 * ``SAME_STEP``: it moves ``final_obs`` / ``final_info`` to where SB3 expects them.
 
 >>> import gymnasium, gym_catchgames
@@ -34,6 +35,11 @@ from stable_baselines3.common.vec_env.base_vec_env import (
     VecEnvStepReturn,
 )
 
+from gym_catchgames.vector import GridGameVectorEnv
+
+#: Vector env classes known to honour ``reset(options={"reset_mask": ...})``.
+RESET_MASK_VECTOR_ENVS = (gymnasium.vector.SyncVectorEnv, gymnasium.vector.AsyncVectorEnv, GridGameVectorEnv)
+
 
 class SB3VecEnvAdapter(VecEnv):
     """Presents a Gymnasium ``VectorEnv`` as an SB3 ``VecEnv`` (see the module docstring).
@@ -49,10 +55,31 @@ class SB3VecEnvAdapter(VecEnv):
     ``SyncVectorEnv``; for other vector envs it answers ``False``.
     """
 
-    def __init__(self, vector_env: gymnasium.vector.VectorEnv) -> None:
+    def __init__(
+        self, vector_env: gymnasium.vector.VectorEnv, *, supports_reset_mask: bool | None = None
+    ) -> None:
+        """Wrap ``vector_env``.
+
+        ``NEXT_STEP`` and ``DISABLED`` vector envs must reset only the sub-envs named by
+        ``reset(options={"reset_mask": ...})``. Gymnasium's ``SyncVectorEnv`` / ``AsyncVectorEnv`` and this
+        package's vector envs do; any other class raises ``ValueError`` (an env that ignored the mask
+        would cut every running episode short without telling SB3), unless ``supports_reset_mask=True``
+        vouches for it.
+        """
         self.vector_env = vector_env
         mode = vector_env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)
         self.autoreset_mode = AutoresetMode(mode.value if isinstance(mode, AutoresetMode) else mode)
+        if supports_reset_mask is None:
+            supports_reset_mask = isinstance(vector_env.unwrapped, RESET_MASK_VECTOR_ENVS)
+        if self.autoreset_mode is not AutoresetMode.SAME_STEP and not supports_reset_mask:
+            name = type(vector_env.unwrapped).__name__
+            raise ValueError(
+                f"SB3VecEnvAdapter needs a {self.autoreset_mode.name} vector env that resets only the "
+                f"sub-envs in reset(options={{'reset_mask': ...}}); {name} is not known to "
+                "(Gymnasium's CartPoleVectorEnv resets them all). Use gymnasium.make_vec(..., "
+                "vectorization_mode='sync'), an env with autoreset_mode SAME_STEP, or pass "
+                "supports_reset_mask=True if it does."
+            )
         super().__init__(
             vector_env.num_envs, vector_env.single_observation_space, vector_env.single_action_space
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import math
 import numbers
 from collections.abc import Sequence
@@ -24,6 +25,20 @@ def check_int(name: str, value: Any, *, minimum: int, maximum: int | None = None
     if value < minimum or (maximum is not None and value > maximum):
         raise ValueError(f"{name} must be {allowed}, got {value}")
     return value
+
+
+def int_at_least(minimum: int):
+    """An ``argparse`` ``type`` accepting integers ``>= minimum`` (else a usage error, exit status 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            return check_int("the value", int(text), minimum=minimum)
+        except ValueError as error:  # int("x") and out-of-range values alike
+            message = f"must be an integer >= {minimum}, got {text!r}"
+            raise argparse.ArgumentTypeError(message) from error
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
 
 
 def check_float(

@@ -182,7 +182,7 @@ class GridGameVectorEnv(VectorEnv):
                 )
             )
         cells = np.zeros((self.num_envs, self.height, self.width, 3), dtype=np.uint8)
-        self._paint(cells.reshape(-1, 3), self.game._colour_ink())
+        self._paint(cells.reshape(-1, 3), self.game._render_ink)
         return tuple(self._renderers[i].draw(cells[i], self._status(i)) for i in range(shown))
 
     def close_extras(self, **kwargs: Any) -> None:

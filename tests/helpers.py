@@ -105,3 +105,29 @@ def cells_of(grid: np.ndarray, value: float) -> list[tuple[int, int]]:
 def colour(element: str) -> np.ndarray:
     """The renderer's colour of a game element as a uint8 RGB triple."""
     return np.array(PALETTE[element], dtype=np.uint8)
+
+
+def mean_return(
+    act: Callable[[np.ndarray], np.ndarray],
+    env_id: str,
+    episodes: int = 200,
+    seed: int = 10_000,
+    **env_kwargs,
+) -> float:
+    """Mean return of ``act`` (batched observations -> actions) over one episode in each of ``episodes``
+    sub-envs of the game's native vector env, seeded ``seed``, ``seed + 1``, ... (so as many scalar
+    episodes seeded alike)."""
+    env = gymnasium.make_vec(env_id, episodes, **env_kwargs)
+    obs, _ = env.reset(seed=seed)
+    returns, finished = np.zeros(episodes), np.zeros(episodes, dtype=bool)
+    while not finished.all():
+        obs, rewards, terminated, truncated, _ = env.step(act(obs))
+        returns += np.where(finished, 0.0, rewards)
+        finished |= terminated | truncated
+    env.close()
+    return float(returns.mean())
+
+
+def greedy(model) -> Callable[[np.ndarray], np.ndarray]:
+    """A model's deterministic policy on batched observations."""
+    return lambda obs: model.predict(obs, deterministic=True)[0]

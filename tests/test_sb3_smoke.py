@@ -8,19 +8,7 @@ import torch
 from stable_baselines3 import DQN
 
 import gym_catchgames  # noqa: F401  (registers the envs)
-
-
-def mean_return(env: gymnasium.Env, policy, episodes: int = 200) -> float:
-    returns = []
-    for episode in range(episodes):
-        obs, _ = env.reset(seed=10_000 + episode)
-        done, total = False, 0.0
-        while not done:
-            obs, reward, terminated, truncated, _ = env.step(policy(obs))
-            total += reward
-            done = terminated or truncated
-        returns.append(total)
-    return float(np.mean(returns))
+from tests.helpers import greedy, mean_return
 
 
 def test_dqn_mlp_learns_catch_and_beats_random():
@@ -41,10 +29,9 @@ def test_dqn_mlp_learns_catch_and_beats_random():
         seed=0,
     )
     model.learn(6_000)
-    evaluation = gymnasium.make("Catch-v0")
     rng = np.random.default_rng(0)
-    random_return = mean_return(evaluation, lambda obs: int(rng.integers(3)))
-    greedy_return = mean_return(evaluation, lambda obs: int(model.predict(obs, deterministic=True)[0]))
+    random_return = mean_return(lambda obs: rng.integers(3, size=len(obs)), "Catch-v0")
+    greedy_return = mean_return(greedy(model), "Catch-v0")
     # A random walk catches about 30 % of fruits (mean return about -0.4); 0.6 is an 80 % catch rate.
     assert random_return < -0.2
     assert greedy_return >= 0.6

@@ -37,7 +37,12 @@ def run_cli(args: list[str]) -> subprocess.CompletedProcess:
             "unknown hyperparameter(s) learning_rat for DQN; valid keys:",
         ),
         (["--hyperparams", "gamma"], "a hyperparameter override must look like key=value, got 'gamma'"),
-        (["--timesteps", "0"], "--timesteps must be >= 1, got 0"),
+        (["--timesteps", "0"], "argument --timesteps: must be an integer >= 1, got '0'"),
+        (["--eval-episodes", "0"], "argument --eval-episodes: must be an integer >= 1, got '0'"),
+        (["--eval-freq", "0"], "argument --eval-freq: must be an integer >= 1, got '0'"),
+        (["--threads", "-3"], "argument --threads: must be an integer >= 1, got '-3'"),
+        (["--gif-episodes", "-1"], "argument --gif-episodes: must be an integer >= 0, got '-1'"),
+        (["--n-envs", "two"], "argument --n-envs: must be an integer >= 1, got 'two'"),
     ],
 )
 def test_bad_command_lines_exit_2_with_the_valid_choices_and_no_traceback(args, message):
@@ -176,11 +181,23 @@ def test_ctrl_c_saves_the_model_before_exiting(tmp_path):
 
     command = [sys.executable, "-m", "agents.train", "--algo", "dqn", "--timesteps", "10000000"]
     command += ["--runs-dir", str(tmp_path), "--no-progress-bar"]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout.readline().startswith("training dqn on Catch-v0")
-    time.sleep(3)  # let it train a little
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
+    # A child of a background job inherits SIGINT ignored (and Python then keeps ignoring it), so the
+    # child gets the default disposition back, as in a terminal.
+    process = subprocess.Popen(
+        command,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert process.stdout.readline().startswith("training dqn on Catch-v0")
+        time.sleep(3)  # let it train a little
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
     assert process.returncode == 130, stderr[-2000:]
     saved = tmp_path / "Catch-v0" / "dqn" / "run-001" / "model_interrupted.zip"
     assert saved.is_file() and "interrupted at step" in stdout
@@ -198,3 +215,13 @@ def test_motion_trace_wrapper_from_the_command_line(tmp_path):
     assert config.env_wrapper == "gym_catchgames.wrappers.MotionTraceObservation"
     # SB3 sees the (10, 10, 2) uint8 image and transposes it to channels-first itself.
     assert evaluate.load_model(run_dir, config).observation_space.shape == (2, 10, 10)
+
+
+def test_a_run_too_short_to_finish_an_episode_still_reports(tmp_path):
+    """8 steps on Catch with 4 envs end no episode: the curve shows only what there is, no crash."""
+    args = ["--algo", "sweep-dqn", "--timesteps", "8", "--eval-episodes", "2", "--gif-episodes", "0"]
+    result = run_cli([*args, "--no-progress-bar", "--runs-dir", str(tmp_path)])
+    assert result.returncode == 0, result.stderr[-2000:]
+    run_dir = tmp_path / "Catch-v0" / "sweep-dqn" / "run-001"
+    assert (run_dir / "learning_curve.png").is_file() and not (run_dir / "agent.gif").exists()
+    assert "agent.gif" not in result.stdout

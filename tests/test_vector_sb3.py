@@ -16,6 +16,7 @@ import gym_catchgames  # noqa: F401  (registers the ids)
 from agents import SweepDQN
 from gym_catchgames.sb3 import SB3VecEnvAdapter
 from gym_catchgames.vector import RENDERED_ENVS
+from tests.helpers import greedy, mean_return
 
 #: CatchBall with a short step limit, so SB3's truncation flag is exercised next to terminations.
 CATCH_BALL = {
@@ -164,18 +165,6 @@ def test_different_options_per_sub_env_are_refused() -> None:
 SMALL_CATCH = {"height": 6, "width": 5, "basket_width": 1}
 
 
-def greedy_score(model: BaseAlgorithm, episodes: int = 200, seed: int = 1000) -> float:
-    """Mean return of the deterministic policy over one episode in each of ``episodes`` sub-envs."""
-    env = gymnasium.make_vec("Catch-v0", episodes, **SMALL_CATCH)
-    obs, _ = env.reset(seed=seed)
-    returns, finished = np.zeros(episodes), np.zeros(episodes, dtype=bool)
-    while not finished.all():
-        obs, rewards, terminated, truncated, _ = env.step(model.predict(obs, deterministic=True)[0])
-        returns += np.where(finished, 0.0, rewards)
-        finished |= terminated | truncated
-    return float(returns.mean())
-
-
 def small_catch_learner(name: str, env: SB3VecEnvAdapter) -> BaseAlgorithm:
     """DQN, PPO or SweepDQN with settings that learn SMALL_CATCH in a few thousand steps (seed 0)."""
     if name == "DQN":
@@ -205,6 +194,18 @@ def small_catch_learner(name: str, env: SB3VecEnvAdapter) -> BaseAlgorithm:
 )
 def test_sb3_agents_learn_catch_through_the_adapter(name: str, steps: int, min_score: float) -> None:
     model = small_catch_learner(name, SB3VecEnvAdapter(gymnasium.make_vec("Catch-v0", 8, **SMALL_CATCH)))
-    assert greedy_score(model) < 0  # untrained: worse than an even chance of catching
+
+    def score() -> float:
+        return mean_return(greedy(model), "Catch-v0", seed=1000, **SMALL_CATCH)
+
+    assert score() < 0  # untrained: worse than an even chance of catching
     model.learn(steps)
-    assert greedy_score(model) >= min_score  # 0.9: 95 % of the fruit caught; 0.8: 90 %
+    assert score() >= min_score  # 0.9: 95 % of the fruit caught; 0.8: 90 %
+
+
+def test_vector_envs_that_ignore_reset_mask_are_refused() -> None:
+    """CartPoleVectorEnv resets every sub-env on any reset: the adapter would cut episodes silently."""
+    cartpole = gymnasium.make_vec("CartPole-v1", 4, vectorization_mode="vector_entry_point")
+    with pytest.raises(ValueError, match=r"CartPoleVectorEnv is not known to.*vectorization_mode='sync'"):
+        SB3VecEnvAdapter(cartpole)
+    SB3VecEnvAdapter(gymnasium.make_vec("CartPole-v1", 4, vectorization_mode="sync"))  # accepted

@@ -93,13 +93,13 @@ class CatchEnv(GridGameEnv):
         else:
             self._basket_left = self._max_left // 2
 
-    def _advance(self, action: int) -> tuple[float, bool]:
+    def _advance(self, action: int) -> tuple[float, bool, bool]:
         self._basket_left = min(max(self._basket_left + action - 1, 0), self._max_left)
         self._fruit_row += 1
         if self._fruit_row < self._resolve_row:
-            return 0.0, False
+            return 0.0, False, False
         caught = self._basket_left <= self._fruit_col < self._basket_left + self.basket_width
-        return (1.0 if caught else -1.0), True
+        return (1.0 if caught else -1.0), True, False
 
     def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
         left = self._basket_left

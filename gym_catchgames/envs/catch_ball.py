@@ -103,7 +103,7 @@ class CatchBallEnv(GridGameEnv):
         self._steps_since_spawn = 0
         self._catches = 0
 
-    def _advance(self, action: int) -> tuple[float, bool]:
+    def _advance(self, action: int) -> tuple[float, bool, bool]:
         self._paddle_left = min(max(self._paddle_left + action - 1, 0), self._max_left)
         for ball in self._balls:
             ball[0] += 1
@@ -115,12 +115,12 @@ class CatchBallEnv(GridGameEnv):
             self._last_spawn_column = self._next_spawn_column(self._last_spawn_column)
             self._balls.append([0, self._last_spawn_column])
         if not self._balls or self._balls[0][0] < self.height - 1:
-            return 0.0, False
+            return 0.0, False, False
         column = self._balls[0][1]
         if self._paddle_left <= column < self._paddle_left + self.paddle_width:
             self._catches += 1
-            return 1.0, False
-        return -1.0, True
+            return 1.0, False, False
+        return -1.0, True, False
 
     def _next_spawn_column(self, previous: int) -> int:
         """Uniform over the columns ``min..max_spawn_distance`` away from ``previous``, left ones first."""

@@ -203,7 +203,7 @@ class CaveEnv(GridGameEnv):
         for strip in self._strips.values():
             strip.paint_start(self, self._view_top())
 
-    def _advance(self, action: int) -> tuple[float, bool]:
+    def _advance(self, action: int) -> tuple[float, bool, bool]:
         self._vy = vy = self._vy + (ACCELERATION if action == 0 else -ACCELERATION)
         self._y = y = self._y + vy
         self._frame = frame = self._frame + 1
@@ -226,8 +226,8 @@ class CaveEnv(GridGameEnv):
             or block_top <= y < block_top + BLOCK_HEIGHT
         )
         if self._crashed:
-            return self.crash_reward, True
-        return self.survival_reward, False
+            return self.crash_reward, True, False
+        return self.survival_reward, False, False
 
     def _walk(self) -> None:
         """Step 4 of a frame: the gap centre's sticky random walk (one draw)."""

@@ -129,7 +129,6 @@ class SnakeEnv(GridGameEnv):
         self._heading = 0
         self._food = -1  # -1 once the board is full
         self._steps_without_food = 0
-        self._truncated = False
 
     # ----------------------------------------------------------------- rules
     def _new_episode(self) -> None:
@@ -148,14 +147,13 @@ class SnakeEnv(GridGameEnv):
         self._length = len(cells)
         self._heading = heading
         self._steps_without_food = 0
-        self._truncated = False
 
     def _spawn_food(self) -> None:
         """The food on a uniformly random free interior cell (one draw), or nowhere if none is free."""
         free = np.flatnonzero(~(self._occupied | self._wall))
         self._food = int(free[self._random_int(len(free))]) if len(free) else -1
 
-    def _advance(self, action: int) -> tuple[float, bool]:
+    def _advance(self, action: int) -> tuple[float, bool, bool]:
         if action != FORWARD and action != (self._heading + 2) % 4:
             self._heading = action
         head = int(self._body[self._head_slot]) + self._moves[self._heading]
@@ -163,7 +161,7 @@ class SnakeEnv(GridGameEnv):
         # Into the wall or the body is death. The tail's cell is free to enter: the tail leaves it in
         # the same step (a snake that eats keeps its tail, but its head is then on the food, never on it).
         if self._wall[head] or (self._occupied[head] and head != tail):
-            return -1.0, True
+            return -1.0, True, False
         eats = head == self._food
         if not eats:
             self._occupied[tail] = False
@@ -174,23 +172,14 @@ class SnakeEnv(GridGameEnv):
         self._length += 1
         if not eats:
             self._steps_without_food += 1
-            self._truncated = self._steps_without_food >= self.max_steps_without_food
-            return 0.0, False
+            return 0.0, False, self._steps_without_food >= self.max_steps_without_food
         self._steps_without_food = 0
         won = self._length == self.interior_cells
         if won:
             self._food = -1
         else:
             self._spawn_food()
-        return (1.0 if self.reward_mode == "food" else float(self._length)), won
-
-    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        """As the base class, truncating after ``max_steps_without_food`` steps without a meal."""
-        obs, reward, terminated, _, info = super().step(action)
-        if self._truncated and not terminated:
-            self._episode_over = True
-            return obs, reward, False, True, info
-        return obs, reward, terminated, False, info
+        return (1.0 if self.reward_mode == "food" else float(self._length)), won, False
 
     # ----------------------------------------------------------------- drawing
     def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:

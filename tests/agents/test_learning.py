@@ -8,19 +8,13 @@ from __future__ import annotations
 import numpy as np
 from stable_baselines3.common.callbacks import CheckpointCallback, EvalCallback
 from stable_baselines3.common.env_util import make_vec_env
-from stable_baselines3.common.evaluation import evaluate_policy
 
 import gym_catchgames  # noqa: F401  (registers Catch-v0)
 from agents import DoubleDQN, SweepDQN
+from tests.helpers import greedy, mean_return
 
 EVAL_EPISODES = 200
 PASS_SCORE = 0.95
-
-
-def greedy_score(model) -> float:
-    eval_env = make_vec_env("Catch-v0", n_envs=1, seed=12_345)
-    mean_return, _ = evaluate_policy(model, eval_env, n_eval_episodes=EVAL_EPISODES, deterministic=True)
-    return mean_return
 
 
 def test_sweep_dqn_learns_catch_with_eval_and_checkpoint_callbacks(tmp_path):
@@ -39,7 +33,7 @@ def test_sweep_dqn_learns_catch_with_eval_and_checkpoint_callbacks(tmp_path):
     )
     model.learn(24_000, callback=[evaluation, checkpoints])
 
-    assert greedy_score(model) >= PASS_SCORE
+    assert mean_return(greedy(model), "Catch-v0", EVAL_EPISODES) >= PASS_SCORE
 
     log = np.load(tmp_path / "eval" / "evaluations.npz")
     assert log["timesteps"].tolist() == [8_000, 16_000, 24_000]
@@ -72,4 +66,4 @@ def test_double_dqn_learns_catch():
         seed=0,
     )
     model.learn(12_000)
-    assert greedy_score(model) >= PASS_SCORE
+    assert mean_return(greedy(model), "Catch-v0", EVAL_EPISODES) >= PASS_SCORE

@@ -159,7 +159,7 @@ def test_non_discrete_actions_and_dict_observations_are_rejected():
     class DictEnv(LivesEnv):
         observation_space = spaces.Dict({"x": LivesEnv.observation_space})
 
-    with pytest.raises(ValueError, match="Box observation space"):
+    with pytest.raises(ValueError, match="Box or Discrete observation space"):
         SweepDQN("MultiInputPolicy", DictEnv())
 
 
