@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import math
 import pathlib
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch as th
@@ -143,7 +143,6 @@ class SweepDQN(DQN):
     :param _init_setup_model: whether to build the networks now (SB3's loader passes False).
     """
 
-    policy_aliases: ClassVar = DQN.policy_aliases
     replay_buffer: SweepMemory  # type: ignore[assignment]
 
     def __init__(

@@ -54,6 +54,8 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     #: Keyboard play: tuples of pygame key names (``pygame.K_<name>``) mapped to actions; ``()`` is the
     #: action taken while no mapped key is held.
     KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]]
+    #: True for a game whose ``_paint`` overwrites every cell: its canvases then skip the zero fill.
+    PAINTS_EVERY_CELL: ClassVar[bool] = False
 
     def __init__(
         self, height: int, width: int, obs_type: str = "grid", render_mode: str | None = None
@@ -181,7 +183,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         return value
 
     def _observation(self) -> np.ndarray:
-        canvas = np.zeros(self._obs_shape, dtype=self._obs_dtype)
+        canvas = (np.empty if self.PAINTS_EVERY_CELL else np.zeros)(self._obs_shape, dtype=self._obs_dtype)
         self._paint(canvas, self._ink)
         return canvas
 

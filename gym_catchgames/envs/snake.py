@@ -96,6 +96,7 @@ class SnakeEnv(GridGameEnv):
         ("LEFT",): 3,
         (): FORWARD,
     }
+    PAINTS_EVERY_CELL: ClassVar[bool] = True  # the wall ring image is copied over the whole canvas
 
     def __init__(
         self,
