@@ -1,12 +1,13 @@
 """The learning side of gym-catchgames: Stable-Baselines3 agents for the games.
 
 ``SweepDQN`` (DQN trained by full backward replay sweeps, Hvass-Labs tutorial #16), ``DoubleDQN``
-(SB3 DQN with the double-Q target), ``SmallGridCNN`` (a CNN for inputs below NatureCNN's 36x36) and
-``DiscreteEmbedding`` (a learned vector per state of a Discrete observation space, e.g. Taxi-v4).
+(SB3 DQN with the double-Q target), ``SmallGridCNN`` (a CNN for inputs below NatureCNN's 36x36),
+``SmallAtariCNN`` (the 2013 DQN network, for Atari on a CPU) and ``DiscreteEmbedding`` (a learned
+vector per state of a Discrete observation space, e.g. Taxi-v4).
 """
 
 from agents.double_dqn import DoubleDQN
-from agents.networks import DiscreteEmbedding, SmallGridCNN
+from agents.networks import DiscreteEmbedding, SmallAtariCNN, SmallGridCNN
 from agents.sweep_dqn import SweepDQN
 
-__all__ = ["DiscreteEmbedding", "DoubleDQN", "SmallGridCNN", "SweepDQN"]
+__all__ = ["DiscreteEmbedding", "DoubleDQN", "SmallAtariCNN", "SmallGridCNN", "SweepDQN"]

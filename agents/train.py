@@ -103,13 +103,23 @@ def resolve_config(args: argparse.Namespace) -> RunConfig:
 def train(config: RunConfig, args: argparse.Namespace) -> Path:
     """Train, save and evaluate one run; return its folder."""
     from stable_baselines3.common.callbacks import CheckpointCallback, EvalCallback
+    from stable_baselines3.common.vec_env import VecTransposeImage, is_vecenv_wrapped
 
     from agents import evaluate
 
     run_dir = new_run_dir(args.runs_dir, config.env_id, config.algo)
     (run_dir / "config.yml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
     env = make_env(config, n_envs=config.n_envs, monitor_dir=run_dir / "monitor")
+    model = algorithm_class(config.algo)(
+        env=env,
+        seed=config.seed,
+        verbose=0,
+        tensorboard_log=_tensorboard_dir(run_dir),
+        **config.model_kwargs(),
+    )
     eval_env = make_env(config, n_envs=1, seed_offset=10_000)
+    if is_vecenv_wrapped(model.get_env(), VecTransposeImage):  # SB3 moved the image channels first
+        eval_env = VecTransposeImage(eval_env)
     eval_freq = (
         args.eval_freq if args.eval_freq is not None else max(config.timesteps // (10 * config.n_envs), 1)
     )
@@ -126,13 +136,6 @@ def train(config: RunConfig, args: argparse.Namespace) -> Path:
             save_freq=max(config.timesteps // (4 * config.n_envs), 1), save_path=str(run_dir / "checkpoints")
         ),
     ]
-    model = algorithm_class(config.algo)(
-        env=env,
-        seed=config.seed,
-        verbose=0,
-        tensorboard_log=_tensorboard_dir(run_dir),
-        **config.model_kwargs(),
-    )
     print(f"training {config.algo} on {config.env_id} for {config.timesteps:,} steps -> {run_dir}")
     start = time.perf_counter()
     try:

@@ -1,4 +1,4 @@
-"""DoubleDQN's target against a hand-worked case, and SmallGridCNN on grids below NatureCNN's minimum."""
+"""DoubleDQN's target against a hand-worked case; SmallGridCNN below NatureCNN's minimum; SmallAtariCNN."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from stable_baselines3 import DQN
 from stable_baselines3.common.logger import configure
 
 import gym_catchgames  # noqa: F401  (registers the games)
-from agents import DoubleDQN, SmallGridCNN
+from agents import DoubleDQN, SmallAtariCNN, SmallGridCNN
 
 
 def constant_outputs(q_network, values) -> None:
@@ -92,3 +92,38 @@ def test_cnn_policy_works_on_small_games_only_with_small_grid_cnn(env_id, obs_ty
     obs, _ = env.reset(seed=0)
     action, _ = model.predict(obs, deterministic=True)
     assert env.action_space.contains(int(action))
+
+
+def test_small_atari_cnn_has_the_2013_dqn_shapes_on_the_motion_trace():
+    extractor = SmallAtariCNN(spaces.Box(0, 255, (2, 105, 80), np.uint8))
+    # 8x8 stride 4: (105 - 8) // 4 + 1 = 25 rows, (80 - 8) // 4 + 1 = 19 columns of 16 channels;
+    # 4x4 stride 2: (25 - 4) // 2 + 1 = 11, (19 - 4) // 2 + 1 = 8, of 32 channels: 11 * 8 * 32 = 2816.
+    assert extractor.linear[0].in_features == 2816
+    assert extractor(th.rand(3, 2, 105, 80)).shape == (3, 256)
+    weights = sum(p.numel() for p in extractor.parameters())
+    assert weights == (2 * 64 * 16 + 16) + (16 * 16 * 32 + 32) + (2816 * 256 + 256)
+
+
+def test_small_atari_cnn_rejects_grids_and_small_images():
+    with pytest.raises(ValueError, match="3-D channels-first image Box"):
+        SmallAtariCNN(SPACES["grid 16x16 float"])
+    with pytest.raises(ValueError, match="at least 20x20.*SmallGridCNN"):
+        SmallAtariCNN(spaces.Box(0, 255, (2, 19, 80), np.uint8))
+    with pytest.raises(ValueError, match="features_dim must be >= 1"):
+        SmallAtariCNN(spaces.Box(0, 255, (2, 30, 30), np.uint8), features_dim=0)
+
+
+def test_cnn_policy_with_small_atari_cnn_learns_on_channels_last_frames():
+    env = gymnasium.make("Cave-v0", obs_type="rgb")  # (48, 48, 3) uint8: SB3 moves the channels first
+    model = DQN(
+        "CnnPolicy",
+        env,
+        buffer_size=100,
+        learning_starts=10,
+        policy_kwargs={"features_extractor_class": SmallAtariCNN, "net_arch": []},
+        seed=0,
+    )
+    before = [p.detach().clone() for p in model.q_net.parameters()]
+    model.learn(40)
+    assert model.q_net.features_extractor.cnn[0].in_channels == 3
+    assert any(not th.equal(old, new) for old, new in zip(before, model.q_net.parameters()))
