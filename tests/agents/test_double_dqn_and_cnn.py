@@ -107,7 +107,7 @@ def test_small_atari_cnn_has_the_2013_dqn_shapes_on_the_motion_trace():
 def test_small_atari_cnn_rejects_grids_and_small_images():
     with pytest.raises(ValueError, match="3-D channels-first image Box"):
         SmallAtariCNN(SPACES["grid 16x16 float"])
-    with pytest.raises(ValueError, match="at least 20x20.*SmallGridCNN"):
+    with pytest.raises(ValueError, match=r"at least 20x20.*SmallGridCNN"):
         SmallAtariCNN(spaces.Box(0, 255, (2, 19, 80), np.uint8))
     with pytest.raises(ValueError, match="features_dim must be >= 1"):
         SmallAtariCNN(spaces.Box(0, 255, (2, 30, 30), np.uint8), features_dim=0)
@@ -126,4 +126,4 @@ def test_cnn_policy_with_small_atari_cnn_learns_on_channels_last_frames():
     before = [p.detach().clone() for p in model.q_net.parameters()]
     model.learn(40)
     assert model.q_net.features_extractor.cnn[0].in_channels == 3
-    assert any(not th.equal(old, new) for old, new in zip(before, model.q_net.parameters()))
+    assert any(not th.equal(old, new) for old, new in zip(before, model.q_net.parameters(), strict=True))
