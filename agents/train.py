@@ -30,7 +30,10 @@ ALGORITHMS = {
     "double-dqn": "agents.double_dqn:DoubleDQN",
 }
 #: Observation wrappers the command line can add (as the zoo's ``env_wrapper``).
-WRAPPERS = {"motion-trace": "gym_catchgames.wrappers.MotionTraceObservation"}
+WRAPPERS = {
+    "motion-trace": "gym_catchgames.wrappers.MotionTraceObservation",
+    "head-centred": "gym_catchgames.wrappers.HeadCentredObservation",  # Snake only
+}
 
 
 class UsageError(ValueError):

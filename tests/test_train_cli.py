@@ -31,7 +31,10 @@ def run_cli(args: list[str]) -> subprocess.CompletedProcess:
             ["--algo", "ppo"],
             "argument --algo: invalid choice: 'ppo' (choose from 'sweep-dqn', 'dqn', 'double-dqn')",
         ),
-        (["--wrapper", "blur"], "argument --wrapper: invalid choice: 'blur' (choose from 'motion-trace')"),
+        (
+            ["--wrapper", "blur"],
+            "argument --wrapper: invalid choice: 'blur' (choose from 'motion-trace', 'head-centred')",
+        ),
         (
             ["--hyperparams", "learning_rat=0.1"],
             "unknown hyperparameter(s) learning_rat for DQN; valid keys:",

@@ -190,9 +190,14 @@ class SnakeEnv(GridGameEnv):
             walls[self._wall_grid] = ink["wall"]
         canvas[...] = walls
         canvas[self._occupied_grid] = ink["snake"]
-        canvas[divmod(int(self._body[self._head_slot]), self.width)] = ink["snake_head"]
+        canvas[self.head] = ink["snake_head"]
         if self._food >= 0:
             canvas[divmod(self._food, self.width)] = ink["food"]
+
+    @property
+    def head(self) -> tuple[int, int]:
+        """The ``(row, col)`` of the snake's head on the grid (used by ``HeadCentredObservation``)."""
+        return divmod(int(self._body[self._head_slot]), self.width)
 
     def _info(self) -> dict[str, Any]:
         return {"length": self._length, "fruit_eaten": self._length - START_LENGTH}

@@ -1,6 +1,7 @@
-"""Gymnasium wrappers: the motion-trace observation and the life-loss signal for Atari games."""
+"""Gymnasium wrappers: the motion trace, the life-loss signal for Atari games and Snake's head view."""
 
+from gym_catchgames.wrappers.head_centred import HeadCentredObservation
 from gym_catchgames.wrappers.life_loss import LifeLossInfo
 from gym_catchgames.wrappers.motion_trace import MotionTraceObservation
 
-__all__ = ["LifeLossInfo", "MotionTraceObservation"]
+__all__ = ["HeadCentredObservation", "LifeLossInfo", "MotionTraceObservation"]
