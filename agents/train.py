@@ -45,6 +45,26 @@ def algorithm_class(name: str) -> type:
     return getattr(importlib.import_module(module), attribute)
 
 
+def tuned_model(env_id: str, algo: str, seed: int = 0, timesteps: int | None = None):
+    """The tuned settings of ``env_id`` for ``algo`` and an untrained model on their env, in memory.
+
+    What the example scripts build on: no run folder, logs or callbacks, just ``(config, model)``;
+    train with ``model.learn(config.timesteps)`` and score with ``agents.evaluate.evaluate_run``.
+    """
+    algo_class = algorithm_class(algo)
+    config = RunConfig.from_settings(
+        env_id=env_id,
+        algo=algo,
+        seed=seed,
+        settings=zoo.load_hyperparams(algo, env_id, algo_class),
+        timesteps=timesteps,
+    )
+    model = algo_class(
+        env=make_env(config, n_envs=config.n_envs), seed=seed, verbose=0, **config.model_kwargs()
+    )
+    return config, model
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m agents.train", description=__doc__.splitlines()[0])
     parser.add_argument("--env", default="Catch-v0", help="a registered env id (default: Catch-v0)")

@@ -23,10 +23,8 @@ from pathlib import Path
 
 import torch
 
-from agents import zoo
 from agents.evaluate import evaluate_run, format_table, write_gif
-from agents.runs import RunConfig, make_env
-from agents.train import algorithm_class
+from agents.train import tuned_model
 from gym_catchgames.validation import int_at_least
 
 ENV_ID, ALGO = "ALE/Breakout-v5", "dqn"
@@ -41,18 +39,10 @@ if args.out.exists():
     parser.error(f"{args.out} exists; choose another --out (results are never overwritten)")
 torch.set_num_threads(1)  # measured fastest for this network on a shared 2-core machine
 
-algo_class = algorithm_class(ALGO)
-settings = zoo.load_hyperparams(ALGO, ENV_ID, algo_class)
-config = RunConfig.from_settings(
-    env_id=ENV_ID, algo=ALGO, seed=args.seed, settings=settings, timesteps=args.timesteps
-)
+config, model = tuned_model(ENV_ID, ALGO, seed=args.seed, timesteps=args.timesteps)
 print(f"{ALGO} on {ENV_ID} for {config.timesteps:,} steps; wrappers, innermost first:")
 for wrapper in config.env_wrapper:
     print(f"  {wrapper}")
-
-model = algo_class(
-    env=make_env(config, n_envs=config.n_envs), seed=args.seed, verbose=0, **config.model_kwargs()
-)
 print(f"observation {model.observation_space.shape} (channels first: gray frame, motion trace)")
 start = time.perf_counter()
 model.learn(config.timesteps, progress_bar=True)

@@ -17,10 +17,8 @@ import time
 
 import torch
 
-from agents import zoo
 from agents.evaluate import evaluate_run, format_table
-from agents.runs import RunConfig, make_env
-from agents.train import algorithm_class
+from agents.train import tuned_model
 from gym_catchgames.validation import int_at_least
 
 ENV_ID, ALGO = "Snake-v0", "dqn"
@@ -31,13 +29,14 @@ parser.add_argument("--episodes", type=int_at_least(1), default=100, help="greed
 args = parser.parse_args()
 torch.set_num_threads(1)  # a 361-256-256-5 network runs fastest on one thread
 
-algo_class = algorithm_class(ALGO)
-settings = zoo.load_hyperparams(ALGO, ENV_ID, algo_class)
-config = RunConfig.from_settings(env_id=ENV_ID, algo=ALGO, seed=args.seed, settings=settings)
-env = make_env(config, n_envs=config.n_envs)
-print(f"{ALGO} on {ENV_ID} through {config.env_wrapper}: observation {env.observation_space.shape}")
+config, model = tuned_model(ENV_ID, ALGO, seed=args.seed)
 
-model = algo_class(env=env, seed=args.seed, verbose=0, **config.model_kwargs())
+# What the agent sees at the start: the board shifted so that the head (H) is in the middle of a
+# 19x19 view; outside the board reads as wall (#). Snake's cells: wall/body 1.0, head 0.75, food 0.5.
+view = model.get_env().reset()[0]
+symbols = {1.0: "#", 0.75: "H", 0.5: "*", 0.0: "."}
+print("\n".join(" ".join(symbols[float(cell)] for cell in row) for row in view))
+print(f"{ALGO} on {ENV_ID} through {config.env_wrapper}: observation {view.shape}")
 start = time.perf_counter()
 model.learn(config.timesteps)
 print(f"{config.timesteps:,} steps in {time.perf_counter() - start:.0f} s")

@@ -234,3 +234,15 @@ def test_a_run_too_short_to_finish_an_episode_still_reports(tmp_path):
     run_dir = tmp_path / "Catch-v0" / "sweep-dqn" / "run-001"
     assert (run_dir / "learning_curve.png").is_file() and not (run_dir / "agent.gif").exists()
     assert "agent.gif" not in result.stdout
+
+
+def test_tuned_model_builds_the_tuned_settings_in_memory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config, model = train.tuned_model("Snake-v0", "dqn", seed=3, timesteps=123)
+    assert (config.timesteps, config.seed, model.seed) == (123, 3, 3)
+    assert model.observation_space.shape == (19, 19)  # the entry's HeadCentredObservation: 2 * 10 - 1
+    assert (model.gamma, model.learning_rate, model.batch_size) == (0.95, 0.0005, 64)
+    config, model = train.tuned_model("Cave-v0", "dqn")
+    assert config.timesteps == 300_000 and model.n_steps == 5
+    assert model.observation_space.shape == (3, 48, 48)  # rgb frames, channels moved first by SB3
+    assert list(tmp_path.iterdir()) == []  # no run folder, no logs
