@@ -20,10 +20,9 @@ import numpy as np
 import torch
 from stable_baselines3.common.callbacks import BaseCallback
 
-from agents import zoo
 from agents.evaluate import play_episodes, score_name
-from agents.runs import RunConfig, make_env
-from agents.train import algorithm_class
+from agents.runs import RunConfig
+from agents.train import tuned_model
 
 #: The target of each game's natural score; ``None`` means "10x the random player's".
 TARGETS: dict[str, float | None] = {
@@ -80,13 +79,7 @@ def random_score(config: RunConfig, n_actions: int, episodes: int) -> float:
 
 
 def run_pair(env_id: str, algo: str, seed: int, args: argparse.Namespace) -> dict:
-    algo_class = algorithm_class(algo)
-    config = RunConfig.from_settings(
-        env_id=env_id, algo=algo, seed=seed, settings=zoo.load_hyperparams(algo, env_id, algo_class)
-    )
-    model = algo_class(
-        env=make_env(config, n_envs=config.n_envs), seed=seed, verbose=0, **config.model_kwargs()
-    )
+    config, model = tuned_model(env_id, algo, seed)
     baseline = random_score(config, int(model.action_space.n), args.episodes)
     target = TARGETS.get(env_id) or 10.0 * baseline
     callback = TargetCallback(config, target, args.check_every, args.check_episodes, stop=args.stop_at_target)
