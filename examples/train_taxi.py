@@ -19,10 +19,8 @@ import time
 
 import torch
 
-from agents import zoo
 from agents.evaluate import evaluate_run, format_table
-from agents.runs import RunConfig, make_env
-from agents.train import ALGORITHMS, algorithm_class
+from agents.train import ALGORITHMS, tuned_model
 
 ENV_ID = "Taxi-v4"
 
@@ -33,19 +31,12 @@ parser.add_argument("--episodes", type=int, default=200, help="greedy and random
 args = parser.parse_args()
 torch.set_num_threads(1)  # a 500 x 32 table and a linear head run fastest on one thread
 
-# The tuned settings, read from the same YAML file as the training command.
-algo_class = algorithm_class(args.algo)
-settings = zoo.load_hyperparams(args.algo, ENV_ID, algo_class)
-config = RunConfig.from_settings(env_id=ENV_ID, algo=args.algo, seed=args.seed, settings=settings)
+# The tuned settings, read from the same YAML file as the training command, and a model built on them.
+# Taxi cuts episodes at 200 steps; SB3's DQN and SweepDQN bootstrap from such a cut (it is not a
+# real end), so a taxi that has not yet learned to deliver is not taught that wandering ends well.
+config, model = tuned_model(ENV_ID, args.algo, seed=args.seed)
 print(f"{args.algo} on {ENV_ID} for {config.timesteps:,} steps with {config.n_envs} envs")
-print(f"policy_kwargs: {settings['policy_kwargs']}")
-
-# Train. Taxi cuts episodes at 200 steps; SB3's DQN and SweepDQN bootstrap from such a cut
-# (it is not a real end), so a taxi that has not yet learned to deliver is not taught that
-# wandering ends well.
-model = algo_class(
-    env=make_env(config, n_envs=config.n_envs), seed=args.seed, verbose=0, **config.model_kwargs()
-)
+print(f"policy_kwargs: {config.algo_kwargs['policy_kwargs']}")
 start = time.perf_counter()
 model.learn(config.timesteps)
 print(f"trained in {time.perf_counter() - start:.0f} s")
