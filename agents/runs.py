@@ -69,8 +69,10 @@ class RunConfig:
         return asdict(self)
 
     def model_kwargs(self) -> dict[str, Any]:
-        """The algorithm's constructor arguments (``policy_kwargs`` evaluated as the zoo does)."""
+        """The algorithm's constructor arguments (``policy_kwargs`` and ``lin_`` rates read as by the zoo)."""
         kwargs = dict(self.algo_kwargs)
+        if "learning_rate" in kwargs:
+            kwargs["learning_rate"] = zoo.learning_rate_from_setting(kwargs["learning_rate"])
         if "policy_kwargs" in kwargs:
             kwargs["policy_kwargs"] = zoo.evaluate_policy_kwargs(kwargs["policy_kwargs"])
         if "train_freq" in kwargs and isinstance(kwargs["train_freq"], list):

@@ -108,9 +108,11 @@ def resolve_config(args: argparse.Namespace) -> RunConfig:
         settings = zoo.load_hyperparams(args.algo, args.env, algo_class)
         overrides = dict(zoo.parse_override(text) for text in args.hyperparams)
         zoo.check_keys(overrides, algo_class)
+        settings.update(overrides)
+        if "learning_rate" in settings:
+            zoo.learning_rate_from_setting(settings["learning_rate"])
     except zoo.HyperparameterError as error:
         raise UsageError(str(error)) from error
-    settings.update(overrides)
     if args.wrapper is not None:
         settings["env_wrapper"] = WRAPPERS[args.wrapper]
     return RunConfig.from_settings(

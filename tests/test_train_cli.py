@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 from agents import evaluate, train, zoo
-from agents.runs import RunConfig, new_run_dir
+from agents.runs import RunConfig, make_env, new_run_dir
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,6 +41,11 @@ def run_cli(args: list[str]) -> subprocess.CompletedProcess:
             "unknown hyperparameter(s) learning_rat for DQN; valid keys:",
         ),
         (["--hyperparams", "gamma"], "a hyperparameter override must look like key=value, got 'gamma'"),
+        (
+            ["--hyperparams", "learning_rate=exp_1e-3"],
+            "learning_rate='exp_1e-3': give a positive number or a linear schedule 'lin_<initial rate>'",
+        ),
+        (["--hyperparams", "learning_rate=-0.1"], "learning_rate=-0.1: give a positive number or a linear"),
         (["--timesteps", "0"], "argument --timesteps: must be an integer >= 1, got '0'"),
         (["--eval-episodes", "0"], "argument --eval-episodes: must be an integer >= 1, got '0'"),
         (["--eval-freq", "0"], "argument --eval-freq: must be an integer >= 1, got '0'"),
@@ -63,6 +69,46 @@ def test_unknown_hyperparameter_lists_every_valid_key():
         zoo.check_keys({"learning_rat": 0.1}, DQN)
     for key in ("learning_rate", "buffer_size", "n_timesteps", "policy_kwargs", "env_wrapper"):
         assert key in str(error.value)
+
+
+def test_overrides_read_numbers_the_way_users_write_them():
+    assert zoo.parse_override("learning_rate=1e-3") == ("learning_rate", 0.001)  # YAML 1.1 says "1e-3"
+    assert zoo.parse_override("exploration_final_eps=-2.5E-2") == ("exploration_final_eps", -0.025)
+    assert zoo.parse_override("learning_rate=lin_1e-3") == ("learning_rate", "lin_1e-3")
+    assert zoo.parse_override("train_freq=[4, step]") == ("train_freq", [4, "step"])
+
+
+@pytest.mark.parametrize("bad", ["lin_", "lin_-1e-3", "lin_fast", "exp_1e-3", "1e-3", 0, -1e-4, True])
+def test_learning_rates_must_be_positive_numbers_or_lin_schedules(bad):
+    with pytest.raises(zoo.HyperparameterError, match="give a positive number or a linear schedule"):
+        zoo.learning_rate_from_setting(bad)
+
+
+def test_sweep_dqn_control_signals_pass_through_to_sweep_dqn():
+    assert zoo.learning_rate_from_setting([1e-3, 1e-5]) == [1e-3, 1e-5]
+    assert zoo.learning_rate_from_setting(5e-4) == 5e-4
+
+
+def test_a_lin_learning_rate_falls_linearly_to_zero_over_learn():
+    from stable_baselines3 import DQN
+
+    settings = {"n_timesteps": 400, "learning_rate": "lin_1e-3", "learning_starts": 100, "train_freq": 4}
+    config = RunConfig.from_settings(env_id="Catch-v0", algo="dqn", seed=0, settings=settings)
+    model = DQN(env=make_env(config, n_envs=1), seed=0, **config.model_kwargs())
+    assert [model.lr_schedule(progress) for progress in (1.0, 0.5, 0.0)] == pytest.approx([1e-3, 5e-4, 0.0])
+    rates = []  # the optimiser's rate seen after each env step
+
+    def record_rate(*_) -> bool:
+        rates.append(model.policy.optimizer.param_groups[0]["lr"])
+        return True
+
+    model.learn(300, callback=record_rate)
+    # The rate follows the progress left of this learn() call's 300 steps. The first gradient step
+    # comes after the 4 steps collected past learning_starts (step 104), the last after step 300.
+    first_update = 1e-3 * (1 - 104 / 300)
+    assert rates[103] == 1e-3 and rates[104] == pytest.approx(first_update)
+    assert model.policy.optimizer.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-15)
+    assert all(later <= earlier for earlier, later in itertools.pairwise(rates))
 
 
 def test_runs_are_numbered_and_never_reuse_a_folder(tmp_path):
@@ -139,6 +185,7 @@ def test_evaluation_numbers_of_a_fixed_policy():
 ZOO_LOADER_CHECK = """
 import argparse, sys
 import gymnasium
+import pytest
 from rl_zoo3.exp_manager import ExperimentManager
 from agents import train, zoo
 from agents.runs import RunConfig, register_env_packages, wrapper_from_spec
@@ -158,8 +205,13 @@ for algo in train.ALGORITHMS:
             assert spaces[0] == spaces[1], (algo, env_id, spaces)
         expected = ours.model_kwargs()
         assert kwargs.keys() == expected.keys(), (algo, env_id)
-        for key, value in kwargs.items():  # the zoo turns constant rates into SB3 schedules
-            assert (value(1.0) if callable(value) and key != "policy" else value) == expected[key], key
+        for key, value in kwargs.items():
+            if key == "learning_rate":  # the zoo turns every rate into a schedule: compare two points
+                for progress in (1.0, 0.25):
+                    ours_then = expected[key](progress) if callable(expected[key]) else expected[key]
+                    assert value(progress) == pytest.approx(ours_then), (algo, env_id, progress)
+            else:
+                assert value == expected[key], key
         assert manager.n_timesteps == ours.timesteps and manager.n_envs == ours.n_envs
         print(algo, env_id, "ok")
 """
