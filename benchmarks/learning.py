@@ -3,7 +3,8 @@
 For every pair and seed it trains for the tuned budget, checks the greedy policy's natural score every
 ``--check-every`` steps, and records the env steps and wall seconds (training only, checks excluded)
 at which the game's target was first reached; then it scores the final greedy policy over
-``--episodes`` episodes. It prints a Markdown table and writes it, with the raw numbers, to ``--out``.
+``--episodes`` episodes. It prints a Markdown table and writes it, with the raw numbers and every
+check's score, to ``--out``; ``--save-models`` keeps the final models in ``<out>-models/``.
 
     python benchmarks/learning.py --envs Catch-v0 FruitFetch-v0 --algos sweep-dqn dqn --seeds 0 1 2
 """
@@ -49,6 +50,7 @@ class TargetCallback(BaseCallback):
             stop,
         )
         self.reached_at: tuple[int, float] | None = None
+        self.checks: list[tuple[int, float]] = []  # (env steps, greedy score) of every check
         self.check_seconds = 0.0
         self.start = time.perf_counter()
         self.next_check = check_every
@@ -60,6 +62,9 @@ class TargetCallback(BaseCallback):
         started = time.perf_counter()
         score = greedy_score(self.config, self.model, self.episodes)
         self.check_seconds += time.perf_counter() - started
+        self.checks.append((self.num_timesteps, score))
+        print(f"{self.config.env_id} {self.config.algo} seed {self.config.seed}: greedy score {score:.2f} "
+              f"at {self.num_timesteps:,} steps", flush=True)  # fmt: skip
         if score >= self.target:
             self.reached_at = (self.num_timesteps, time.perf_counter() - self.start - self.check_seconds)
             return not self.stop
@@ -87,12 +92,19 @@ def run_pair(env_id: str, algo: str, seed: int, args: argparse.Namespace) -> dic
     model.learn(config.timesteps, callback=callback)
     seconds = time.perf_counter() - start - callback.check_seconds
     final = greedy_score(config, model, args.episodes)
+    if args.save_models:
+        model.save(models_dir(args.out) / f"{env_id.replace('/', '_')}-{algo}-seed{seed}.zip")
     steps, reached_seconds = callback.reached_at or (None, None)
     return {
         "env": env_id, "algo": algo, "seed": seed, "budget": config.timesteps, "steps": model.num_timesteps,
         "train_seconds": seconds, "target": target, "random_score": baseline, "final_score": final,
-        "steps_to_target": steps, "seconds_to_target": reached_seconds,
+        "steps_to_target": steps, "seconds_to_target": reached_seconds, "checks": callback.checks,
     }  # fmt: skip
+
+
+def models_dir(out: Path) -> Path:
+    """Where ``--save-models`` puts the final models: ``<out>-models/`` beside the tables."""
+    return out.parent / f"{out.name}-models"
 
 
 def summarise(rows: list[dict]) -> str:
@@ -128,11 +140,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/learning"))
     parser.add_argument("--cpu", type=int, default=-1, help="core to pin to (-1: no pinning)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing results at --out")
+    parser.add_argument("--save-models", action="store_true", help="save each final model beside --out")
     args = parser.parse_args()
-    if args.out.with_suffix(".md").exists() and not args.overwrite:
-        parser.error(
-            f"{args.out.with_suffix('.md')} exists; pass --overwrite to replace it or choose another --out"
-        )
+    for existing in (args.out.with_suffix(".md"), models_dir(args.out) if args.save_models else None):
+        if existing is not None and existing.exists() and not args.overwrite:
+            parser.error(f"{existing} exists; pass --overwrite to replace it or choose another --out")
     if args.cpu >= 0:
         os.sched_setaffinity(0, {args.cpu})
     torch.set_num_threads(1)
