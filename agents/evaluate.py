@@ -13,6 +13,7 @@ import argparse
 import csv
 import math
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,7 +180,11 @@ def load_model(run_dir: Path, config: RunConfig, which: str = "model.zip"):
     if not path.is_file():
         raise ValueError(f"no model at {path}: train one with python -m agents.train, or pick a run folder")
     try:
-        return algorithm_class(config.algo).load(path, device="cpu")
+        with warnings.catch_warnings():
+            # SB3 2.9 warns on loading any n-step model: the saved buffer class is NStepReplayBuffer,
+            # which its n_steps check takes for a user's custom buffer. The saved kwargs keep n_steps.
+            warnings.filterwarnings("ignore", message=r"`n_steps=\d+` is ignored because a custom")
+            return algorithm_class(config.algo).load(path, device="cpu")
     except Exception as error:  # a truncated or foreign zip fails deep inside SB3
         raise ValueError(f"could not load the model {path}: {error}") from error
 

@@ -150,6 +150,21 @@ def test_missing_and_corrupt_models_give_clear_errors(tmp_path):
         evaluate.load_model(tmp_path, config)
 
 
+def test_an_n_step_model_loads_with_its_n_step_buffer_and_no_warning(tmp_path):
+    import warnings
+
+    from stable_baselines3 import DQN
+    from stable_baselines3.common.buffers import NStepReplayBuffer
+
+    config = RunConfig(env_id="Catch-v0", algo="dqn", seed=0, timesteps=10, algo_kwargs={"n_steps": 3})
+    DQN(env=make_env(config, n_envs=1), **config.model_kwargs()).save(tmp_path / "model.zip")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = evaluate.load_model(tmp_path, config)
+    assert model.n_steps == 3 and model.replay_buffer_class is NStepReplayBuffer
+    assert model.replay_buffer_kwargs["n_steps"] == 3
+
+
 class ScriptedCatcher:
     """A fixed policy for Catch: move the basket's middle under the fruit (a perfect player)."""
 
@@ -296,5 +311,6 @@ def test_tuned_model_builds_the_tuned_settings_in_memory(tmp_path, monkeypatch):
     assert (model.gamma, model.learning_rate, model.batch_size) == (0.95, 0.0005, 64)
     config, model = train.tuned_model("Cave-v0", "dqn")
     assert config.timesteps == 300_000 and model.n_steps == 5
+    assert [model.lr_schedule(progress) for progress in (1.0, 0.5)] == pytest.approx([2.5e-4, 1.25e-4])
     assert model.observation_space.shape == (3, 48, 48)  # rgb frames, channels moved first by SB3
     assert list(tmp_path.iterdir()) == []  # no run folder, no logs
