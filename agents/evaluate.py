@@ -183,7 +183,7 @@ def load_model(run_dir: Path, config: RunConfig, which: str = "model.zip"):
         with warnings.catch_warnings():
             # SB3 2.9 warns on loading any n-step model: the saved buffer class is NStepReplayBuffer,
             # which its n_steps check takes for a user's custom buffer. The saved kwargs keep n_steps.
-            warnings.filterwarnings("ignore", message=r"`n_steps=\d+` is ignored because a custom")
+            warnings.filterwarnings("ignore", message=r"`n_steps=\d+` is ignored .* \(`NStepReplayBuffer`\)")
             return algorithm_class(config.algo).load(path, device="cpu")
     except Exception as error:  # a truncated or foreign zip fails deep inside SB3
         raise ValueError(f"could not load the model {path}: {error}") from error

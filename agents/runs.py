@@ -72,7 +72,7 @@ class RunConfig:
         """The algorithm's constructor arguments (``policy_kwargs`` and ``lin_`` rates read as by the zoo)."""
         kwargs = dict(self.algo_kwargs)
         if "learning_rate" in kwargs:
-            kwargs["learning_rate"] = zoo.learning_rate_from_setting(kwargs["learning_rate"])
+            kwargs["learning_rate"] = zoo.learning_rate_from_setting(kwargs["learning_rate"], self.algo)
         if "policy_kwargs" in kwargs:
             kwargs["policy_kwargs"] = zoo.evaluate_policy_kwargs(kwargs["policy_kwargs"])
         if "train_freq" in kwargs and isinstance(kwargs["train_freq"], list):

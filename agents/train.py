@@ -109,8 +109,8 @@ def resolve_config(args: argparse.Namespace) -> RunConfig:
         overrides = dict(zoo.parse_override(text) for text in args.hyperparams)
         zoo.check_keys(overrides, algo_class)
         settings.update(overrides)
-        if "learning_rate" in settings:
-            zoo.learning_rate_from_setting(settings["learning_rate"])
+        if "learning_rate" in settings:  # checked now, before a run folder exists
+            zoo.learning_rate_from_setting(settings["learning_rate"], args.algo)
     except zoo.HyperparameterError as error:
         raise UsageError(str(error)) from error
     if args.wrapper is not None:

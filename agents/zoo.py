@@ -14,18 +14,21 @@ import importlib
 import inspect
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from stable_baselines3.common.utils import LinearSchedule
 
 HYPERPARAMS_DIR = Path(__file__).with_name("hyperparams")
 
 #: Keys the zoo reads itself rather than passing to the algorithm.
 ZOO_KEYS = frozenset({"n_timesteps", "policy", "n_envs", "env_kwargs", "env_wrapper", "frame_stack"})
-#: A number in the scientific notation that YAML 1.1 leaves as a string (``1e-3``).
-SCIENTIFIC_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+#: A number in scientific notation, which YAML 1.1 reads as text unless it has a dot and a signed
+#: exponent (``1e-3``, ``1.0e5``; ``2.5e-4`` is already a float).
+SCIENTIFIC_NUMBER = re.compile(r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+$")
+#: Algorithms whose ``learning_rate`` may be a ``[start, end]`` control signal (not a ``lin_`` string).
+RATE_PAIR_ALGORITHMS = frozenset({"sweep-dqn"})
 #: Constructor arguments that the training script sets itself.
 SCRIPT_KEYS = frozenset({"self", "env", "_init_setup_model", "device", "verbose", "seed", "tensorboard_log"})
 
@@ -34,37 +37,42 @@ class HyperparameterError(ValueError):
     """An unknown env id or hyperparameter key, with the valid choices in the message."""
 
 
-@dataclass(frozen=True)
-class LinearSchedule:
-    """The zoo's ``lin_<value>``: ``initial_value`` at the start of ``learn()``, 0 at its end."""
+def learning_rate_from_setting(value: Any, algo: str) -> Any:
+    """Check a ``learning_rate`` setting of ``algo``; return what its constructor takes.
 
-    initial_value: float
-
-    def __call__(self, progress_remaining: float) -> float:
-        return progress_remaining * self.initial_value
-
-
-def learning_rate_from_setting(value: Any) -> Any:
-    """The zoo's schedule string ``"lin_2.5e-4"`` as a :class:`LinearSchedule`; a number is checked.
-
-    Other values (SweepDQN's ``[start, end]`` control signals) go to the algorithm, which checks them.
+    DQN and DoubleDQN take a positive number or the zoo's ``"lin_<rate>"`` (``rate`` falling linearly
+    to 0 over ``learn()``, returned as SB3's ``LinearSchedule``). SweepDQN takes a positive number or
+    a ``[start, end]`` control signal; a rate that ends at 0 would stop its fits from learning.
     """
-    if isinstance(value, str):
-        kind, _, number = value.partition("_")
-        try:
-            rate = float(number) if kind == "lin" else math.nan
-        except ValueError:
-            rate = math.nan
-    elif isinstance(value, int | float):
-        rate = math.nan if isinstance(value, bool) else value
-    else:
+    pairs = algo in RATE_PAIR_ALGORITHMS
+    if isinstance(value, str) and not pairs and value.startswith("lin_"):
+        rate = _positive_number(value.removeprefix("lin_"))
+        if rate is not None:
+            return LinearSchedule(rate, 0.0, end_fraction=1.0)
+    elif isinstance(value, list | tuple) and pairs:
+        if len(value) == 2 and None not in map(_positive_number, value):
+            return value
+    elif not isinstance(value, str) and _positive_number(value) is not None:
         return value
-    if not rate > 0:
-        raise HyperparameterError(
-            f"learning_rate={value!r}: give a positive number or a linear schedule 'lin_<initial rate>', "
-            "such as 'lin_2.5e-4'"
-        )
-    return LinearSchedule(rate) if isinstance(value, str) else value
+    allowed = (
+        "a [start, end] pair such as [1e-3, 1e-5]" if pairs else "'lin_<initial rate>' such as 'lin_2.5e-4'"
+    )
+    yaml_text = isinstance(value, str) and SCIENTIFIC_NUMBER.fullmatch(value)
+    hint = " (YAML 1.1 reads 1e-3 in a file as text: write 1.0e-3)" if yaml_text else ""
+    raise HyperparameterError(
+        f"learning_rate={value!r}{hint}: {algo} takes a finite positive number or {allowed}"
+    )
+
+
+def _positive_number(value: Any) -> float | None:
+    """``value`` as a finite positive float, or None if it is not one (strings are parsed)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
 
 
 def hyperparams_file(algo: str) -> Path:
@@ -104,15 +112,29 @@ def check_keys(settings: dict[str, Any], algo_class: type) -> None:
 def parse_override(text: str) -> tuple[str, Any]:
     """``"learning_rate=1e-3"`` -> ``("learning_rate", 0.001)``: values are read as YAML.
 
-    YAML 1.1 reads ``1e-3`` (no dot) as a string; such numbers are turned into floats here.
+    Plain YAML 1.1 reads ``1e-3`` (no dot) as a string; here such numbers are numbers, at any depth
+    (``loss_limit=[2e-2, 5e-3]``), and whole ones are ints (``buffer_size=1e5`` is 100000).
     """
     key, separator, value = text.partition("=")
     if not separator or not key.strip():
         raise HyperparameterError(f"a hyperparameter override must look like key=value, got {text!r}")
-    parsed = yaml.safe_load(value)
-    if isinstance(parsed, str) and SCIENTIFIC_NUMBER.fullmatch(parsed):
-        parsed = float(parsed)
-    return key.strip(), parsed
+    return key.strip(), yaml.load(value, Loader=OverrideLoader)
+
+
+class OverrideLoader(yaml.SafeLoader):
+    """YAML's safe loader, reading numbers in scientific notation without a dot (``1e-3``)."""
+
+
+def _scientific_number(loader: OverrideLoader, node: yaml.ScalarNode) -> int | float:
+    """``1e-3`` -> 0.001, ``1e5`` -> 100000 (an int: no dot and a whole number), ``1.0e5`` -> 100000.0."""
+    text = loader.construct_scalar(node)
+    number = float(text)
+    return int(number) if number.is_integer() and "." not in text else number
+
+
+SCIENTIFIC_TAG = "tag:gym-catchgames,2026:scientific"
+OverrideLoader.add_implicit_resolver(SCIENTIFIC_TAG, SCIENTIFIC_NUMBER, list("-+.0123456789"))
+OverrideLoader.add_constructor(SCIENTIFIC_TAG, _scientific_number)
 
 
 def evaluate_policy_kwargs(expression: str | dict[str, Any]) -> dict[str, Any]:

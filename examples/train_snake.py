@@ -5,8 +5,8 @@ agent sees is ``gym_catchgames.wrappers.HeadCentredObservation``: the grid shift
 with the head in the middle, so "danger beside the head" or "food up and to the left" is the same
 pattern wherever the snake is. The settings are the tuned ``Snake-v0`` entries of
 ``agents/hyperparams/<algo>.yml``, the ones ``python -m agents.train --env Snake-v0 --algo dqn``
-(or ``sweep-dqn``) uses: DQN's 200,000 steps and SweepDQN's 400,000 take about five minutes each on
-one CPU core.
+(or ``sweep-dqn``) uses: DQN's 200,000 steps and SweepDQN's 400,000 each take 4-5 minutes alone on
+one CPU core, about 7 with three runs sharing two cores.
 
     python examples/train_snake.py [--algo dqn|sweep-dqn] [--seed 0] [--episodes 100]
 """

@@ -43,9 +43,17 @@ def run_cli(args: list[str]) -> subprocess.CompletedProcess:
         (["--hyperparams", "gamma"], "a hyperparameter override must look like key=value, got 'gamma'"),
         (
             ["--hyperparams", "learning_rate=exp_1e-3"],
-            "learning_rate='exp_1e-3': give a positive number or a linear schedule 'lin_<initial rate>'",
+            "learning_rate='exp_1e-3': dqn takes a finite positive number or 'lin_<initial rate>'",
         ),
-        (["--hyperparams", "learning_rate=-0.1"], "learning_rate=-0.1: give a positive number or a linear"),
+        (["--hyperparams", "learning_rate=-0.1"], "learning_rate=-0.1: dqn takes a finite positive number"),
+        (
+            ["--hyperparams", "learning_rate=[1e-3, 1e-5]"],
+            "learning_rate=[0.001, 1e-05]: dqn takes a finite positive number or 'lin_<initial rate>'",
+        ),
+        (
+            ["--algo", "sweep-dqn", "--hyperparams", "learning_rate=lin_1e-3"],
+            "learning_rate='lin_1e-3': sweep-dqn takes a finite positive number or a [start, end] pair",
+        ),
         (["--timesteps", "0"], "argument --timesteps: must be an integer >= 1, got '0'"),
         (["--eval-episodes", "0"], "argument --eval-episodes: must be an integer >= 1, got '0'"),
         (["--eval-freq", "0"], "argument --eval-freq: must be an integer >= 1, got '0'"),
@@ -74,19 +82,51 @@ def test_unknown_hyperparameter_lists_every_valid_key():
 def test_overrides_read_numbers_the_way_users_write_them():
     assert zoo.parse_override("learning_rate=1e-3") == ("learning_rate", 0.001)  # YAML 1.1 says "1e-3"
     assert zoo.parse_override("exploration_final_eps=-2.5E-2") == ("exploration_final_eps", -0.025)
+    assert zoo.parse_override("loss_limit=[2e-2, 5e-3]") == ("loss_limit", [0.02, 0.005])
+    buffer_size = zoo.parse_override("buffer_size=1e5")[1]
+    assert buffer_size == 100_000 and isinstance(buffer_size, int)
     assert zoo.parse_override("learning_rate=lin_1e-3") == ("learning_rate", "lin_1e-3")
     assert zoo.parse_override("train_freq=[4, step]") == ("train_freq", [4, "step"])
 
 
-@pytest.mark.parametrize("bad", ["lin_", "lin_-1e-3", "lin_fast", "exp_1e-3", "1e-3", 0, -1e-4, True])
-def test_learning_rates_must_be_positive_numbers_or_lin_schedules(bad):
-    with pytest.raises(zoo.HyperparameterError, match="give a positive number or a linear schedule"):
-        zoo.learning_rate_from_setting(bad)
+@pytest.mark.parametrize(
+    ("algo", "bad"),
+    [
+        ("dqn", "lin_"),
+        ("dqn", "lin_-1e-3"),
+        ("dqn", "lin_inf"),
+        ("dqn", "exp_1e-3"),
+        ("dqn", [1e-3, 1e-5]),
+        ("dqn", 0),
+        ("dqn", float("inf")),
+        ("dqn", True),
+        ("sweep-dqn", "lin_1e-3"),  # it would end at 0
+        ("sweep-dqn", [1e-3, 0.0]),
+        ("sweep-dqn", [1e-3]),
+        ("sweep-dqn", -1e-4),
+    ],
+)
+def test_learning_rates_outside_what_the_algorithm_takes_are_refused(algo, bad):
+    with pytest.raises(zoo.HyperparameterError, match=f"{algo} takes a finite positive number or "):
+        zoo.learning_rate_from_setting(bad, algo)
 
 
-def test_sweep_dqn_control_signals_pass_through_to_sweep_dqn():
-    assert zoo.learning_rate_from_setting([1e-3, 1e-5]) == [1e-3, 1e-5]
-    assert zoo.learning_rate_from_setting(5e-4) == 5e-4
+def test_a_yaml_1_1_string_rate_gets_a_hint():
+    with pytest.raises(zoo.HyperparameterError, match=r"YAML 1.1 reads 1e-3 in a file as text: write 1.0e-3"):
+        zoo.learning_rate_from_setting("1e-3", "dqn")
+
+
+def test_sweep_dqn_takes_a_start_end_rate_from_the_command_line():
+    from agents import SweepDQN
+
+    args = train.build_parser().parse_args(
+        ["--algo", "sweep-dqn", "--hyperparams", "learning_rate=[2e-3, 1e-5]"]
+    )
+    config = train.resolve_config(args)
+    model = SweepDQN(env=make_env(config, n_envs=1), **config.model_kwargs())
+    assert [model.lr_schedule(progress) for progress in (1.0, 0.5, 0.0)] == pytest.approx(
+        [2e-3, (2e-3 + 1e-5) / 2, 1e-5]
+    )
 
 
 def test_a_lin_learning_rate_falls_linearly_to_zero_over_learn():
