@@ -46,18 +46,22 @@ def learning_rate_from_setting(value: Any, algo: str) -> Any:
     """
     pairs = algo in RATE_PAIR_ALGORITHMS
     if isinstance(value, str) and not pairs and value.startswith("lin_"):
-        rate = _positive_number(value.removeprefix("lin_"))
+        try:
+            rate = _positive_number(float(value.removeprefix("lin_")))
+        except ValueError:
+            rate = None
         if rate is not None:
             return LinearSchedule(rate, 0.0, end_fraction=1.0)
     elif isinstance(value, list | tuple) and pairs:
         if len(value) == 2 and None not in map(_positive_number, value):
             return value
-    elif not isinstance(value, str) and _positive_number(value) is not None:
+    elif _positive_number(value) is not None:
         return value
     allowed = (
         "a [start, end] pair such as [1e-3, 1e-5]" if pairs else "'lin_<initial rate>' such as 'lin_2.5e-4'"
     )
-    yaml_text = isinstance(value, str) and SCIENTIFIC_NUMBER.fullmatch(value)
+    texts = value if isinstance(value, list | tuple) else [value]
+    yaml_text = any(isinstance(text, str) and SCIENTIFIC_NUMBER.fullmatch(text) for text in texts)
     hint = " (YAML 1.1 reads 1e-3 in a file as text: write 1.0e-3)" if yaml_text else ""
     raise HyperparameterError(
         f"learning_rate={value!r}{hint}: {algo} takes a finite positive number or {allowed}"
@@ -65,14 +69,10 @@ def learning_rate_from_setting(value: Any, algo: str) -> Any:
 
 
 def _positive_number(value: Any) -> float | None:
-    """``value`` as a finite positive float, or None if it is not one (strings are parsed)."""
-    if isinstance(value, bool):
+    """``value`` if it is a finite positive int or float (not a bool, not a string), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) and number > 0 else None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def hyperparams_file(algo: str) -> Path:

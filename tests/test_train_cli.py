@@ -103,6 +103,7 @@ def test_overrides_read_numbers_the_way_users_write_them():
         ("sweep-dqn", "lin_1e-3"),  # it would end at 0
         ("sweep-dqn", [1e-3, 0.0]),
         ("sweep-dqn", [1e-3]),
+        ("sweep-dqn", ["1e-3", "1e-5"]),  # YAML 1.1 text from a file: SweepDQN would refuse it later
         ("sweep-dqn", -1e-4),
     ],
 )
@@ -111,9 +112,10 @@ def test_learning_rates_outside_what_the_algorithm_takes_are_refused(algo, bad):
         zoo.learning_rate_from_setting(bad, algo)
 
 
-def test_a_yaml_1_1_string_rate_gets_a_hint():
+@pytest.mark.parametrize(("algo", "text"), [("dqn", "1e-3"), ("sweep-dqn", ["1e-3", 1e-5])])
+def test_a_yaml_1_1_string_rate_gets_a_hint(algo, text):
     with pytest.raises(zoo.HyperparameterError, match=r"YAML 1.1 reads 1e-3 in a file as text: write 1.0e-3"):
-        zoo.learning_rate_from_setting("1e-3", "dqn")
+        zoo.learning_rate_from_setting(text, algo)
 
 
 def test_sweep_dqn_takes_a_start_end_rate_from_the_command_line():
