@@ -11,6 +11,11 @@ A game subclass sets its class attributes and implements four small methods:
   (ink = colours), so the three can never disagree;
 * ``_info()`` returns the ``info`` dict (optional; empty by default).
 
+It also declares ``NATURAL_SCORE`` (:class:`~gym_catchgames.scoring.NaturalScore`), the number a
+player of the game quotes for an episode; training, evaluation and the benchmarks read it from here.
+A game that is another with other defaults (FruitFetch is Catch on 15x15, decided above the basket)
+subclasses it and sets ``__init__ = with_defaults(Base.__init__, ...)`` rather than re-declaring it.
+
 The base class does the rest the same way for every game: argument checks, spaces, seeding, action
 validation with a clear error, fresh observation arrays, Python ``float`` rewards and ``bool`` flags,
 rendering, keyboard mapping and ``close()``.
@@ -18,7 +23,10 @@ rendering, keyboard mapping and ``close()``.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 import gymnasium as gym
 import numpy as np
@@ -27,6 +35,7 @@ from gymnasium.error import ResetNeeded
 
 from gym_catchgames import random_stream
 from gym_catchgames.rendering import PALETTE, GridRenderer, import_pygame
+from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import (
     action_error,
     check_choice,
@@ -38,6 +47,36 @@ from gym_catchgames.validation import (
 OBS_TYPES = ("grid", "rgb")
 #: The smallest grid side any game accepts.
 MIN_GRID_SIZE = 3
+
+Function = TypeVar("Function", bound=Callable[..., Any])
+
+
+def with_defaults(function: Function, **defaults: Any) -> Function:
+    """``function`` with other default values for some of its parameters, and a signature that says so.
+
+    For a game (or its vector env) that is another game with other defaults: positional and keyword
+    calls bind exactly as for ``function``, and ``inspect.signature`` (hence ``help()`` and the docs)
+    shows the new defaults.
+    """
+    signature = inspect.signature(function)
+    unknown = sorted(set(defaults) - set(signature.parameters))
+    if unknown:
+        raise TypeError(f"{function.__qualname__} has no parameter(s) {', '.join(unknown)}")
+    signature = signature.replace(
+        parameters=[
+            parameter.replace(default=defaults.get(name, parameter.default))
+            for name, parameter in signature.parameters.items()
+        ]
+    )
+
+    @functools.wraps(function)
+    def with_other_defaults(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return function(*bound.args, **bound.kwargs)
+
+    with_other_defaults.__signature__ = signature  # type: ignore[attr-defined]
+    return with_other_defaults  # type: ignore[return-value]
 
 
 class GridGameEnv(gym.Env[np.ndarray, np.int64]):
@@ -54,6 +93,8 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     #: Keyboard play: tuples of pygame key names (``pygame.K_<name>``) mapped to actions; ``()`` is the
     #: action taken while no mapped key is held.
     KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]]
+    #: The game's natural score (catch rate, catches, frames survived, fruit eaten).
+    NATURAL_SCORE: ClassVar[NaturalScore]
     #: True for a game whose ``_paint`` overwrites every cell: its canvases then skip the zero fill.
     PAINTS_EVERY_CELL: ClassVar[bool] = False
 

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from gym_catchgames.core import MIN_GRID_SIZE, GridGameEnv
+from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import check_float, check_int
 from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
@@ -29,7 +30,7 @@ class CaveEnv(GridGameEnv):
     """
     ## Description
 
-    The CAVE game of seed 002 (yukiB's keras-dqn-cave): a ship flies through a cave that scrolls one
+    The CAVE game of yukiB's Keras DQN article (keras-dqn-cave): a ship flies through a cave that scrolls one
     column per frame. Holding the button accelerates it upwards, releasing it lets it fall. The gap
     between ceiling and floor wanders as a random walk and narrows over time, and after a while blocks
     enter from the right. The view follows the ship vertically, so the ship is always drawn at row
@@ -41,7 +42,7 @@ class CaveEnv(GridGameEnv):
 
     ## Observation Space
 
-    ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)``, the seed's values: wall
+    ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)``, the CAVE game's values: wall
     0.4, block 0.5, trail 0.8, ship 1.0, open cave 0. ``obs_type="rgb"``: ``Box(0, 255, (height, width,
     3), uint8)``, one pixel per cell in the renderer's colours. The view's top row is world row
     ``floor(y) - height // 2``; the ship is drawn in the cell ``floor(y)``.
@@ -52,7 +53,7 @@ class CaveEnv(GridGameEnv):
 
     ## Rewards
 
-    ``survival_reward`` (default 0, the seed's) for every frame survived, ``crash_reward`` (default -1)
+    ``survival_reward`` (default 0, as in CAVE) for every frame survived, ``crash_reward`` (default -1)
     on the crash. To train on the survival time directly, as most users do, pass ``survival_reward=1``
     (and, if you like, ``crash_reward=0``): the return is then the number of frames survived.
 
@@ -66,7 +67,7 @@ class CaveEnv(GridGameEnv):
 
     Terminated when the ship crashes into a wall or a block. ``Cave-v0`` is truncated after 10,000
     frames by the registry's ``TimeLimit``. ``info["frames_survived"]`` counts the frames flown without
-    crashing (the seed's score).
+    crashing (CAVE's own score).
 
     ## Order of operations in a frame
 
@@ -96,14 +97,14 @@ class CaveEnv(GridGameEnv):
     ``gymnasium.make("Cave-v0", height=48, width=48, ship_column=15, initial_gap=0.55, min_gap=0.30,
     gap_shrink=0.01, shrink_interval=51, block_interval=21, block_delay=50, survival_reward=0.0,
     crash_reward=-1.0, obs_type="grid", render_mode=None)``. Gap sizes are fractions of the view height,
-    as in the seed (26.4 cells narrowing by 0.48 every 51 frames down to 14.4 on 48 rows).
+    as in CAVE (26.4 cells narrowing by 0.48 every 51 frames down to 14.4 on 48 rows).
     ``block_interval`` must be >= 2 (blocks are 2 columns wide), or ``None`` for no blocks. With blocks,
     ``min_gap * height`` must be at least 7 cells so that a 6-row block fits in the narrowest gap.
 
     ## Version History
 
-    * v0: the seed's rules with a hit box equal to the drawn block (the seed's was one column and one
-      row larger than the 2×6 block it drew), floor-based block rows (the seed truncated towards zero),
+    * v0: CAVE's rules with a hit box equal to the drawn block (CAVE's was one column and one
+      row larger than the 2×6 block it drew), floor-based block rows (CAVE truncated towards zero),
       and blocks every ``block_interval`` frames counted from frame 0.
     """
 
@@ -112,6 +113,7 @@ class CaveEnv(GridGameEnv):
     ACTION_MEANINGS = ("release", "hold")
     GRID_VALUES: ClassVar[dict[str, float]] = {"wall": 0.4, "block": 0.5, "trail": 0.8, "ship": 1.0}
     KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("SPACE",): 1, (): 0}
+    NATURAL_SCORE = NaturalScore("frames survived", info_key="frames_survived")
     PAINTS_EVERY_CELL: ClassVar[bool] = True  # the view is one slice copy of the cached strip
 
     def __init__(

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from gym_catchgames.core import GridGameEnv
+from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import check_choice, check_int
 from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
@@ -36,7 +37,7 @@ class SnakeEnv(GridGameEnv):
 
     ## Observation Space
 
-    ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with the seeds' values, wall
+    ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with qlearning4k's values, wall
     and body 1.0 (everything deadly), food 0.5, plus the head at 0.75 so that one frame shows which end
     leads. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3), uint8)``, one pixel per cell.
 
@@ -96,6 +97,7 @@ class SnakeEnv(GridGameEnv):
         ("LEFT",): 3,
         (): FORWARD,
     }
+    NATURAL_SCORE = NaturalScore("fruit eaten", info_key="fruit_eaten")
     PAINTS_EVERY_CELL: ClassVar[bool] = True  # the wall ring image is copied over the whole canvas
 
     def __init__(
