@@ -21,11 +21,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from agents.runs import SCORE_INFO_KEYS, RunConfig, make_env
+from agents.algorithms import algorithm_class
+from agents.runs import RunConfig, make_env, register_env_packages
+from gym_catchgames.scoring import natural_score
 from gym_catchgames.validation import int_at_least
-
-#: Games whose natural score is the share of episodes won (a positive return), as a percentage.
-CATCH_RATE_GAMES = ("Catch-v0", "FruitFetch-v0")
 
 
 @dataclass
@@ -46,12 +45,9 @@ class Scores:
 
 
 def score_name(env_id: str) -> str:
-    """What the natural score of a game measures."""
-    if env_id in CATCH_RATE_GAMES:
-        return "catch rate %"
-    return {"catches": "catches", "frames_survived": "frames survived", "fruit_eaten": "fruit eaten"}.get(
-        SCORE_INFO_KEYS.get(env_id, ""), "game score"
-    )
+    """What the natural score of a game measures (the game's own label; "episode return" by default)."""
+    register_env_packages(env_id)
+    return natural_score(env_id).label
 
 
 def play_episodes(
@@ -59,7 +55,7 @@ def play_episodes(
 ) -> Scores:
     """Play ``episodes`` episodes with ``act`` (batched observations -> actions) on a fresh env."""
     env = make_env(config, n_envs=1, seed_offset=seed_offset)
-    score_key = SCORE_INFO_KEYS.get(config.env_id)
+    score = natural_score(config.env_id)
     returns: list[float] = []
     natural: list[float] = []
     obs = env.reset()
@@ -68,10 +64,7 @@ def play_episodes(
         if dones[0] and "episode" in infos[0]:  # Monitor's record: the whole game, not a lost life
             episode = infos[0]["episode"]
             returns.append(float(episode["r"]))
-            if config.env_id in CATCH_RATE_GAMES:
-                natural.append(100.0 * (episode["r"] > 0))
-            else:
-                natural.append(float(episode[score_key]) if score_key else float(episode["r"]))
+            natural.append(score.of_episode(episode["r"], episode))
     env.close()
     return Scores(returns, natural)
 
@@ -174,8 +167,6 @@ def report(run_dir: Path, *, model=None, episodes: int = 200, gif_episodes: int 
 
 def load_model(run_dir: Path, config: RunConfig, which: str = "model.zip"):
     """Load a run's saved model; a missing or corrupt file raises ``ValueError`` naming the file."""
-    from agents.train import algorithm_class
-
     path = run_dir / which
     if not path.is_file():
         raise ValueError(f"no model at {path}: train one with python -m agents.train, or pick a run folder")

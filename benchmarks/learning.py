@@ -2,9 +2,10 @@
 
 For every pair and seed it trains for the tuned budget, checks the greedy policy's natural score every
 ``--check-every`` steps, and records the env steps and wall seconds (training only, checks excluded)
-at which the game's target was first reached; then it scores the final greedy policy over
-``--episodes`` episodes. It prints a Markdown table and writes it, with the raw numbers and every
-check's score, to ``--out``; ``--save-models`` keeps the final models in ``<out>-models/``.
+at which the game's target (``benchmarks/targets.yml``, in the game's natural score) was first
+reached; then it scores the final greedy policy over ``--episodes`` episodes. It prints a Markdown
+table and writes it, with the raw numbers and every check's score, to ``--out``; ``--save-models``
+keeps the final models in ``<out>-models/``.
 
     python benchmarks/learning.py --envs Catch-v0 FruitFetch-v0 --algos sweep-dqn dqn --seeds 0 1 2
 """
@@ -19,22 +20,30 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import yaml
 from stable_baselines3.common.callbacks import BaseCallback
 
+from agents.algorithms import tuned_model
 from agents.evaluate import play_episodes, score_name
 from agents.runs import RunConfig
-from agents.train import tuned_model
 
-#: The target of each game's natural score; ``None`` means "10x the random player's".
-TARGETS: dict[str, float | None] = {
-    "Catch-v0": 99.0,
-    "FruitFetch-v0": 99.0,
-    "CatchBall-v0": 90.0,
-    "Cave-v0": None,
-    "Snake-v0": 10.0,
-    "Taxi-v4": 7.0,  # Taxi-v3 with its rainy and fickle options fixed; their defaults (off) are v3
-    "ALE/Breakout-v5": 1.7,
-}
+#: Each id's target in its natural score: a number, or ``{times_random: k}`` (k x the random player's).
+TARGETS_FILE = Path(__file__).with_name("targets.yml")
+
+
+def load_targets(path: Path = TARGETS_FILE) -> dict[str, float | dict[str, float]]:
+    """The targets file, checked: each value a number or ``{times_random: <number>}``."""
+    targets = yaml.safe_load(path.read_text())
+    for env_id, target in targets.items():
+        number = target.get("times_random") if isinstance(target, dict) and len(target) == 1 else target
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise ValueError(f"{path}: {env_id}: a target is a number or {{times_random: k}}, got {target!r}")
+    return targets
+
+
+def target_score(target: float | dict[str, float], random_score: float) -> float:
+    """The score to reach: the target itself, or ``times_random`` times the random player's score."""
+    return target["times_random"] * random_score if isinstance(target, dict) else float(target)
 
 
 class TargetCallback(BaseCallback):
@@ -86,7 +95,7 @@ def random_score(config: RunConfig, n_actions: int, episodes: int) -> float:
 def run_pair(env_id: str, algo: str, seed: int, args: argparse.Namespace) -> dict:
     config, model = tuned_model(env_id, algo, seed)
     baseline = random_score(config, int(model.action_space.n), args.episodes)
-    target = TARGETS.get(env_id) or 10.0 * baseline
+    target = target_score(args.targets[env_id], baseline)
     callback = TargetCallback(config, target, args.check_every, args.check_episodes, stop=args.stop_at_target)
     start = time.perf_counter()
     model.learn(config.timesteps, callback=callback)
@@ -142,6 +151,10 @@ def main() -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace existing results at --out")
     parser.add_argument("--save-models", action="store_true", help="save each final model beside --out")
     args = parser.parse_args()
+    args.targets = load_targets()
+    missing = [env_id for env_id in args.envs if env_id not in args.targets]
+    if missing:
+        parser.error(f"no target for {', '.join(missing)} in {TARGETS_FILE}: add one there")
     for existing in (args.out.with_suffix(".md"), models_dir(args.out) if args.save_models else None):
         if existing is not None and existing.exists() and not args.overwrite:
             parser.error(f"{existing} exists; pass --overwrite to replace it or choose another --out")
