@@ -125,7 +125,6 @@ class SnakeEnv(GridGameEnv):
         # The body as a ring buffer of cells, head at _head_slot, and as an occupancy map.
         self._body = np.zeros(self.interior_cells, dtype=np.int64)
         self._occupied = np.zeros(self.height * self.width, dtype=bool)
-        self._occupied_grid = self._occupied.reshape(self.height, self.width)  # a view of the same map
         self._wall_images: dict[int, np.ndarray] = {}
         self._head_slot = 0
         self._length = 0
@@ -191,7 +190,8 @@ class SnakeEnv(GridGameEnv):
             walls = self._wall_images[canvas.ndim] = np.zeros_like(canvas)
             walls[self._wall_grid] = ink["wall"]
         canvas[...] = walls
-        canvas[self._occupied_grid] = ink["snake"]
+        # A fresh view each time: a stored view would become a separate array in a copy of the env.
+        canvas[self._occupied.reshape(self.height, self.width)] = ink["snake"]
         canvas[self.head] = ink["snake_head"]
         if self._food >= 0:
             canvas[divmod(self._food, self.width)] = ink["food"]
