@@ -55,11 +55,20 @@ def check_float(
     value = float(value)
     low = "" if minimum is None else f"{'>' if exclusive_minimum else '>='} {minimum}"
     high = "" if maximum is None else f"<= {maximum}"
-    allowed = " and ".join(part for part in (low, high) if part) or "finite"
+    allowed = " and ".join(["finite", *(part for part in (low, high) if part)])
     too_low = minimum is not None and (value <= minimum if exclusive_minimum else value < minimum)
     if not math.isfinite(value) or too_low or (maximum is not None and value > maximum):
-        raise ValueError(f"{name} must be finite and {allowed}, got {value}")
+        raise ValueError(f"{name} must be {allowed}, got {value}")
     return value
+
+
+def check_seed(seed: Any) -> int | None:
+    """``seed`` as an ``int`` (NumPy integers included) or ``None``; the same rule for scalar and vector envs.
+
+    ``True`` is refused (``TypeError``) rather than read as seed 1, and negative seeds (``ValueError``)
+    as NumPy's ``SeedSequence`` refuses them.
+    """
+    return None if seed is None else check_int("seed", seed, minimum=0)
 
 
 def check_bool(name: str, value: Any) -> bool:
@@ -100,7 +109,7 @@ def action_error(
         f"{env_name} got the invalid action {described}; "
         f"the action space is {describe_actions(action_space, meanings)}"
     )
-    is_integer = isinstance(action, numbers.Integral) or (
-        isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iub"
+    is_integer = (isinstance(action, numbers.Integral) and not isinstance(action, bool | np.bool_)) or (
+        isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iu"
     )
     return ValueError(message) if is_integer else TypeError(message)

@@ -123,8 +123,22 @@ def test_numpy_integer_actions_are_accepted(env_id):
     env = gymnasium.make(env_id)
     env.reset(seed=0)
     last = env.action_space.n - 1
-    for action in (np.int64(0), np.int32(last), np.array(1), np.uint8(1), True):
+    for action in (np.int64(0), np.int32(last), np.array(1), np.uint8(1)):
         assert not env.step(action)[2]  # (no episode ends this early with these actions)
+
+
+@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+def test_bool_actions_are_refused_by_scalar_and_vector_envs_alike(env_id):
+    # True is an int to Python (and to Gymnasium's Discrete.contains), but no action index.
+    env = gymnasium.make(env_id)
+    env.reset(seed=0)
+    vector_env = gymnasium.make_vec(env_id, num_envs=2)
+    vector_env.reset(seed=0)
+    for action in (True, np.bool_(False), np.array(True)):
+        with pytest.raises(TypeError, match=r"invalid action .*\(bool|ndarray\)"):
+            env.step(action)
+    with pytest.raises(TypeError, match="got dtype bool"):
+        vector_env.step(np.array([True, False]))
 
 
 @pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)

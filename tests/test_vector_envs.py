@@ -306,7 +306,7 @@ def test_step_before_reset_and_bad_resets_raise() -> None:
         env.reset(options={"reset_mask": np.array([True, False])})
     with pytest.raises(ValueError, match="list of 2 ints"):
         env.reset(seed=[1, 2, 3])
-    with pytest.raises(ValueError, match="each seed must be >= 0"):
+    with pytest.raises(ValueError, match="seed must be >= 0"):
         env.reset(seed=-1)
     env.reset(seed=0)
     with pytest.raises(ValueError, match="at least one sub-env"):

@@ -22,6 +22,9 @@ BLOCK_WIDTH, BLOCK_HEIGHT = 2, 6
 MIN_GAP_CELLS_WITH_BLOCKS = BLOCK_HEIGHT + 1
 #: Width of the drawing cache's tape of columns, in views.
 TAPE_VIEWS = 4
+#: The largest reward magnitude accepted: a return of 10,000 frames of it stays finite and exact to far
+#: below a frame's reward in float64, and SB3's float32 reward buffers hold it (1e308 would give inf).
+MAX_REWARD = 1e6
 #: The row stored for a column without a block or trail: far above any row the ship can reach.
 NO_ROW = -(1 << 62)
 
@@ -97,7 +100,9 @@ class CaveEnv(GridGameEnv):
     ``gymnasium.make("Cave-v0", height=48, width=48, ship_column=15, initial_gap=0.55, min_gap=0.30,
     gap_shrink=0.01, shrink_interval=51, block_interval=21, block_delay=50, survival_reward=0.0,
     crash_reward=-1.0, obs_type="grid", render_mode=None)``. Gap sizes are fractions of the view height,
-    as in CAVE (26.4 cells narrowing by 0.48 every 51 frames down to 14.4 on 48 rows).
+    as in CAVE (26.4 cells narrowing by 0.48 every 51 frames down to 14.4 on 48 rows): ``min_gap``,
+    ``initial_gap`` and ``gap_shrink`` are at most 1 (a wider gap would never show a wall). The two rewards
+    are at most ``MAX_REWARD`` (1e6) in magnitude.
     ``block_interval`` must be >= 2 (blocks are 2 columns wide), or ``None`` for no blocks. With blocks,
     ``min_gap * height`` must be at least 7 cells so that a 6-row block fits in the narrowest gap.
 
@@ -133,9 +138,12 @@ class CaveEnv(GridGameEnv):
         render_mode: str | None = None,
     ) -> None:
         self.ship_column = check_int("ship_column", ship_column, minimum=0)
-        self.min_gap = check_float("min_gap", min_gap, minimum=0.0, exclusive_minimum=True)
-        self.initial_gap = check_float("initial_gap (at least min_gap)", initial_gap, minimum=self.min_gap)
-        self.gap_shrink = check_float("gap_shrink", gap_shrink, minimum=0.0)
+        # Gaps are shares of the view's height: above 1 no wall cell would ever be visible.
+        self.min_gap = check_float("min_gap", min_gap, minimum=0.0, maximum=1.0, exclusive_minimum=True)
+        self.initial_gap = check_float(
+            "initial_gap (at least min_gap)", initial_gap, minimum=self.min_gap, maximum=1.0
+        )
+        self.gap_shrink = check_float("gap_shrink", gap_shrink, minimum=0.0, maximum=1.0)
         self.shrink_interval = check_int("shrink_interval", shrink_interval, minimum=1)
         if block_interval is not None:
             block_interval = check_int(
@@ -143,8 +151,9 @@ class CaveEnv(GridGameEnv):
             )
         self.block_interval = block_interval
         self.block_delay = check_int("block_delay", block_delay, minimum=0)
-        self.survival_reward = check_float("survival_reward", survival_reward)
-        self.crash_reward = check_float("crash_reward", crash_reward)
+        limits = {"minimum": -MAX_REWARD, "maximum": MAX_REWARD}
+        self.survival_reward = check_float("survival_reward", survival_reward, **limits)
+        self.crash_reward = check_float("crash_reward", crash_reward, **limits)
         # The view must hold the ship's column, and (with blocks) the narrowest gap must hold a block.
         why_height = f"a gap of min_gap={self.min_gap:g} of it must hold a {BLOCK_HEIGHT}-row block"
         _check_side("height", height, self._min_height(), why_height)

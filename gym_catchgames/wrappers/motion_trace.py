@@ -158,8 +158,13 @@ def _image_layout(space: gym.Space) -> tuple[int, int, bool, float]:
 
 
 def _check_size(size: Sequence[int]) -> tuple[int, int]:
-    """``size`` as a ``(height, width)`` pair of positive ints."""
-    if isinstance(size, str) or not isinstance(size, Sequence) or len(size) != 2:
-        raise ValueError(f"size must be None or a (height, width) pair of positive ints, got {size!r}")
+    """``size`` as a ``(height, width)`` pair of positive ints (a tuple, list or 1-D NumPy array)."""
+    allowed = f"size must be None or a (height, width) pair of positive ints, got {size!r}"
+    if isinstance(size, np.ndarray):
+        size = size.tolist() if size.ndim == 1 else None
+    if isinstance(size, str) or not isinstance(size, Sequence):
+        raise TypeError(allowed)
+    if len(size) != 2:
+        raise ValueError(allowed)
     height, width = size
     return check_int("size height", height, minimum=1), check_int("size width", width, minimum=1)
