@@ -118,7 +118,11 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, separator, value = text.partition("=")
     if not separator or not key.strip():
         raise HyperparameterError(f"a hyperparameter override must look like key=value, got {text!r}")
-    return key.strip(), yaml.load(value, Loader=OverrideLoader)
+    try:
+        return key.strip(), yaml.load(value, Loader=OverrideLoader)
+    except yaml.YAMLError as error:
+        problem = " ".join(str(error).split())
+        raise HyperparameterError(f"{text!r} is not key=<YAML value>: {problem}") from None
 
 
 class OverrideLoader(yaml.SafeLoader):
@@ -145,7 +149,17 @@ def evaluate_policy_kwargs(expression: str | dict[str, Any]) -> dict[str, Any]:
     """
     if isinstance(expression, dict):
         return expression
+    if not isinstance(expression, str):
+        raise HyperparameterError(f"policy_kwargs must be a dict or a Python expression, got {expression!r}")
     import torch
 
     namespace = {"agents": importlib.import_module("agents"), "torch": torch, "nn": torch.nn, "dict": dict}
-    return eval(expression, namespace)
+    try:
+        value = eval(expression, namespace)
+    except Exception as error:  # a user's expression can fail in any way: say which and where
+        raise HyperparameterError(
+            f"policy_kwargs={expression!r} fails: {type(error).__name__}: {error}"
+        ) from None
+    if not isinstance(value, dict):
+        raise HyperparameterError(f"policy_kwargs={expression!r} must give a dict, got {value!r}")
+    return value

@@ -27,17 +27,18 @@ def check_int(name: str, value: Any, *, minimum: int, maximum: int | None = None
     return value
 
 
-def int_at_least(minimum: int):
-    """An ``argparse`` ``type`` accepting integers ``>= minimum`` (else a usage error, exit status 2)."""
+def int_at_least(minimum: int, maximum: int | None = None):
+    """An ``argparse`` ``type`` accepting integers ``>= minimum`` (and ``<= maximum``, if given), else a
+    usage error with exit status 2."""
+    allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
 
     def parse(text: str) -> int:
         try:
-            return check_int("the value", int(text), minimum=minimum)
+            return check_int("the value", int(text), minimum=minimum, maximum=maximum)
         except ValueError as error:  # int("x") and out-of-range values alike
-            message = f"must be an integer >= {minimum}, got {text!r}"
-            raise argparse.ArgumentTypeError(message) from error
+            raise argparse.ArgumentTypeError(f"must be an integer {allowed}, got {text!r}") from error
 
-    parse.__name__ = f"integer >= {minimum}"
+    parse.__name__ = f"integer {allowed}"
     return parse
 
 
