@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import math
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from stable_baselines3.common.vec_env import VecEnv, VecFrameStack
 import gym_catchgames  # noqa: F401  (registers the games on import)
 from agents import zoo
 from gym_catchgames.scoring import natural_score
+from gym_catchgames.validation import check_int
 
 #: The wrappers a run's ``env_wrapper`` may name: the package's own and SB3's Atari wrappers. An
 #: ``env_wrapper`` is imported and called, so a ``config.yml`` naming any other callable could run any
@@ -111,7 +112,34 @@ class RunConfig:
 
     @classmethod
     def load(cls, run_dir: Path) -> RunConfig:
-        return cls(**yaml.safe_load((run_dir / "config.yml").read_text()))
+        """The ``config.yml`` of a run folder; ``ValueError`` naming the file for anything else."""
+        path = run_dir / "config.yml"
+        try:
+            data = yaml.safe_load(path.read_text())
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            raise ValueError(
+                f"cannot read the run configuration {path}: {' '.join(str(error).split())}"
+            ) from None
+        names = [item.name for item in fields(cls)]
+        required = [
+            item.name for item in fields(cls) if item.default is MISSING and item.default_factory is MISSING
+        ]
+        if not isinstance(data, dict) or not set(required) <= data.keys() or not data.keys() <= set(names):
+            raise ValueError(
+                f"{path} is not a run configuration: a mapping with the keys {', '.join(required)} "
+                f"(and optionally {', '.join(sorted(set(names) - set(required)))}); got {str(data)[:200]!r}"
+            )
+        kinds = {"env_id": str, "algo": str, "policy": str, "env_kwargs": dict, "algo_kwargs": dict}
+        for name, kind in kinds.items():
+            if name in data and not isinstance(data[name], kind):
+                raise ValueError(f"{path}: {name} must be a {kind.__name__}, got {data[name]!r}")
+        try:
+            for name in ("seed", "timesteps", "n_envs"):
+                if name in data:
+                    check_int(f"{path}: {name}", data[name], minimum=0 if name == "seed" else 1)
+        except TypeError as error:
+            raise ValueError(str(error)) from None
+        return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
