@@ -81,11 +81,16 @@ def check_bool(name: str, value: Any) -> bool:
 
 
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
-    """Return ``value`` if it is one of ``choices``, else raise ``ValueError`` listing them."""
-    if value not in choices:
-        listed = ", ".join(repr(choice) for choice in choices)
-        raise ValueError(f"{name} must be one of {listed}; got {value!r}")
-    return value
+    """Return ``value`` if it is one of ``choices``, else raise ``ValueError`` listing them.
+
+    A value matches a choice of its own type only: ``value in choices`` would compare a NumPy array
+    element-wise (and fail without naming the argument) and take ``1`` for ``True``.
+    """
+    for choice in choices:
+        if isinstance(value, type(choice)) and value == choice:
+            return choice
+    listed = ", ".join(repr(choice) for choice in choices)
+    raise ValueError(f"{name} must be one of {listed}; got {value!r}")
 
 
 def check_render_mode(render_mode: str | None, render_modes: Sequence[str]) -> str | None:
