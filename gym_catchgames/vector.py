@@ -43,6 +43,9 @@ from gym_catchgames.core import GridGameEnv
 from gym_catchgames.rendering import GridRenderer
 from gym_catchgames.validation import check_int, check_render_mode, check_seed, describe_actions
 
+#: The most sub-envs a vector env takes: 16.7 million Catch boards already take 6.7 GB per observation;
+#: a larger number is a mistake, refused with a ``ValueError`` rather than a NumPy ``OverflowError``.
+MAX_NUM_ENVS = 2**24
 #: How many sub-envs ``render()`` draws (the first ones); rendering thousands of boards helps nobody.
 RENDERED_ENVS = 4
 
@@ -86,7 +89,7 @@ class GridGameVectorEnv(VectorEnv):
     ) -> None:
         """``game`` is a scalar env of the same game built with the user's arguments: it checks them and
         holds the game's parameters; it is never stepped."""
-        self.num_envs = check_int("num_envs", num_envs, minimum=1)
+        self.num_envs = check_int("num_envs", num_envs, minimum=1, maximum=MAX_NUM_ENVS)
         self.max_episode_steps = episode_step_limit(max_episode_steps)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.game = game

@@ -188,7 +188,9 @@ def test_missing_and_corrupt_models_give_clear_errors(tmp_path):
     with pytest.raises(ValueError, match="no model at"):
         evaluate.load_model(tmp_path, config)
     (tmp_path / "model.zip").write_bytes(b"not a zip")
-    with pytest.raises(ValueError, match="model.zip is not a Stable-Baselines3 model zip: File is not a zip file"):
+    with pytest.raises(
+        ValueError, match=r"model\.zip is not a Stable-Baselines3 model zip: File is not a zip file"
+    ):
         evaluate.load_model(tmp_path, config)
 
 
