@@ -214,3 +214,45 @@ def test_keys_to_action_cover_every_action(env_id):
     }
     assert set(keys.values()) == set(range(env.action_space.n))
     assert env.get_action_meanings() == meanings
+
+
+@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+def test_gymnasium_pickle_check_passes(env_id):
+    # Gymnasium's own env test (tests/envs/test_envs.py, test_pickle_env): a pickled env steps alike.
+    import pickle
+
+    from gymnasium.utils.env_checker import data_equivalence
+
+    env = gymnasium.make(env_id)
+    pickled = pickle.loads(pickle.dumps(env))
+    assert data_equivalence(env.reset(seed=0), pickled.reset(seed=0))
+    last = int(env.action_space.n) - 1  # right, hold or forward: no game ends in three such steps
+    for _ in range(3):
+        assert data_equivalence(env.step(last), pickled.step(last))
+
+
+@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+def test_seeds_scalar_and_vector_envs_take_and_refuse_alike(env_id):
+    env = gymnasium.make(env_id)
+    vector_env = gymnasium.make_vec(env_id, num_envs=2)
+    obs, _ = env.reset(seed=np.int64(3))  # Gymnasium's Env.reset refuses NumPy integers
+    np.testing.assert_array_equal(vector_env.reset(seed=np.int64(3))[0][0], obs)
+    np.testing.assert_array_equal(env.reset(seed=3)[0], obs)
+    for reset in (env.reset, vector_env.reset):
+        with pytest.raises(TypeError, match=r"seed must be an integer, got True \(bool\)"):
+            reset(seed=True)  # Gymnasium's would play seed 1
+        with pytest.raises(ValueError, match="seed must be >= 0, got -1"):
+            reset(seed=-1)
+
+
+@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+def test_max_episode_steps_minus_one_means_no_limit_for_make_and_make_vec(env_id):
+    # gymnasium.make drops the registered TimeLimit for -1; the vector env reads it the same way.
+    assert gymnasium.make(env_id, max_episode_steps=-1).spec.max_episode_steps in (None, -1)
+    assert gymnasium.make_vec(env_id, num_envs=2, max_episode_steps=-1).unwrapped.max_episode_steps is None
+    with pytest.raises(
+        ValueError, match=r"max_episode_steps must be >= 1, got 0 \(or -1 or None for no limit\)"
+    ):
+        gymnasium.make_vec(env_id, num_envs=2, max_episode_steps=0)
+    with pytest.raises(ValueError, match=r"max_episode_steps must be >= 1, got -2"):
+        gymnasium.make_vec(env_id, num_envs=2, max_episode_steps=-2)
