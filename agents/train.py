@@ -57,10 +57,16 @@ class Stopped(KeyboardInterrupt):
 
 
 def _stop(signum: int, frame: object) -> None:
-    """The handler of the stop signals: ignore the next ones (the model is being saved), then stop."""
+    """The handler of the stop signals: let the next ones pass (the model is being saved), then stop."""
     for each in STOP_SIGNALS:
-        signal.signal(each, signal.SIG_IGN)
+        # A Python handler that does nothing, not SIG_IGN: Python raises "OSError: Signal 15 ignored due
+        # to race condition" for a signal already pending when its handler becomes SIG_IGN.
+        signal.signal(each, _already_stopping)
     raise Stopped(signum)
+
+
+def _already_stopping(signum: int, frame: object) -> None:
+    """A stop signal after the first: the run is already saving its model and stopping."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,13 +198,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         train(config, args)
     except Stopped as stopped:
+        # The model is saved and the command is ending: from here to the process's exit (whose clean-up
+        # gives signals back their default action) a late Ctrl-C must not kill it with status -2.
+        for each in STOP_SIGNALS:
+            signal.signal(each, signal.SIG_IGN)
         return stopped.exit_status
     except KeyboardInterrupt:  # raised by other code than the handler (e.g. a test's callback)
-        return 130
-    finally:
-        for each, handler in previous.items():
-            signal.signal(each, handler)
-    return 0
+        status = 130
+    else:
+        status = 0
+    for each, handler in previous.items():
+        signal.signal(each, handler)
+    return status
 
 
 if __name__ == "__main__":
