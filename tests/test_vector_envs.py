@@ -278,9 +278,10 @@ def test_valid_action_batches_of_other_integer_dtypes_are_accepted() -> None:
     np.testing.assert_array_equal(obs[:, -1].argmax(axis=1), [2, 3, 4])
 
 
-@pytest.mark.parametrize("num_envs", [0, -3])
-def test_num_envs_below_one_is_a_value_error(num_envs: int) -> None:
-    with pytest.raises(ValueError, match=r"num_envs must be >= 1, got"):
+@pytest.mark.parametrize("num_envs", [0, -3, 2**24 + 1, 2**63])
+def test_num_envs_outside_one_to_2_to_the_24_is_a_value_error(num_envs: int) -> None:
+    # 2**63 raised NumPy's OverflowError before, from deep inside the array set-up.
+    with pytest.raises(ValueError, match=rf"num_envs must be in \[1, 16777216\], got {num_envs}"):
         gymnasium.make_vec("Catch-v0", num_envs=num_envs)
 
 
