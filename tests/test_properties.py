@@ -30,6 +30,12 @@ def env_classes(env_id: str) -> tuple[type, type]:
     return load_env_creator(spec.entry_point), load_env_creator(spec.vector_entry_point)
 
 
+def default_envs(env_id: str, num_envs: int) -> tuple[gymnasium.Env, gymnasium.vector.VectorEnv]:
+    """The unwrapped scalar env of ``env_id`` and its vector env, with the default arguments."""
+    scalar_class, vector_class = env_classes(env_id)
+    return scalar_class(), vector_class(num_envs=num_envs)
+
+
 def game_parameters(env_id: str) -> list[str]:
     """The scalar env's constructor arguments but ``render_mode`` (vector envs take fewer modes)."""
     scalar_class, _ = env_classes(env_id)
@@ -139,8 +145,7 @@ def is_valid_action(action, n: int) -> bool:
 @BOUNDED
 @given(action=ANY_ACTION)
 def test_scalar_and_vector_envs_take_and_refuse_the_same_actions(env_id, action):
-    scalar_class, vector_class = env_classes(env_id)
-    scalar, vector = scalar_class(), vector_class(num_envs=1)
+    scalar, vector = default_envs(env_id, num_envs=1)
     scalar.reset(seed=1)
     vector.reset(seed=1)
     valid = is_valid_action(action, scalar.action_space.n)
@@ -167,8 +172,7 @@ ANY_SEED = st.one_of(
 @BOUNDED
 @given(seed=ANY_SEED)
 def test_scalar_and_vector_envs_take_and_refuse_the_same_seeds(env_id, seed):
-    scalar_class, vector_class = env_classes(env_id)
-    scalar, vector = scalar_class(), vector_class(num_envs=2)
+    scalar, vector = default_envs(env_id, num_envs=2)
     scalar_result = outcome(lambda: scalar.reset(seed=seed))
     vector_result = outcome(lambda: vector.reset(seed=seed))
     assert scalar_result[0] == vector_result[0], (scalar_result, vector_result)
