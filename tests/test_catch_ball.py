@@ -97,7 +97,8 @@ def test_the_caught_ball_is_drawn_over_the_paddle():
     [
         ({"paddle_width": 17}, r"paddle_width must be in \[1, 16\]"),
         ({"spawn_interval": 0}, "spawn_interval must be >= 1"),
-        ({"min_spawn_distance": 9}, r"min_spawn_distance \(on a grid this wide\) must be in \[0, 8\]"),
+        ({"min_spawn_distance": 9}, r"min_spawn_distance \(on a grid of width=16\) must be in \[0, 8\]"),
+        ({"width": 3}, r"min_spawn_distance \(on a grid of width=3\) must be in \[0, 1\], got 3"),
         ({"min_spawn_distance": 4, "max_spawn_distance": 3}, "max_spawn_distance must be >= 4"),
     ],
 )

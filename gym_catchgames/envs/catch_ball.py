@@ -86,7 +86,10 @@ class CatchBallEnv(GridGameEnv):
         # Every column must have a column at least min_spawn_distance away for the next ball.
         farthest = min(max(column, self.width - 1 - column) for column in range(self.width))
         self.min_spawn_distance = check_int(
-            "min_spawn_distance (on a grid this wide)", min_spawn_distance, minimum=0, maximum=farthest
+            f"min_spawn_distance (on a grid of width={self.width})",
+            min_spawn_distance,
+            minimum=0,
+            maximum=farthest,
         )
         self.max_spawn_distance = check_int(
             "max_spawn_distance", max_spawn_distance, minimum=max(self.min_spawn_distance, 1)
