@@ -251,3 +251,30 @@ def test_a_copy_has_the_same_future_as_the_original(env_id, obs_type, vector, ho
     elif when == "before reset":
         assert_same(env.reset(seed=steps), twin.reset(seed=steps))
     assert_same(play(env, actions, vector), play(twin, actions, vector))
+
+
+@BOUNDED
+@given(threshold=ANY_VALUE, decay=ANY_VALUE, size=st.one_of(ANY_VALUE, st.tuples(ANY_VALUE, ANY_VALUE)))
+def test_motion_trace_arguments_build_a_working_wrapper_or_are_refused_by_name(threshold, decay, size):
+    from gym_catchgames.wrappers import MotionTraceObservation
+
+    kwargs = {"threshold": threshold, "decay": decay, "size": size}
+    result = outcome(lambda: MotionTraceObservation(gymnasium.make("Catch-v0", obs_type="rgb"), **kwargs))
+    if result[0] == "ok":
+        assert (result[1].threshold, result[1].decay) == (threshold, decay)
+        assert_works(result[1])
+    else:
+        assert any(name in result[1] for name in kwargs), result[1]
+
+
+@BOUNDED
+@given(fill=ANY_VALUE)
+def test_head_centred_fill_builds_a_working_wrapper_or_is_refused_by_name(fill):
+    from gym_catchgames.wrappers import HeadCentredObservation
+
+    result = outcome(lambda: HeadCentredObservation(gymnasium.make("Snake-v0"), fill=fill))
+    if result[0] == "ok":
+        assert result[1].fill == fill
+        assert_works(result[1])
+    else:
+        assert "fill" in result[1], result[1]

@@ -16,6 +16,10 @@ from gymnasium import spaces
 
 from gym_catchgames.validation import check_float, check_int
 
+#: The largest side ``size`` takes: Atari frames are 210x160; a 40000x40000 trace would need 12 GB per
+#: frame and be killed for memory rather than refused.
+MAX_SIZE = 4096
+
 
 class MotionTraceObservation(
     gym.ObservationWrapper[np.ndarray, Any, np.ndarray], gym.utils.RecordConstructorArgs
@@ -49,7 +53,8 @@ class MotionTraceObservation(
 
     * ``threshold``: change of gray value (0-255 scale) above which a pixel counts as moving; ``>= 0``.
     * ``decay``: factor by which the trace fades each step, in ``[0, 1)``; ``0`` keeps only the last move.
-    * ``size``: ``(height, width)`` to resize the gray frame to, or ``None`` to keep the input size.
+    * ``size``: ``(height, width)`` to resize the gray frame to (each at most 4096), or ``None`` to keep
+      the input size.
       Resizing uses OpenCV on the float frame: area averaging when shrinking (each pixel of an exact
       2x reduction, as Breakout's 210x160 -> 105x80, is the mean of a 2x2 block, which is also what
       bilinear interpolation gives there) and bilinear interpolation when enlarging. The tutorial used
@@ -167,4 +172,7 @@ def _check_size(size: Sequence[int]) -> tuple[int, int]:
     if len(size) != 2:
         raise ValueError(allowed)
     height, width = size
-    return check_int("size height", height, minimum=1), check_int("size width", width, minimum=1)
+    return (
+        check_int("size height", height, minimum=1, maximum=MAX_SIZE),
+        check_int("size width", width, minimum=1, maximum=MAX_SIZE),
+    )
