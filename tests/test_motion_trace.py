@@ -194,7 +194,7 @@ def test_observation_space_is_an_sb3_channels_last_image():
         ({"threshold": float("nan")}, "threshold must be finite"),
         ({"decay": -0.1}, r"decay must be in \[0, 1\)"),
         ({"decay": 1.0}, r"decay must be in \[0, 1\)"),
-        ({"decay": float("inf")}, "decay must be finite"),
+        ({"decay": float("inf")}, "decay must be finite, got inf"),  # not "finite and finite"
         ({"size": (0, 4)}, r"size height must be in \[1, 4096\], got 0"),
         ({"size": (4, -2)}, r"size width must be in \[1, 4096\], got -2"),
         ({"size": (40_000, 40_000)}, r"size height must be in \[1, 4096\], got 40000"),
