@@ -11,6 +11,10 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+#: The largest step count or interval an argument takes (``max_episode_steps``, Cave's intervals, Snake's
+#: ``max_steps_without_food``): the vector envs count steps in int64, where 2**63 would overflow.
+MAX_STEP_COUNT = 2**62
+
 
 def check_int(name: str, value: Any, *, minimum: int, maximum: int | None = None) -> int:
     """Return ``value`` as an ``int`` if it is an integer within ``[minimum, maximum]``.

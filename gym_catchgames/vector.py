@@ -41,7 +41,13 @@ from gymnasium.vector.utils import batch_space
 from gym_catchgames import random_stream
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.rendering import GridRenderer
-from gym_catchgames.validation import check_int, check_render_mode, check_seed, describe_actions
+from gym_catchgames.validation import (
+    MAX_STEP_COUNT,
+    check_int,
+    check_render_mode,
+    check_seed,
+    describe_actions,
+)
 
 #: The most sub-envs a vector env takes: 16.7 million Catch boards already take 6.7 GB per observation;
 #: a larger number is a mistake, refused with a ``ValueError`` rather than a NumPy ``OverflowError``.
@@ -69,7 +75,7 @@ def episode_step_limit(max_episode_steps: Any) -> int | None:
     ):
         return None
     try:
-        return check_int("max_episode_steps", max_episode_steps, minimum=1)
+        return check_int("max_episode_steps", max_episode_steps, minimum=1, maximum=MAX_STEP_COUNT)
     except ValueError as error:
         raise ValueError(f"{error} (or -1 or None for no limit)") from None
 

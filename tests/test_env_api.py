@@ -256,3 +256,35 @@ def test_max_episode_steps_minus_one_means_no_limit_for_make_and_make_vec(env_id
         gymnasium.make_vec(env_id, num_envs=2, max_episode_steps=0)
     with pytest.raises(ValueError, match=r"max_episode_steps must be >= 1, got -2"):
         gymnasium.make_vec(env_id, num_envs=2, max_episode_steps=-2)
+
+
+@pytest.mark.parametrize(
+    ("env_id", "kwargs", "message"),
+    [
+        ("Cave-v0", {"shrink_interval": 2**63}, r"shrink_interval must be in \[1, 4611686018427387904\]"),
+        (
+            "Cave-v0",
+            {"block_interval": 2**63},
+            r"block_interval \(or None for no blocks\) must be in \[2, 46",
+        ),
+        ("Cave-v0", {"block_delay": 2**63}, r"block_delay must be in \[0, 4611686018427387904\]"),
+        ("Snake-v0", {"max_steps_without_food": 2**63}, r"max_steps_without_food must be in \[1, 46"),
+        (
+            "CatchBall-v0",
+            {"spawn_interval": 10**9},
+            r"spawn_interval must be in \[1, 100000\], got 1000000000",
+        ),
+        ("CatchBall-v0", {"max_spawn_distance": 2**63}, r"max_spawn_distance must be in \[3, 46"),
+        (
+            "Catch-v0",
+            {"max_episode_steps": 2**63},
+            r"max_episode_steps must be in \[1, 4611686018427387904\]",
+        ),
+        ("Catch-v0", {"height": 10**6}, r"height must be <= 1024, got 1000000"),
+    ],
+)
+def test_counts_beyond_what_the_envs_can_hold_are_refused_by_name(env_id, kwargs, message):
+    # The vector envs count in int64 (2**63 raised OverflowError), a CatchBall vector env keeps a table
+    # per step of spawn_interval (10**9 tried to allocate 8 GB) and a 10**6-cell side does not fit.
+    with pytest.raises(ValueError, match=message):
+        gymnasium.make_vec(env_id, num_envs=2, **kwargs)

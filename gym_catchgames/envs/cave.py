@@ -9,7 +9,7 @@ import numpy as np
 
 from gym_catchgames.core import MIN_GRID_SIZE, GridGameEnv
 from gym_catchgames.scoring import NaturalScore
-from gym_catchgames.validation import check_float, check_int
+from gym_catchgames.validation import MAX_STEP_COUNT, check_float, check_int
 from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
 #: Vertical acceleration per frame, in cells: gravity when released, lift when held.
@@ -144,13 +144,14 @@ class CaveEnv(GridGameEnv):
             "initial_gap (at least min_gap)", initial_gap, minimum=self.min_gap, maximum=1.0
         )
         self.gap_shrink = check_float("gap_shrink", gap_shrink, minimum=0.0, maximum=1.0)
-        self.shrink_interval = check_int("shrink_interval", shrink_interval, minimum=1)
+        counts = {"maximum": MAX_STEP_COUNT}
+        self.shrink_interval = check_int("shrink_interval", shrink_interval, minimum=1, **counts)
         if block_interval is not None:
             block_interval = check_int(
-                "block_interval (or None for no blocks)", block_interval, minimum=BLOCK_WIDTH
+                "block_interval (or None for no blocks)", block_interval, minimum=BLOCK_WIDTH, **counts
             )
         self.block_interval = block_interval
-        self.block_delay = check_int("block_delay", block_delay, minimum=0)
+        self.block_delay = check_int("block_delay", block_delay, minimum=0, **counts)
         limits = {"minimum": -MAX_REWARD, "maximum": MAX_REWARD}
         self.survival_reward = check_float("survival_reward", survival_reward, **limits)
         self.crash_reward = check_float("crash_reward", crash_reward, **limits)

@@ -9,7 +9,7 @@ import numpy as np
 
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.scoring import NaturalScore
-from gym_catchgames.validation import check_choice, check_int
+from gym_catchgames.validation import MAX_STEP_COUNT, check_choice, check_int
 from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
 #: The smallest grid side: the start (a 3-cell snake through the centre, any heading) fits inside
@@ -116,7 +116,9 @@ class SnakeEnv(GridGameEnv):
         self.interior_cells = (self.height - 2) * (self.width - 2)
         if max_steps_without_food is None:
             max_steps_without_food = 2 * self.interior_cells
-        self.max_steps_without_food = check_int("max_steps_without_food", max_steps_without_food, minimum=1)
+        self.max_steps_without_food = check_int(
+            "max_steps_without_food", max_steps_without_food, minimum=1, maximum=MAX_STEP_COUNT
+        )
         # Cells are flat indices row * width + column. Offsets of up, right, down, left:
         self._moves = (-self.width, 1, self.width, -1)
         wall = np.ones((self.height, self.width), dtype=bool)
