@@ -306,9 +306,9 @@ def test_step_limit_of_the_registered_id():
         ({"survival_reward": 1e308}, r"survival_reward must be finite and >= -1000000.0 and <= 1000000.0"),
         ({"crash_reward": -1e7}, r"crash_reward must be finite and >= -1000000.0 and <= 1000000.0"),
         ({"gap_shrink": -0.01}, r"gap_shrink must be finite and >= 0.0"),
-        ({"shrink_interval": 0}, r"shrink_interval must be >= 1, got 0"),
-        ({"block_interval": 1}, r"block_interval \(or None for no blocks\) must be >= 2, got 1"),
-        ({"block_delay": -1}, r"block_delay must be >= 0, got -1"),
+        ({"shrink_interval": 0}, r"shrink_interval must be in \[1, 4611686018427387904\], got 0"),
+        ({"block_interval": 1}, r"block_interval \(or None for no blocks\) must be in \[2, 46\d+\], got 1"),
+        ({"block_delay": -1}, r"block_delay must be in \[0, 4611686018427387904\], got -1"),
         ({"ship_column": -1}, r"ship_column must be >= 0, got -1"),
         (
             {"height": 23},

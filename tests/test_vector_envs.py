@@ -288,7 +288,7 @@ def test_num_envs_outside_one_to_2_to_the_24_is_a_value_error(num_envs: int) -> 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"max_episode_steps": 0}, r"max_episode_steps must be >= 1"),
+        ({"max_episode_steps": 0}, r"max_episode_steps must be in \[1, 4611686018427387904\], got 0"),
         ({"basket_width": 11}, r"basket_width must be in \[1, 10\]"),
         ({"render_mode": "human"}, "render_mode must be one of"),
         ({"obs_type": "ram"}, "obs_type must be one of"),
