@@ -85,9 +85,9 @@ class Dimension:
             return self.values[int(sampled)]
         return int(sampled) if self.kind == "int" else float(sampled)
 
-    def corners(self) -> list[Any]:
-        """Every value the search may reach at its extremes: both ends, or every choice."""
-        return list(self.values)
+    def extremes(self) -> list[Any]:
+        """The sampled values at the edges of the space: both ends of a range, or every choice's index."""
+        return list(range(len(self.values))) if self.kind == "choice" else list(self.values)
 
 
 def default_space_file(algo: str) -> Path:
@@ -168,9 +168,10 @@ def policy_kwargs_with_net_arch(expression: str | None, net_arch: list[int]) -> 
 def check_space(job: SearchJob) -> None:
     """Build every extreme of the space through the same checks as a training run, before Ray starts."""
     for dimension in job.dimensions:
-        for value in dimension.corners():
+        for sampled in dimension.extremes():
+            value = dimension.decode(sampled)
             try:
-                overrides = settings_of([dimension], {dimension.name: _encoded(dimension, value)}, job.entry)
+                overrides = settings_of([dimension], {dimension.name: sampled}, job.entry)
                 config = job.config(overrides)
                 algorithm_class(job.algo)(
                     env=make_env(config, n_envs=1), _init_setup_model=False, **config.model_kwargs()
@@ -179,10 +180,6 @@ def check_space(job: SearchJob) -> None:
                 raise
             except (ValueError, TypeError) as error:
                 raise UsageError(f"search space {dimension.name}={value!r}: {error}") from error
-
-
-def _encoded(dimension: Dimension, value: Any) -> Any:
-    return dimension.values.index(value) if dimension.kind == "choice" else value
 
 
 # ----------------------------------------------------------------------------- the trials
