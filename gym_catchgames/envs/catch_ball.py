@@ -91,7 +91,8 @@ class CatchBallEnv(GridGameEnv):
         self.max_spawn_distance = check_int(
             "max_spawn_distance", max_spawn_distance, minimum=max(self.min_spawn_distance, 1)
         )
-        self._max_left = self.width - self.paddle_width
+        #: The largest column of the paddle's left cell (the paddle stays fully on the grid).
+        self.max_paddle_left = self.width - self.paddle_width
         self._paddle_left = 0
         self._balls: list[list[int]] = []  # [row, column], oldest first
         self._last_spawn_column = 0
@@ -99,14 +100,14 @@ class CatchBallEnv(GridGameEnv):
         self._catches = 0
 
     def _new_episode(self) -> None:
-        self._paddle_left = self._random_int(self._max_left + 1)
+        self._paddle_left = self._random_int(self.max_paddle_left + 1)
         self._last_spawn_column = self._random_int(self.width)
         self._balls = [[0, self._last_spawn_column]]
         self._steps_since_spawn = 0
         self._catches = 0
 
     def _advance(self, action: int) -> tuple[float, bool, bool]:
-        self._paddle_left = min(max(self._paddle_left + action - 1, 0), self._max_left)
+        self._paddle_left = min(max(self._paddle_left + action - 1, 0), self.max_paddle_left)
         for ball in self._balls:
             ball[0] += 1
         if self._balls and self._balls[0][0] >= self.height:  # caught last step: it leaves the board
@@ -180,7 +181,7 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
         self.paddle_width, self.spawn_interval = game.paddle_width, game.spawn_interval
         self.min_spawn_distance, self.max_spawn_distance = game.min_spawn_distance, game.max_spawn_distance
-        self._max_left = game._max_left
+        self._max_left = game.max_paddle_left
         slots = -(-self.height // self.spawn_interval)  # the most balls the board can hold
         self._slot_rows = (np.arange(slots) * self.spawn_interval)[:, None]
         self._slot_numbers = np.arange(slots)[:, None]

@@ -151,13 +151,17 @@ class CaveEnv(GridGameEnv):
         why_width = f"it must hold the ship's column, ship_column={self.ship_column}"
         _check_side("width", width, max(MIN_GRID_SIZE, self.ship_column + 1), why_width)
         super().__init__(height, width, obs_type, render_mode)
-        self._columns_right_of_ship = self.width - 1 - self.ship_column
-        self._block_interval = block_interval or 1 << 62  # no blocks: an interval never reached
-        # Ring slots of the screen columns 0..ship_column at frame 0.
-        self._start_trail_slots = [(column + 1) % self.width for column in range(self.ship_column + 1)]
-        self._walk_step = WALK_STEP * self.height
-        self._min_gap_cells = self.min_gap * self.height
-        self._shrink_cells = self.gap_shrink * self.height
+        # The rules in cells and frames, read by the vector env too:
+        #: Screen columns to the right of the ship's.
+        self.columns_right_of_ship = self.width - 1 - self.ship_column
+        #: Frames between two blocks (without blocks: an interval never reached).
+        self.frames_between_blocks = block_interval or 1 << 62
+        #: Ring slots of the screen columns ``0..ship_column`` at frame 0 (where the trail starts).
+        self.start_trail_slots = [(column + 1) % self.width for column in range(self.ship_column + 1)]
+        #: The gap centre's largest step per frame, the narrowest gap and each narrowing, in cells.
+        self.walk_step_cells = WALK_STEP * self.height
+        self.min_gap_cells = self.min_gap * self.height
+        self.shrink_cells = self.gap_shrink * self.height
         # The cave as a ring of columns, indexed by the frame that made each one (slot = frame % width):
         # the gap, the cells drawn open, the top row of a block over the column and the ship's row when
         # the column was under it (NO_ROW for none). Fixed-size Python lists: a scalar env reads and
@@ -201,7 +205,7 @@ class CaveEnv(GridGameEnv):
             ring[1:] = ring[:1] * (self.width - 1)
         self._trail_rows[:] = [NO_ROW] * self.width
         start_row = math.floor(self._y)
-        for slot in self._start_trail_slots:  # the trail starts level with the ship
+        for slot in self.start_trail_slots:  # the trail starts level with the ship
             self._trail_rows[slot] = start_row
         for strip in self._strips.values():
             strip.paint_start(self, self._view_top())
@@ -211,13 +215,13 @@ class CaveEnv(GridGameEnv):
         self._y = y = self._y + vy
         self._frame = frame = self._frame + 1
         if frame % self.shrink_interval == 0:
-            self._gap = max(self._gap - self._shrink_cells, self._min_gap_cells)
+            self._gap = max(self._gap - self.shrink_cells, self.min_gap_cells)
         self._walk()
         new_slot = frame % self.width
         self._set_column(new_slot)
-        if frame % self._block_interval == 0 and frame > self.block_delay:
+        if frame % self.frames_between_blocks == 0 and frame > self.block_delay:
             self._spawn_block(new_slot)
-        ship_slot = (frame - self._columns_right_of_ship) % self.width
+        ship_slot = (frame - self.columns_right_of_ship) % self.width
         ship_row = self._trail_rows[ship_slot] = math.floor(y)
         for strip in self._strips.values():
             strip.add_column(self, new_slot, ship_row)
@@ -237,10 +241,10 @@ class CaveEnv(GridGameEnv):
         u = self._random_unit()
         slope = self._slope
         if u > (0.2 if slope == 1 else 0.6):
-            self._centre += (u - 0.6) * self._walk_step
+            self._centre += (u - 0.6) * self.walk_step_cells
             self._slope = 1
         elif u < (0.8 if slope == -1 else 0.4):
-            self._centre -= (0.4 - u) * self._walk_step
+            self._centre -= (0.4 - u) * self.walk_step_cells
             self._slope = -1
         else:
             self._slope = 0
@@ -469,7 +473,7 @@ class CaveVectorEnv(GridGameVectorEnv):
         for ring in (self._tops, self._bottoms, self._open_first, self._open_end, self._block_tops):
             ring[index, 1:] = ring[index, :1]
         self._trail_rows[index] = NO_ROW
-        self._trail_rows[index[:, None], self.game._start_trail_slots] = math.floor(start)
+        self._trail_rows[index[:, None], self.game.start_trail_slots] = math.floor(start)
 
     def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
         envs, game = self._envs, self.game
@@ -478,14 +482,16 @@ class CaveVectorEnv(GridGameVectorEnv):
         self._frame += 1
         frame, y = self._frame, self._y
         narrowing = frame % self.shrink_interval == 0
-        self._gap[narrowing] = np.maximum(self._gap[narrowing] - game._shrink_cells, game._min_gap_cells)
+        self._gap[narrowing] = np.maximum(self._gap[narrowing] - game.shrink_cells, game.min_gap_cells)
         self._walk(np.flatnonzero(stepping))
         new_slot = frame % self.width
         self._set_columns(envs, new_slot)
-        spawning = np.flatnonzero(stepping & (frame % game._block_interval == 0) & (frame > self.block_delay))
+        spawning = np.flatnonzero(
+            stepping & (frame % game.frames_between_blocks == 0) & (frame > self.block_delay)
+        )
         if spawning.size:
             self._spawn_blocks(spawning, new_slot[spawning])
-        ship_slot = (frame - game._columns_right_of_ship) % self.width
+        ship_slot = (frame - game.columns_right_of_ship) % self.width
         self._trail_rows[envs, ship_slot] = np.floor(y).astype(np.int64)
         block_top = self._block_tops[envs, ship_slot]
         self._crashed = (
@@ -503,8 +509,8 @@ class CaveVectorEnv(GridGameVectorEnv):
         rising = u > np.where(slope == 1, 0.2, 0.6)
         falling = ~rising & (u < np.where(slope == -1, 0.8, 0.4))
         centre = self._centre[index]
-        centre[rising] += (u[rising] - 0.6) * self.game._walk_step
-        centre[falling] -= (0.4 - u[falling]) * self.game._walk_step
+        centre[rising] += (u[rising] - 0.6) * self.game.walk_step_cells
+        centre[falling] -= (0.4 - u[falling]) * self.game.walk_step_cells
         self._centre[index] = centre
         self._slope[index] = np.where(rising, 1, np.where(falling, -1, 0))
 

@@ -117,11 +117,12 @@ class SnakeEnv(GridGameEnv):
         if max_steps_without_food is None:
             max_steps_without_food = 2 * self.interior_cells
         self.max_steps_without_food = check_int("max_steps_without_food", max_steps_without_food, minimum=1)
-        # Cells are flat indices row * width + column. Offsets of up, right, down, left:
-        self._moves = (-self.width, 1, self.width, -1)
+        #: Cells are flat indices ``row * width + column``; the offset of a move up, right, down, left.
+        self.moves = (-self.width, 1, self.width, -1)
         wall = np.ones((self.height, self.width), dtype=bool)
         wall[1:-1, 1:-1] = False
-        self._wall_grid, self._wall = wall, wall.ravel()
+        #: ``wall_mask[cell]``: whether a flat cell index is part of the wall ring.
+        self._wall_grid, self.wall_mask = wall, wall.ravel()
         # The body as a ring buffer of cells, head at _head_slot, and as an occupancy map.
         self._body = np.zeros(self.interior_cells, dtype=np.int64)
         self._occupied = np.zeros(self.height * self.width, dtype=bool)
@@ -137,7 +138,7 @@ class SnakeEnv(GridGameEnv):
     def _new_episode(self) -> None:
         heading = self._random_int(4)
         head = (self.height // 2) * self.width + self.width // 2
-        behind = -self._moves[heading]
+        behind = -self.moves[heading]
         self._place_snake([head + behind * (START_LENGTH - 1 - i) for i in range(START_LENGTH)], heading)
         self._spawn_food()
 
@@ -153,17 +154,17 @@ class SnakeEnv(GridGameEnv):
 
     def _spawn_food(self) -> None:
         """The food on a uniformly random free interior cell (one draw), or nowhere if none is free."""
-        free = np.flatnonzero(~(self._occupied | self._wall))
+        free = np.flatnonzero(~(self._occupied | self.wall_mask))
         self._food = int(free[self._random_int(len(free))]) if len(free) else -1
 
     def _advance(self, action: int) -> tuple[float, bool, bool]:
         if action != FORWARD and action != (self._heading + 2) % 4:
             self._heading = action
-        head = int(self._body[self._head_slot]) + self._moves[self._heading]
+        head = int(self._body[self._head_slot]) + self.moves[self._heading]
         tail = int(self._body[(self._head_slot - self._length + 1) % self.interior_cells])
         # Into the wall or the body is death. The tail's cell is free to enter: the tail leaves it in
         # the same step (a snake that eats keeps its tail, but its head is then on the food, never on it).
-        if self._wall[head] or (self._occupied[head] and head != tail):
+        if self.wall_mask[head] or (self._occupied[head] and head != tail):
             return -1.0, True, False
         eats = head == self._food
         if not eats:
@@ -239,9 +240,9 @@ class SnakeVectorEnv(GridGameVectorEnv):
         super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
         self.reward_mode, self.max_steps_without_food = game.reward_mode, game.max_steps_without_food
         self.interior_cells = game.interior_cells
-        self._moves = np.array(game._moves)
-        self._wall = game._wall
-        self._wall_cells = self._env_offsets + np.flatnonzero(game._wall)[:, None]  # (wall cells, N)
+        self._moves = np.array(game.moves)
+        self._wall = game.wall_mask
+        self._wall_cells = self._env_offsets + np.flatnonzero(game.wall_mask)[:, None]  # (wall cells, N)
         centre = (self.height // 2) * self.width + self.width // 2
         # The start body of each heading, tail to head.
         self._start_bodies = centre - self._moves[:, None] * np.arange(START_LENGTH - 1, -1, -1)
