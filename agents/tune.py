@@ -305,7 +305,9 @@ def write_results(job: SearchJob, rows: list[dict[str, Any]], out: Path, command
             f"{best['mean_score']:.2f} over the checks, {best['final_score']:.2f} at {best['env_steps']:,} "
             "env steps.\n"
         )
-        (out / "best.yml").write_text(header + yaml.safe_dump(best_entry(job, best), sort_keys=False))
+        (out / "best.yml").write_text(
+            header + yaml.safe_dump(best_entry(job, best), sort_keys=False, default_flow_style=None)
+        )
 
 
 def trials_table(job: SearchJob, rows: list[dict[str, Any]]) -> str:
