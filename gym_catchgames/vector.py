@@ -230,7 +230,8 @@ class GridGameVectorEnv(VectorEnv):
         self._new_episodes(index)
 
     def _observation(self) -> np.ndarray:
-        canvas = np.zeros(self.observation_space.shape, dtype=self.observation_space.dtype)
+        fresh = np.empty if self.game.PAINTS_EVERY_CELL else np.zeros  # a full repaint needs no zeros
+        canvas = fresh(self.observation_space.shape, dtype=self.observation_space.dtype)
         channels = canvas.shape[3:]
         self._paint(canvas.reshape(-1, *channels), self.game._ink)
         return canvas
