@@ -97,6 +97,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.cpu >= 0:
         os.sched_setaffinity(0, {args.cpu})
+        cv2.setNumThreads(1)  # OpenCV's pool would otherwise split each call into stripes on the one core
 
     frames = record_breakout(args.frames)
     best = {"reference": 0.0, "wrapper": 0.0, "stage 1": 0.0, "pillow": 0.0}
