@@ -10,8 +10,10 @@ game's module next to its scalar env and implements three small methods:
   ``(reward, terminated, truncated)`` arrays (``truncated``: the game's own truncation, or ``None``);
   ``stepping`` marks the sub-envs really stepped (the others are autoreset right after and their
   state is overwritten, but they must not draw random numbers);
-* ``_paint(cells, ink)`` draws every sub-env into the zeroed flat cell view ``cells`` of shape
-  ``(num_envs * height * width, ...)``; :meth:`_cell_index` turns (row, column) arrays into its indices.
+* ``_paint(cells, ink)`` draws every sub-env into the flat cell view ``cells`` of shape
+  ``(num_envs * height * width, ...)``, zeroed unless the game's ``PAINTS_EVERY_CELL`` says it paints
+  every cell; :meth:`_cell_index` turns (row, column) arrays into its indices. A game may instead
+  override ``_observation()`` (Snake keeps its boards painted between steps); ``_paint`` still renders.
 
 Optional: ``_info_arrays()`` (arrays for ``info``, one entry per sub-env) and ``_status(i)``.
 
