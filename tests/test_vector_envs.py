@@ -336,27 +336,25 @@ def test_snake_boards_filled_by_a_cycling_policy_are_won_as_in_the_scalar_env() 
     for i, env in enumerate(scalar_envs):
         np.testing.assert_array_equal(obs[i], env.reset(seed=21 + i)[0])
     done = np.zeros(num_envs, dtype=bool)
-    routes: list[dict] = [{}] * num_envs
+    restarted = np.ones(num_envs, dtype=bool)  # obs is the first of an episode: choose its direction
+    routes: list[dict] = [following] * num_envs
     wins = 0
     for step in range(2500):
         actions = np.zeros(num_envs, dtype=np.int64)
         for i in range(num_envs):
             head = tuple(np.argwhere(obs[i] == 0.75)[0])
-            if not routes[i] or len(np.argwhere(obs[i][1:-1, 1:-1] == 1.0)) == 2:  # a new episode
+            if restarted[i]:
                 routes[i] = preceding if obs[i][following[head]] == 1.0 else following
             target = routes[i][head]
             actions[i] = moves[(target[0] - head[0], target[1] - head[1])]
         obs, rewards, terminated, truncated, info = vector_env.step(actions)
         for i, env in enumerate(scalar_envs):
-            if done[i]:
-                expected = (env.reset()[0], 0.0, False, False)
-            else:
-                expected = env.step(int(actions[i]))[:4]
+            expected = (env.reset()[0], 0.0, False, False) if done[i] else env.step(int(actions[i]))[:4]
             np.testing.assert_array_equal(obs[i], expected[0], err_msg=f"sub-env {i}, step {step}")
             assert (rewards[i], terminated[i], truncated[i]) == expected[1:], f"sub-env {i}, step {step}"
         won = terminated & (info["length"] == 30)
         wins += int(won.sum())
         for i in np.flatnonzero(won):
             assert rewards[i] == 1.0 and not (obs[i] == 0.5).any()  # the last meal; no food to draw
-        done = terminated | truncated
+        restarted, done = done, terminated | truncated
     assert wins >= 3

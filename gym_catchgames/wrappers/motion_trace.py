@@ -57,15 +57,15 @@ class MotionTraceObservation(
       2x; on float frames it costs over ten times as much, so OpenCV is used (see
       ``benchmarks/motion_trace.py``).
     * ``exact``: when shrinking, ``False`` (default) averages the input image first, in its own dtype,
-      and computes the float gray frame from the small image: the gray and the trace then cost about
-      as much as a plain ``uint8`` grayscale + resize. Averaging is linear, so this is the same gray
+      and computes the float gray frame from the small image, which then costs about as much as a
+      plain ``uint8`` grayscale + resize (1.2x on Breakout). Averaging is linear, so this is the same gray
       frame up to rounding: a ``uint8`` input's averages are rounded to whole levels per channel, so
       the gray value is within 0.5 of the exact one (channel 0 within 1 level after truncation, and
       the trace differs only where a change is within 0.5 of ``threshold``); float inputs differ by
       float32 rounding. On Breakout, whose 2x2 blocks average to whole levels, the two agree to
       ``1e-4`` gray levels. ``True`` converts the whole input to a float32 gray frame before resizing
-      (the previous default; about 1.6x the cost on Breakout frames). Without shrinking both are
-      the same computation.
+      (the previous default, whose conversion alone costs more than a plain ``uint8`` grayscale +
+      resize of a Breakout frame). Without shrinking both are the same computation.
 
     ## Example
 
