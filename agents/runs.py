@@ -12,10 +12,9 @@ import yaml
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import VecEnv, VecFrameStack
 
+import gym_catchgames  # noqa: F401  (registers the games on import)
 from agents import zoo
-
-#: The info key holding each game's natural score at the end of an episode (Monitor records it).
-SCORE_INFO_KEYS = {"CatchBall-v0": "catches", "Cave-v0": "frames_survived", "Snake-v0": "fruit_eaten"}
+from gym_catchgames.scoring import natural_score
 
 
 @dataclass
@@ -93,7 +92,7 @@ def make_env(
     env_kwargs = dict(config.env_kwargs)
     if render_mode is not None:
         env_kwargs["render_mode"] = render_mode
-    score_key = SCORE_INFO_KEYS.get(config.env_id)
+    score_key = natural_score(config.env_id).info_key  # Monitor records it at each episode's end
     env = make_vec_env(
         config.env_id,
         n_envs=n_envs,
@@ -107,9 +106,8 @@ def make_env(
 
 
 def register_env_packages(env_id: str) -> None:
-    """Register this package's games, and ale-py's games for an ``ALE/`` id (ale-py loads slowly)."""
-    import gym_catchgames  # noqa: F401  (registers the games on import)
-
+    """Register ale-py's games for an ``ALE/`` id (the package's own games are registered on import;
+    ale-py loads slowly, so only when asked for)."""
     if env_id.startswith("ALE/"):
         import ale_py
 

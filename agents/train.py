@@ -10,59 +10,32 @@ the model before exiting.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import gymnasium
+import torch
 import yaml
+from stable_baselines3.common.callbacks import CheckpointCallback, EvalCallback
+from stable_baselines3.common.vec_env import VecTransposeImage, is_vecenv_wrapped
 
-from agents import zoo
+from agents import evaluate, zoo
+from agents.algorithms import ALGORITHMS, build_model, tuned_config
 from agents.runs import RunConfig, make_env, new_run_dir, register_env_packages
 from gym_catchgames.validation import int_at_least
 
-#: Algorithm names and the classes they load (imported on demand).
-ALGORITHMS = {
-    "sweep-dqn": "agents.sweep_dqn:SweepDQN",
-    "dqn": "stable_baselines3:DQN",
-    "double-dqn": "agents.double_dqn:DoubleDQN",
-}
-#: Observation wrappers the command line can add (as the zoo's ``env_wrapper``).
+#: Observation wrappers the command line can add (as the zoo's ``env_wrapper``); each checks that the
+#: env has what it needs (the head-centred view needs a game with a ``head``, as Snake has).
 WRAPPERS = {
     "motion-trace": "gym_catchgames.wrappers.MotionTraceObservation",
-    "head-centred": "gym_catchgames.wrappers.HeadCentredObservation",  # Snake only
+    "head-centred": "gym_catchgames.wrappers.HeadCentredObservation",
 }
 
 
 class UsageError(ValueError):
     """Bad command-line input: reported as a one-line message with exit status 2."""
-
-
-def algorithm_class(name: str) -> type:
-    module, _, attribute = ALGORITHMS[name].partition(":")
-    return getattr(importlib.import_module(module), attribute)
-
-
-def tuned_model(env_id: str, algo: str, seed: int = 0, timesteps: int | None = None):
-    """The tuned settings of ``env_id`` for ``algo`` and an untrained model on their env, in memory.
-
-    What the example scripts build on: no run folder, logs or callbacks, just ``(config, model)``;
-    train with ``model.learn(config.timesteps)`` and score with ``agents.evaluate.evaluate_run``.
-    """
-    algo_class = algorithm_class(algo)
-    config = RunConfig.from_settings(
-        env_id=env_id,
-        algo=algo,
-        seed=seed,
-        settings=zoo.load_hyperparams(algo, env_id, algo_class),
-        timesteps=timesteps,
-    )
-    model = algo_class(
-        env=make_env(config, n_envs=config.n_envs), seed=seed, verbose=0, **config.model_kwargs()
-    )
-    return config, model
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,45 +76,24 @@ def resolve_config(args: argparse.Namespace) -> RunConfig:
     if args.env not in gymnasium.registry:
         tuned = ", ".join(zoo.tuned_env_ids(args.algo))
         raise UsageError(f"unknown env id {args.env!r}; ids with tuned {args.algo} settings: {tuned}")
-    algo_class = algorithm_class(args.algo)
+    overrides = {}
     try:
-        settings = zoo.load_hyperparams(args.algo, args.env, algo_class)
-        overrides = dict(zoo.parse_override(text) for text in args.hyperparams)
-        zoo.check_keys(overrides, algo_class)
-        settings.update(overrides)
-        if "learning_rate" in settings:  # checked now, before a run folder exists
-            zoo.learning_rate_from_setting(settings["learning_rate"], args.algo)
+        overrides.update(zoo.parse_override(text) for text in args.hyperparams)
+        if args.wrapper is not None:
+            overrides["env_wrapper"] = WRAPPERS[args.wrapper]
+        return tuned_config(
+            args.env, args.algo, args.seed, timesteps=args.timesteps, n_envs=args.n_envs, overrides=overrides
+        )
     except zoo.HyperparameterError as error:
         raise UsageError(str(error)) from error
-    if args.wrapper is not None:
-        settings["env_wrapper"] = WRAPPERS[args.wrapper]
-    return RunConfig.from_settings(
-        env_id=args.env,
-        algo=args.algo,
-        seed=args.seed,
-        settings=settings,
-        timesteps=args.timesteps,
-        n_envs=args.n_envs,
-    )
 
 
 def train(config: RunConfig, args: argparse.Namespace) -> Path:
     """Train, save and evaluate one run; return its folder."""
-    from stable_baselines3.common.callbacks import CheckpointCallback, EvalCallback
-    from stable_baselines3.common.vec_env import VecTransposeImage, is_vecenv_wrapped
-
-    from agents import evaluate
-
     run_dir = new_run_dir(args.runs_dir, config.env_id, config.algo)
     (run_dir / "config.yml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
     env = make_env(config, n_envs=config.n_envs, monitor_dir=run_dir / "monitor")
-    model = algorithm_class(config.algo)(
-        env=env,
-        seed=config.seed,
-        verbose=0,
-        tensorboard_log=_tensorboard_dir(run_dir),
-        **config.model_kwargs(),
-    )
+    model = build_model(config, env, tensorboard_log=_tensorboard_dir(run_dir))
     eval_env = make_env(config, n_envs=1, seed_offset=10_000)
     if is_vecenv_wrapped(model.get_env(), VecTransposeImage):  # SB3 moved the image channels first
         eval_env = VecTransposeImage(eval_env)
@@ -194,8 +146,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = resolve_config(args)
     except UsageError as error:
         parser.error(str(error))
-    import torch
-
     torch.set_num_threads(args.threads)
     try:
         train(config, args)

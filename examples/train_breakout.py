@@ -23,8 +23,8 @@ from pathlib import Path
 
 import torch
 
+from agents.algorithms import tuned_model
 from agents.evaluate import evaluate_run, format_table, write_gif
-from agents.train import tuned_model
 from gym_catchgames.validation import int_at_least
 
 ENV_ID, ALGO = "ALE/Breakout-v5", "dqn"

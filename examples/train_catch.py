@@ -15,12 +15,9 @@ import time
 import gymnasium
 import numpy as np
 import torch
-from stable_baselines3 import DQN
-from stable_baselines3.common.env_util import make_vec_env
 
 import gym_catchgames  # noqa: F401  (registers the games)
-from agents import SweepDQN, zoo
-from agents.runs import RunConfig
+from agents.algorithms import tuned_model
 
 ENV_ID = "Catch-v0"
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -29,12 +26,10 @@ parser.add_argument("--episodes", type=int, default=200, help="greedy episodes s
 args = parser.parse_args()
 torch.set_num_threads(1)  # these networks are tiny: one thread is fastest
 
-for algo, algo_class in (("sweep-dqn", SweepDQN), ("dqn", DQN)):
-    # The tuned settings: the zoo's keys (n_timesteps, n_envs, policy) plus constructor arguments.
-    settings = zoo.load_hyperparams(algo, ENV_ID, algo_class)
-    config = RunConfig.from_settings(env_id=ENV_ID, algo=algo, seed=args.seed, settings=settings)
-    env = make_vec_env(ENV_ID, n_envs=config.n_envs, seed=args.seed)
-    model = algo_class(env=env, seed=args.seed, **config.model_kwargs())
+for algo in ("sweep-dqn", "dqn"):
+    # The tuned settings (the zoo's n_timesteps, n_envs, policy plus constructor arguments) and an
+    # untrained model on n_envs Catch games.
+    config, model = tuned_model(ENV_ID, algo, seed=args.seed)
 
     start = time.perf_counter()
     model.learn(total_timesteps=config.timesteps)

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from agents.algorithms import ALGORITHMS, tuned_model
 from agents.evaluate import play_episodes
-from agents.train import ALGORITHMS, tuned_model
 
 ENV_ID = "CatchBall-v0"
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -18,8 +18,8 @@ import time
 
 import torch
 
+from agents.algorithms import tuned_model
 from agents.evaluate import evaluate_run, format_table
-from agents.train import tuned_model
 from gym_catchgames.validation import int_at_least
 
 ENV_ID, ALGO = "Cave-v0", "dqn"

@@ -15,13 +15,11 @@ import time
 
 import gymnasium
 import torch
-from stable_baselines3 import DQN
 from stable_baselines3.common.callbacks import EvalCallback, StopTrainingOnRewardThreshold
 from stable_baselines3.common.env_util import make_vec_env
 
 import gym_catchgames  # noqa: F401  (registers the games)
-from agents import SweepDQN, zoo
-from agents.runs import RunConfig
+from agents.algorithms import tuned_model
 
 ENV_ID = "FruitFetch-v0"
 CHECK_EVERY = 1_000  # env steps between greedy checks
@@ -31,11 +29,8 @@ args = parser.parse_args()
 torch.set_num_threads(1)  # these networks are tiny: one thread is fastest
 threshold = gymnasium.spec(ENV_ID).reward_threshold
 
-for algo, algo_class in (("sweep-dqn", SweepDQN), ("dqn", DQN)):
-    settings = zoo.load_hyperparams(algo, ENV_ID, algo_class)
-    config = RunConfig.from_settings(env_id=ENV_ID, algo=algo, seed=args.seed, settings=settings)
-    env = make_vec_env(ENV_ID, n_envs=config.n_envs, seed=args.seed)
-    model = algo_class(env=env, seed=args.seed, **config.model_kwargs())
+for algo in ("sweep-dqn", "dqn"):
+    config, model = tuned_model(ENV_ID, algo, seed=args.seed)  # the tuned settings, an untrained model
 
     # eval_freq counts calls of the callback, one per vectorised step of all n_envs envs.
     solved = StopTrainingOnRewardThreshold(reward_threshold=threshold)

@@ -19,8 +19,8 @@ import time
 
 import torch
 
+from agents.algorithms import ALGORITHMS, tuned_model
 from agents.evaluate import evaluate_run, format_table
-from agents.train import ALGORITHMS, tuned_model
 
 ENV_ID = "Taxi-v4"
 

@@ -6,8 +6,18 @@
 
 from gym_catchgames.core import OBS_TYPES, GridGameEnv
 from gym_catchgames.registration import ENV_IDS, register_envs
+from gym_catchgames.scoring import EPISODE_RETURN, NaturalScore, natural_score
 
 __version__ = "0.1.0"
-__all__ = ["ENV_IDS", "OBS_TYPES", "GridGameEnv", "__version__", "register_envs"]
+__all__ = [
+    "ENV_IDS",
+    "EPISODE_RETURN",
+    "OBS_TYPES",
+    "GridGameEnv",
+    "NaturalScore",
+    "__version__",
+    "natural_score",
+    "register_envs",
+]
 
 register_envs()

@@ -11,6 +11,11 @@ A game subclass sets its class attributes and implements four small methods:
   (ink = colours), so the three can never disagree;
 * ``_info()`` returns the ``info`` dict (optional; empty by default).
 
+It also declares ``NATURAL_SCORE`` (:class:`~gym_catchgames.scoring.NaturalScore`), the number a
+player of the game quotes for an episode; training, evaluation and the benchmarks read it from here.
+A game that is another with other defaults (FruitFetch is Catch on 15x15, decided above the basket)
+subclasses it and sets ``__init__ = with_defaults(Base.__init__, ...)`` rather than re-declaring it.
+
 The base class does the rest the same way for every game: argument checks, spaces, seeding, action
 validation with a clear error, fresh observation arrays, Python ``float`` rewards and ``bool`` flags,
 rendering, keyboard mapping and ``close()``.
@@ -18,7 +23,10 @@ rendering, keyboard mapping and ``close()``.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 import gymnasium as gym
 import numpy as np
@@ -27,6 +35,7 @@ from gymnasium.error import ResetNeeded
 
 from gym_catchgames import random_stream
 from gym_catchgames.rendering import PALETTE, GridRenderer, import_pygame
+from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import (
     action_error,
     check_choice,
@@ -38,6 +47,36 @@ from gym_catchgames.validation import (
 OBS_TYPES = ("grid", "rgb")
 #: The smallest grid side any game accepts.
 MIN_GRID_SIZE = 3
+
+Function = TypeVar("Function", bound=Callable[..., Any])
+
+
+def with_defaults(function: Function, **defaults: Any) -> Function:
+    """``function`` with other default values for some of its parameters, and a signature that says so.
+
+    For a game (or its vector env) that is another game with other defaults: positional and keyword
+    calls bind exactly as for ``function``, and ``inspect.signature`` (hence ``help()`` and the docs)
+    shows the new defaults.
+    """
+    signature = inspect.signature(function)
+    unknown = sorted(set(defaults) - set(signature.parameters))
+    if unknown:
+        raise TypeError(f"{function.__qualname__} has no parameter(s) {', '.join(unknown)}")
+    signature = signature.replace(
+        parameters=[
+            parameter.replace(default=defaults.get(name, parameter.default))
+            for name, parameter in signature.parameters.items()
+        ]
+    )
+
+    @functools.wraps(function)
+    def with_other_defaults(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return function(*bound.args, **bound.kwargs)
+
+    with_other_defaults.__signature__ = signature  # type: ignore[attr-defined]
+    return with_other_defaults  # type: ignore[return-value]
 
 
 class GridGameEnv(gym.Env[np.ndarray, np.int64]):
@@ -54,6 +93,8 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     #: Keyboard play: tuples of pygame key names (``pygame.K_<name>``) mapped to actions; ``()`` is the
     #: action taken while no mapped key is held.
     KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]]
+    #: The game's natural score (catch rate, catches, frames survived, fruit eaten).
+    NATURAL_SCORE: ClassVar[NaturalScore]
     #: True for a game whose ``_paint`` overwrites every cell: its canvases then skip the zero fill.
     PAINTS_EVERY_CELL: ClassVar[bool] = False
 
@@ -68,13 +109,15 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         self.action_space = spaces.Discrete(len(self.ACTION_MEANINGS))
         self._n_actions = len(self.ACTION_MEANINGS)
         #: Colour of each element: the ink of rendered frames and of ``"rgb"`` observations.
-        self._render_ink = {name: np.array(PALETTE[name], dtype=np.uint8) for name in self.GRID_VALUES}
+        self.render_ink = {name: np.array(PALETTE[name], dtype=np.uint8) for name in self.GRID_VALUES}
+        #: What ``_paint`` writes per element into an observation: the grid values or the colours.
+        self.observation_ink: dict[str, Any]
         if obs_type == "grid":
             self.observation_space = spaces.Box(0.0, 1.0, (self.height, self.width), np.float32)
-            self._ink: dict[str, Any] = dict(self.GRID_VALUES)
+            self.observation_ink = dict(self.GRID_VALUES)
         else:
             self.observation_space = spaces.Box(0, 255, (self.height, self.width, 3), np.uint8)
-            self._ink = self._render_ink
+            self.observation_ink = self.render_ink
         self._obs_shape, self._obs_dtype = self.observation_space.shape, self.observation_space.dtype
 
         self._stream_key: int | None = None
@@ -148,7 +191,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
                 title=self.GAME_NAME,
             )
         cells = np.zeros((self.height, self.width, 3), dtype=np.uint8)
-        self._paint(cells, self._render_ink)
+        self._paint(cells, self.render_ink)
         return self._renderer.draw(cells, self._status())
 
     def close(self) -> None:
@@ -184,7 +227,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
 
     def _observation(self) -> np.ndarray:
         canvas = (np.empty if self.PAINTS_EVERY_CELL else np.zeros)(self._obs_shape, dtype=self._obs_dtype)
-        self._paint(canvas, self._ink)
+        self._paint(canvas, self.observation_ink)
         return canvas
 
     def _status(self) -> str:

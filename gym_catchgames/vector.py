@@ -185,7 +185,7 @@ class GridGameVectorEnv(VectorEnv):
                 )
             )
         cells = np.zeros((self.num_envs, self.height, self.width, 3), dtype=np.uint8)
-        self._paint(cells.reshape(-1, 3), self.game._render_ink)
+        self._paint(cells.reshape(-1, 3), self.game.render_ink)
         return tuple(self._renderers[i].draw(cells[i], self._status(i)) for i in range(shown))
 
     def close_extras(self, **kwargs: Any) -> None:
@@ -235,7 +235,7 @@ class GridGameVectorEnv(VectorEnv):
         fresh = np.empty if self.game.PAINTS_EVERY_CELL else np.zeros  # a full repaint needs no zeros
         canvas = fresh(self.observation_space.shape, dtype=self.observation_space.dtype)
         channels = canvas.shape[3:]
-        self._paint(canvas.reshape(-1, *channels), self.game._ink)
+        self._paint(canvas.reshape(-1, *channels), self.game.observation_ink)
         return canvas
 
     def _info(self, mask: np.ndarray | None = None) -> dict[str, Any]:

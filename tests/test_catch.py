@@ -108,3 +108,35 @@ def test_bsuite_catch_is_one_set_of_kwargs_away():
 def test_impossible_basket_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         gymnasium.make("Catch-v0", **kwargs)
+
+
+def test_fruit_fetch_is_catch_with_other_defaults_only():
+    """FruitFetch-v0 plays exactly the episodes of Catch-v0 on 15x15 decided above the basket."""
+    catch = gymnasium.make("Catch-v0", height=15, width=15, decide_above_basket=True)
+    for seed in range(5):
+        fruit_fetch_steps = rollout(gymnasium.make("FruitFetch-v0"), follow_fruit, seed=seed)
+        catch_steps = rollout(catch, follow_fruit, seed=seed)
+        assert len(fruit_fetch_steps) == len(catch_steps) == 14  # reset + 13 steps
+        for ours, theirs in zip(fruit_fetch_steps, catch_steps, strict=True):
+            np.testing.assert_array_equal(ours[0], theirs[0])
+            assert ours[1:] == theirs[1:]
+
+
+def test_fruit_fetch_keeps_its_class_signature_and_positional_arguments():
+    import inspect
+
+    from gym_catchgames.envs.fruit_fetch import FruitFetchEnv, FruitFetchVectorEnv
+
+    parameters = inspect.signature(FruitFetchEnv).parameters
+    assert [parameters[name].default for name in ("height", "width", "decide_above_basket")] == [15, 15, True]
+    assert inspect.signature(FruitFetchVectorEnv).parameters["height"].default == 15
+    env = FruitFetchEnv(12, 8)  # positional, as Catch's constructor
+    assert (env.height, env.width, env.decision_row, env.GAME_NAME) == (12, 8, 10, "FruitFetch")
+    assert type(gymnasium.make("FruitFetch-v0").unwrapped) is FruitFetchEnv
+    assert gymnasium.make_vec("FruitFetch-v0", 2).game.decision_row == 13
+
+
+@pytest.mark.parametrize("value", [1, 0, "yes", None])
+def test_decide_above_basket_takes_only_a_bool(value):
+    with pytest.raises(TypeError, match=r"decide_above_basket must be True or False, got"):
+        gymnasium.make("Catch-v0", decide_above_basket=value)

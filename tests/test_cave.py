@@ -93,8 +93,8 @@ def test_wall_collision_at_the_gap_edges(start_y, action, crash_frame):
         ((16, 17), 20, True),  # rows 20-25 hold 24.08
         ((15, 16), 19, True),  # rows 19-24 hold 24.08
         ((17, 18), 20, False),  # the block is still in front of the ship
-        ((14, 15), 20, False),  # just passed (the seed's 3-wide hit box hit it)
-        ((16, 17), 18, False),  # rows 18-23: the ship is just below (the seed's 7-row hit box hit it)
+        ((14, 15), 20, False),  # just passed (CAVE's 3-wide hit box hit it)
+        ((16, 17), 18, False),  # rows 18-23: the ship is just below (CAVE's 7-row hit box hit it)
         ((16, 17), 25, False),  # rows 25-30: the ship is just above
     ],
 )

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from agents import evaluate, train, zoo
+from agents import algorithms, evaluate, train, zoo
 from agents.runs import RunConfig, make_env, new_run_dir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -162,7 +162,7 @@ def test_runs_are_numbered_and_never_reuse_a_folder(tmp_path):
     assert (first / "model.zip").read_text() == "a user's model"
 
 
-@pytest.mark.parametrize("algo", list(train.ALGORITHMS))
+@pytest.mark.parametrize("algo", list(algorithms.ALGORITHMS))
 def test_a_short_run_writes_a_loadable_model_a_gif_and_a_curve(tmp_path, algo):
     args = ["--algo", algo, "--timesteps", "3000", "--eval-episodes", "20", "--gif-episodes", "1"]
     result = run_cli([*args, "--no-progress-bar", "--runs-dir", str(tmp_path), "--seed", "1"])
@@ -244,16 +244,21 @@ import argparse, sys
 import gymnasium
 import pytest
 from rl_zoo3.exp_manager import ExperimentManager
-from agents import train, zoo
+from agents import algorithms, zoo
 from agents.runs import RunConfig, register_env_packages, wrapper_from_spec
 
-for algo in train.ALGORITHMS:
+for algo in algorithms.ALGORITHMS:
     for env_id in zoo.tuned_env_ids(algo):
         config = str(zoo.hyperparams_file(algo))
         manager = ExperimentManager(argparse.Namespace(), algo, env_id, sys.argv[1], config=config)
         hyperparams, _ = manager.read_hyperparameters()
+        settings = zoo.load_hyperparams(algo, env_id, algorithms.algorithm_class(algo))
+        if isinstance(settings.get("learning_rate"), list):  # SweepDQN's [start, end]: no zoo form
+            with pytest.raises(ValueError, match="Invalid value for learning_rate"):
+                manager._preprocess_hyperparams(hyperparams)
+            print(algo, env_id, "refused ok")
+            continue
         kwargs, zoo_wrapper, *_ = manager._preprocess_hyperparams(hyperparams)
-        settings = zoo.load_hyperparams(algo, env_id, train.algorithm_class(algo))
         ours = RunConfig.from_settings(env_id=env_id, algo=algo, seed=0, settings=settings)
         if ours.env_wrapper is not None:  # the zoo builds the same wrappers from the same entry
             register_env_packages(env_id)
@@ -281,7 +286,7 @@ def test_zoo_files_load_with_rl_zoo3s_own_loader(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     checked = result.stdout.count(" ok")
-    assert checked == sum(len(zoo.tuned_env_ids(algo)) for algo in train.ALGORITHMS) and checked >= 10
+    assert checked == sum(len(zoo.tuned_env_ids(algo)) for algo in algorithms.ALGORITHMS) and checked >= 10
 
 
 def test_rl_zoo3_trains_dqn_on_a_game_with_our_file(tmp_path):
@@ -347,12 +352,30 @@ def test_a_run_too_short_to_finish_an_episode_still_reports(tmp_path):
 
 def test_tuned_model_builds_the_tuned_settings_in_memory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    config, model = train.tuned_model("Snake-v0", "dqn", seed=3, timesteps=123)
+    entry = yaml.safe_load(zoo.hyperparams_file("dqn").read_text())["Snake-v0"]  # read independently
+    config, model = algorithms.tuned_model("Snake-v0", "dqn", seed=3, timesteps=123)
     assert (config.timesteps, config.seed, model.seed) == (123, 3, 3)
     assert model.observation_space.shape == (19, 19)  # the entry's HeadCentredObservation: 2 * 10 - 1
-    assert (model.gamma, model.learning_rate, model.batch_size) == (0.95, 0.0005, 64)
-    config, model = train.tuned_model("Cave-v0", "dqn")
-    assert config.timesteps == 300_000 and model.n_steps == 5
-    assert [model.lr_schedule(progress) for progress in (1.0, 0.5)] == pytest.approx([2.5e-4, 1.25e-4])
+    assert (model.gamma, model.learning_rate, model.batch_size) == (
+        entry["gamma"],
+        entry["learning_rate"],
+        entry["batch_size"],
+    )
+    config, model = algorithms.tuned_model("Cave-v0", "dqn")
+    cave = yaml.safe_load(zoo.hyperparams_file("dqn").read_text())["Cave-v0"]
+    assert config.timesteps == cave["n_timesteps"] and model.n_steps == cave["n_steps"]
+    rate = float(cave["learning_rate"].removeprefix("lin_"))  # falls linearly to 0 over the run
+    assert [model.lr_schedule(progress) for progress in (1.0, 0.5)] == pytest.approx([rate, rate / 2])
     assert model.observation_space.shape == (3, 48, 48)  # rgb frames, channels moved first by SB3
     assert list(tmp_path.iterdir()) == []  # no run folder, no logs
+
+
+def test_tuned_model_applies_overrides_on_top_of_the_entry():
+    _, model = algorithms.tuned_model("Catch-v0", "dqn", overrides={"batch_size": 16, "gamma": 0.5})
+    assert (model.batch_size, model.gamma) == (16, 0.5)
+    entry = yaml.safe_load(zoo.hyperparams_file("dqn").read_text())["Catch-v0"]
+    assert model.buffer_size == entry["buffer_size"]  # untouched keys keep the tuned value
+    with pytest.raises(zoo.HyperparameterError, match=r"unknown hyperparameter.*batchsize"):
+        algorithms.tuned_config("Catch-v0", "dqn", overrides={"batchsize": 16})
+    with pytest.raises(ValueError, match="unknown algorithm 'ppo'; choose one of sweep-dqn, dqn, double-dqn"):
+        algorithms.tuned_config("Catch-v0", "ppo")

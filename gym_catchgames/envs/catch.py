@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from gym_catchgames.core import GridGameEnv
-from gym_catchgames.validation import check_choice, check_int
+from gym_catchgames.scoring import NaturalScore
+from gym_catchgames.validation import check_bool, check_choice, check_int
 from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
 BASKET_STARTS = ("random", "center")
@@ -20,7 +21,8 @@ class CatchEnv(GridGameEnv):
     A fruit falls from a random column of the top row, one row per step, and the player moves a basket
     along the bottom row to catch it. This is the game of Eder Santana's "Keras plays catch" and of
     qlearning4k, with the original's asymmetries fixed (see Version History). With
-    ``height=10, width=5, basket_width=1, basket_start="center"`` it is bsuite's Catch.
+    ``height=10, width=5, basket_width=1, basket_start="center"`` it is bsuite's Catch; with
+    ``decide_above_basket=True`` it is bitwise-ben's Fruit (``FruitFetch-v0``).
 
     ## Action Space
 
@@ -30,12 +32,13 @@ class CatchEnv(GridGameEnv):
     ## Observation Space
 
     ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with 1 at the fruit and at
-    the basket cells, 0 elsewhere, as in the seeds. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3),
+    the basket cells, 0 elsewhere, as in qlearning4k. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3),
     uint8)``, one pixel per cell in the renderer's colours (fruit red, basket blue, background black).
 
     ## Rewards
 
-    0 while the fruit falls; on the last step +1 if the fruit lands on the basket, else -1.
+    0 while the fruit falls; on the last step +1 if the fruit lands on the basket, else -1. The natural
+    score is the catch rate: the share of episodes (in percent) whose return is +1.
 
     ## Starting State
 
@@ -46,19 +49,23 @@ class CatchEnv(GridGameEnv):
     ## Episode End
 
     Terminated when the fruit reaches the bottom row, so every episode lasts exactly ``height - 1``
-    steps. There is no truncation.
+    steps (with ``decide_above_basket=True``: the row above it, ``height - 2`` steps). There is no
+    truncation.
 
     ## Arguments
 
     ``gymnasium.make("Catch-v0", height=10, width=10, basket_width=3, basket_start="random",
-    obs_type="grid", render_mode=None)``; the grid sides must be >= 3 and the basket must fit on it.
+    decide_above_basket=False, obs_type="grid", render_mode=None)``; the grid sides must be >= 3 and the
+    basket must fit on it. ``decide_above_basket=True`` decides the catch when the fruit reaches the row
+    above the basket (bitwise-ben's rule) rather than the basket's row.
 
     ## Version History
 
     * v0: the original rules with two fixes. The original fruit never fell in the last column
       (``randint(0, N-1)``) and the basket could poke one cell off the right edge (its centre was
       clipped to ``[1, N-1]``) but not off the left one; here the fruit may fall in every column and the
-      basket always stays fully on the grid. Grid size, basket width and start are arguments.
+      basket always stays fully on the grid. Grid size, basket width and start, and the row at which
+      the catch is decided, are arguments.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 5}
@@ -66,8 +73,7 @@ class CatchEnv(GridGameEnv):
     ACTION_MEANINGS = ("left", "stay", "right")
     GRID_VALUES: ClassVar[dict[str, float]] = {"basket": 1.0, "fruit": 1.0}
     KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("LEFT",): 0, ("RIGHT",): 2, (): 1}
-    #: How many rows above the bottom row the catch is decided (FruitFetch decides it one row earlier).
-    RESOLVE_ROWS_ABOVE_BOTTOM: ClassVar[int] = 0
+    NATURAL_SCORE = NaturalScore("catch rate %", percent_won=True)
 
     def __init__(
         self,
@@ -75,28 +81,32 @@ class CatchEnv(GridGameEnv):
         width: int = 10,
         basket_width: int = 3,
         basket_start: str = "random",
+        decide_above_basket: bool = False,
         obs_type: str = "grid",
         render_mode: str | None = None,
     ) -> None:
         super().__init__(height, width, obs_type, render_mode)
         self.basket_width = check_int("basket_width", basket_width, minimum=1, maximum=self.width)
         self.basket_start = check_choice("basket_start", basket_start, BASKET_STARTS)
-        self._resolve_row = self.height - 1 - self.RESOLVE_ROWS_ABOVE_BOTTOM
-        self._max_left = self.width - self.basket_width
+        self.decide_above_basket = check_bool("decide_above_basket", decide_above_basket)
+        #: The row whose arrival decides the catch (and ends the episode).
+        self.decision_row = self.height - 1 - int(self.decide_above_basket)
+        #: The largest column of the basket's left cell (the basket stays fully on the grid).
+        self.max_basket_left = self.width - self.basket_width
         self._fruit_row = self._fruit_col = self._basket_left = 0
 
     def _new_episode(self) -> None:
         self._fruit_row = 0
         self._fruit_col = self._random_int(self.width)
         if self.basket_start == "random":
-            self._basket_left = self._random_int(self._max_left + 1)
+            self._basket_left = self._random_int(self.max_basket_left + 1)
         else:
-            self._basket_left = self._max_left // 2
+            self._basket_left = self.max_basket_left // 2
 
     def _advance(self, action: int) -> tuple[float, bool, bool]:
-        self._basket_left = min(max(self._basket_left + action - 1, 0), self._max_left)
+        self._basket_left = min(max(self._basket_left + action - 1, 0), self.max_basket_left)
         self._fruit_row += 1
-        if self._fruit_row < self._resolve_row:
+        if self._fruit_row < self.decision_row:
             return 0.0, False, False
         caught = self._basket_left <= self._fruit_col < self._basket_left + self.basket_width
         return (1.0 if caught else -1.0), True, False
@@ -127,15 +137,17 @@ class CatchVectorEnv(GridGameVectorEnv):
         width: int = 10,
         basket_width: int = 3,
         basket_start: str = "random",
+        decide_above_basket: bool = False,
         obs_type: str = "grid",
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
     ) -> None:
-        game = self.SCALAR_ENV(height, width, basket_width, basket_start, obs_type)
+        game = self.SCALAR_ENV(height, width, basket_width, basket_start, decide_above_basket, obs_type)
         super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
         self.basket_width, self.basket_start = game.basket_width, game.basket_start
+        self.decide_above_basket = game.decide_above_basket
         #: Bounds of a new episode's draws, in the scalar env's order: fruit column, then basket.
-        self._episode_draw_bounds = (self.width, game._max_left + 1)[
+        self._episode_draw_bounds = (self.width, game.max_basket_left + 1)[
             : 2 if self.basket_start == "random" else 1
         ]
         # The fruit as its flat cell index in the batched observation (row and column in one number).
@@ -143,21 +155,23 @@ class CatchVectorEnv(GridGameVectorEnv):
         self._fruit_col = np.zeros(self.num_envs, dtype=np.int64)
         self._basket_left = np.zeros(self.num_envs, dtype=np.int64)
         self._bottom_row_cells = self._cell_index(self.height - 1, 0)
-        self._resolve_row_cells = self._cell_index(game._resolve_row, 0)
+        self._decision_row_cells = self._cell_index(game.decision_row, 0)
 
     def _new_episodes(self, index: np.ndarray) -> None:
         draws = self._random_ints(index, self._episode_draw_bounds)
         self._fruit_col[index] = draws[:, 0]
         self._fruit_cell[index] = self._env_offsets[index] + draws[:, 0]
-        self._basket_left[index] = draws[:, 1] if self.basket_start == "random" else self.game._max_left // 2
+        self._basket_left[index] = (
+            draws[:, 1] if self.basket_start == "random" else self.game.max_basket_left // 2
+        )
 
     def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
         basket = self._basket_left + actions
         basket -= 1
         np.maximum(basket, 0, out=basket)
-        self._basket_left = np.minimum(basket, self.game._max_left, out=basket)
+        self._basket_left = np.minimum(basket, self.game.max_basket_left, out=basket)
         self._fruit_cell += self.width
-        terminated = self._fruit_cell >= self._resolve_row_cells
+        terminated = self._fruit_cell >= self._decision_row_cells
         # basket <= fruit column < basket + basket_width, in one unsigned comparison
         caught = (self._fruit_col - basket).view(np.uint64) < self.basket_width
         caught &= terminated

@@ -1,4 +1,4 @@
-"""CatchBall: catch ball after ball with a paddle until the first miss (ALGO GEEKS / yukiB)."""
+"""CatchBall: catch ball after ball with a paddle until the first miss (algolab's ALGO GEEKS / yukiB)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from gym_catchgames.core import GridGameEnv
+from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import check_int
 from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
@@ -15,7 +16,7 @@ class CatchBallEnv(GridGameEnv):
     """
     ## Description
 
-    The multi-ball catch game of seed 002 (yukiB's keras-dqn-test, after algolab's tf-dqn-simple):
+    The multi-ball catch game of yukiB's Keras DQN article (keras-dqn-test, after algolab's tf-dqn-simple):
     balls fall one row per step, a new one appears on the top row every ``spawn_interval`` steps, and a
     3-wide paddle on the bottom row must catch each of them. The game ends at the first miss, so a
     good player keeps catching until the step limit.
@@ -27,7 +28,7 @@ class CatchBallEnv(GridGameEnv):
     ## Observation Space
 
     ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with the paddle at 1.0 and
-    balls at 0.5, as in the seed. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3), uint8)``, one
+    balls at 0.5, as in yukiB's article. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3), uint8)``, one
     pixel per cell (paddle blue, balls yellow).
 
     ## Rewards
@@ -43,7 +44,7 @@ class CatchBallEnv(GridGameEnv):
     ## Episode End
 
     Terminated at the first miss. ``CatchBall-v0`` is truncated after 500 steps by the registry's
-    ``TimeLimit`` (as the seed's training limit), which allows at most 98 catches on 16×16.
+    ``TimeLimit`` (the article's training limit), which allows at most 98 catches on 16×16.
     ``info["catches"]`` counts the balls caught so far.
 
     ## Arguments
@@ -51,13 +52,13 @@ class CatchBallEnv(GridGameEnv):
     ``gymnasium.make("CatchBall-v0", height=16, width=16, paddle_width=3, spawn_interval=5,
     min_spawn_distance=3, max_spawn_distance=6, obs_type="grid", render_mode=None)``. Each new ball's
     column is uniform over the columns ``min_spawn_distance..max_spawn_distance`` away from the
-    previous ball's column (the seed resampled until the column was valid, which gives the same
-    distribution). The seed's 8×8 variant is ``height=8, width=8, max_spawn_distance=7``.
+    previous ball's column (the article resampled until the column was valid, which gives the same
+    distribution). The article's 8×8 variant is ``height=8, width=8, max_spawn_distance=7``.
 
     ## Version History
 
-    * v0: the seed's rules, with the package's action order (the seed used 0 = stay, 1 = left,
-      2 = right) and the paddle's start uniform over every position (the seed's ``randint(0, C-3)``
+    * v0: the article's rules, with the package's action order (it used 0 = stay, 1 = left,
+      2 = right) and the paddle's start uniform over every position (its ``randint(0, C-3)``
       never started it at the right edge).
     """
 
@@ -66,6 +67,7 @@ class CatchBallEnv(GridGameEnv):
     ACTION_MEANINGS = ("left", "stay", "right")
     GRID_VALUES: ClassVar[dict[str, float]] = {"paddle": 1.0, "ball": 0.5}
     KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("LEFT",): 0, ("RIGHT",): 2, (): 1}
+    NATURAL_SCORE = NaturalScore("catches", info_key="catches")
 
     def __init__(
         self,
@@ -89,7 +91,8 @@ class CatchBallEnv(GridGameEnv):
         self.max_spawn_distance = check_int(
             "max_spawn_distance", max_spawn_distance, minimum=max(self.min_spawn_distance, 1)
         )
-        self._max_left = self.width - self.paddle_width
+        #: The largest column of the paddle's left cell (the paddle stays fully on the grid).
+        self.max_paddle_left = self.width - self.paddle_width
         self._paddle_left = 0
         self._balls: list[list[int]] = []  # [row, column], oldest first
         self._last_spawn_column = 0
@@ -97,14 +100,14 @@ class CatchBallEnv(GridGameEnv):
         self._catches = 0
 
     def _new_episode(self) -> None:
-        self._paddle_left = self._random_int(self._max_left + 1)
+        self._paddle_left = self._random_int(self.max_paddle_left + 1)
         self._last_spawn_column = self._random_int(self.width)
         self._balls = [[0, self._last_spawn_column]]
         self._steps_since_spawn = 0
         self._catches = 0
 
     def _advance(self, action: int) -> tuple[float, bool, bool]:
-        self._paddle_left = min(max(self._paddle_left + action - 1, 0), self._max_left)
+        self._paddle_left = min(max(self._paddle_left + action - 1, 0), self.max_paddle_left)
         for ball in self._balls:
             ball[0] += 1
         if self._balls and self._balls[0][0] >= self.height:  # caught last step: it leaves the board
@@ -190,7 +193,7 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
         self.paddle_width, self.spawn_interval = game.paddle_width, game.spawn_interval
         self.min_spawn_distance, self.max_spawn_distance = game.min_spawn_distance, game.max_spawn_distance
-        self._max_left = game._max_left
+        self._max_left = game.max_paddle_left
         n, slots = self.num_envs, -(-self.height // self.spawn_interval)  # the most balls on the board
         self._slots = slots
         # Tables by ``key = phase * (slots + 1) + balls`` (balls spawned and tracked, 1..slots): whether

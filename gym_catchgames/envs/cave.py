@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from gym_catchgames.core import MIN_GRID_SIZE, GridGameEnv
+from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import check_float, check_int
 from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
@@ -31,7 +32,7 @@ class CaveEnv(GridGameEnv):
     """
     ## Description
 
-    The CAVE game of seed 002 (yukiB's keras-dqn-cave): a ship flies through a cave that scrolls one
+    The CAVE game of yukiB's Keras DQN article (keras-dqn-cave): a ship flies through a cave that scrolls one
     column per frame. Holding the button accelerates it upwards, releasing it lets it fall. The gap
     between ceiling and floor wanders as a random walk and narrows over time, and after a while blocks
     enter from the right. The view follows the ship vertically, so the ship is always drawn at row
@@ -43,7 +44,7 @@ class CaveEnv(GridGameEnv):
 
     ## Observation Space
 
-    ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)``, the seed's values: wall
+    ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)``, the CAVE game's values: wall
     0.4, block 0.5, trail 0.8, ship 1.0, open cave 0. ``obs_type="rgb"``: ``Box(0, 255, (height, width,
     3), uint8)``, one pixel per cell in the renderer's colours. The view's top row is world row
     ``floor(y) - height // 2``; the ship is drawn in the cell ``floor(y)``.
@@ -54,7 +55,7 @@ class CaveEnv(GridGameEnv):
 
     ## Rewards
 
-    ``survival_reward`` (default 0, the seed's) for every frame survived, ``crash_reward`` (default -1)
+    ``survival_reward`` (default 0, as in CAVE) for every frame survived, ``crash_reward`` (default -1)
     on the crash. To train on the survival time directly, as most users do, pass ``survival_reward=1``
     (and, if you like, ``crash_reward=0``): the return is then the number of frames survived.
 
@@ -68,7 +69,7 @@ class CaveEnv(GridGameEnv):
 
     Terminated when the ship crashes into a wall or a block. ``Cave-v0`` is truncated after 10,000
     frames by the registry's ``TimeLimit``. ``info["frames_survived"]`` counts the frames flown without
-    crashing (the seed's score).
+    crashing (CAVE's own score).
 
     ## Order of operations in a frame
 
@@ -98,14 +99,14 @@ class CaveEnv(GridGameEnv):
     ``gymnasium.make("Cave-v0", height=48, width=48, ship_column=15, initial_gap=0.55, min_gap=0.30,
     gap_shrink=0.01, shrink_interval=51, block_interval=21, block_delay=50, survival_reward=0.0,
     crash_reward=-1.0, obs_type="grid", render_mode=None)``. Gap sizes are fractions of the view height,
-    as in the seed (26.4 cells narrowing by 0.48 every 51 frames down to 14.4 on 48 rows).
+    as in CAVE (26.4 cells narrowing by 0.48 every 51 frames down to 14.4 on 48 rows).
     ``block_interval`` must be >= 2 (blocks are 2 columns wide), or ``None`` for no blocks. With blocks,
     ``min_gap * height`` must be at least 7 cells so that a 6-row block fits in the narrowest gap.
 
     ## Version History
 
-    * v0: the seed's rules with a hit box equal to the drawn block (the seed's was one column and one
-      row larger than the 2×6 block it drew), floor-based block rows (the seed truncated towards zero),
+    * v0: CAVE's rules with a hit box equal to the drawn block (CAVE's was one column and one
+      row larger than the 2×6 block it drew), floor-based block rows (CAVE truncated towards zero),
       and blocks every ``block_interval`` frames counted from frame 0.
     """
 
@@ -114,6 +115,7 @@ class CaveEnv(GridGameEnv):
     ACTION_MEANINGS = ("release", "hold")
     GRID_VALUES: ClassVar[dict[str, float]] = {"wall": 0.4, "block": 0.5, "trail": 0.8, "ship": 1.0}
     KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("SPACE",): 1, (): 0}
+    NATURAL_SCORE = NaturalScore("frames survived", info_key="frames_survived")
     PAINTS_EVERY_CELL: ClassVar[bool] = True  # the view is one slice copy of the cached strip
 
     def __init__(
@@ -151,13 +153,17 @@ class CaveEnv(GridGameEnv):
         why_width = f"it must hold the ship's column, ship_column={self.ship_column}"
         _check_side("width", width, max(MIN_GRID_SIZE, self.ship_column + 1), why_width)
         super().__init__(height, width, obs_type, render_mode)
-        self._columns_right_of_ship = self.width - 1 - self.ship_column
-        self._block_interval = block_interval or 1 << 62  # no blocks: an interval never reached
-        # Ring slots of the screen columns 0..ship_column at frame 0.
-        self._start_trail_slots = [(column + 1) % self.width for column in range(self.ship_column + 1)]
-        self._walk_step = WALK_STEP * self.height
-        self._min_gap_cells = self.min_gap * self.height
-        self._shrink_cells = self.gap_shrink * self.height
+        # The rules in cells and frames, read by the vector env too:
+        #: Screen columns to the right of the ship's.
+        self.columns_right_of_ship = self.width - 1 - self.ship_column
+        #: Frames between two blocks (without blocks: an interval never reached).
+        self.frames_between_blocks = block_interval or 1 << 62
+        #: Ring slots of the screen columns ``0..ship_column`` at frame 0 (where the trail starts).
+        self.start_trail_slots = [(column + 1) % self.width for column in range(self.ship_column + 1)]
+        #: The gap centre's largest step per frame, the narrowest gap and each narrowing, in cells.
+        self.walk_step_cells = WALK_STEP * self.height
+        self.min_gap_cells = self.min_gap * self.height
+        self.shrink_cells = self.gap_shrink * self.height
         # The cave as a ring of columns, indexed by the frame that made each one (slot = frame % width):
         # the gap, the cells drawn open, the top row of a block over the column and the ship's row when
         # the column was under it (NO_ROW for none). Fixed-size Python lists: a scalar env reads and
@@ -201,7 +207,7 @@ class CaveEnv(GridGameEnv):
             ring[1:] = ring[:1] * (self.width - 1)
         self._trail_rows[:] = [NO_ROW] * self.width
         start_row = math.floor(self._y)
-        for slot in self._start_trail_slots:  # the trail starts level with the ship
+        for slot in self.start_trail_slots:  # the trail starts level with the ship
             self._trail_rows[slot] = start_row
         for strip in self._strips.values():
             strip.paint_start(self, self._view_top())
@@ -211,13 +217,13 @@ class CaveEnv(GridGameEnv):
         self._y = y = self._y + vy
         self._frame = frame = self._frame + 1
         if frame % self.shrink_interval == 0:
-            self._gap = max(self._gap - self._shrink_cells, self._min_gap_cells)
+            self._gap = max(self._gap - self.shrink_cells, self.min_gap_cells)
         self._walk()
         new_slot = frame % self.width
         self._set_column(new_slot)
-        if frame % self._block_interval == 0 and frame > self.block_delay:
+        if frame % self.frames_between_blocks == 0 and frame > self.block_delay:
             self._spawn_block(new_slot)
-        ship_slot = (frame - self._columns_right_of_ship) % self.width
+        ship_slot = (frame - self.columns_right_of_ship) % self.width
         ship_row = self._trail_rows[ship_slot] = math.floor(y)
         for strip in self._strips.values():
             strip.add_column(self, new_slot, ship_row)
@@ -237,10 +243,10 @@ class CaveEnv(GridGameEnv):
         u = self._random_unit()
         slope = self._slope
         if u > (0.2 if slope == 1 else 0.6):
-            self._centre += (u - 0.6) * self._walk_step
+            self._centre += (u - 0.6) * self.walk_step_cells
             self._slope = 1
         elif u < (0.8 if slope == -1 else 0.4):
-            self._centre -= (0.4 - u) * self._walk_step
+            self._centre -= (0.4 - u) * self.walk_step_cells
             self._slope = -1
         else:
             self._slope = 0
@@ -508,17 +514,17 @@ class CaveVectorEnv(GridGameVectorEnv):
         frame, y = self._frame, self._y
         narrowing = frame % self.shrink_interval == 0
         if narrowing.any():
-            self._gap[narrowing] = np.maximum(self._gap[narrowing] - game._shrink_cells, game._min_gap_cells)
+            self._gap[narrowing] = np.maximum(self._gap[narrowing] - game.shrink_cells, game.min_gap_cells)
         self._walk(np.flatnonzero(stepping))
         self._scroll()
         newest, envs = self._newest, slice(None)
         self._set_columns(envs, newest)
-        spawning = frame % game._block_interval == 0
+        spawning = frame % game.frames_between_blocks == 0
         spawning &= frame > self.block_delay
         spawning &= stepping
         if spawning.any():
             self._spawn_blocks(np.flatnonzero(spawning), newest)
-        ship = newest - game._columns_right_of_ship
+        ship = newest - game.columns_right_of_ship
         self._trail_rows[ship] = np.floor(y)
         block_top = self._block_tops[ship]
         crashed = y <= self._tops[ship]
@@ -546,7 +552,7 @@ class CaveVectorEnv(GridGameVectorEnv):
         falling = u < np.where(slope == -1, 0.8, 0.4)
         falling &= ~rising
         # centre - (0.4 - u) * step is exactly centre + (u - 0.4) * step, and adding 0.0 changes nothing.
-        step = (u - np.where(rising, 0.6, 0.4)) * self.game._walk_step
+        step = (u - np.where(rising, 0.6, 0.4)) * self.game.walk_step_cells
         step[~(rising | falling)] = 0.0
         self._centre[index] += step
         self._slope[index] = np.subtract(rising, falling, dtype=np.int64)

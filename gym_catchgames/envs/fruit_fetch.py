@@ -1,17 +1,21 @@
-"""FruitFetch: bitwise-ben's fruit game, Catch on a 15×15 grid decided one row above the basket."""
+"""FruitFetch: bitwise-ben's Fruit game, Catch on a 15×15 grid decided one row above the basket."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from gym_catchgames.core import with_defaults
 from gym_catchgames.envs.catch import CatchEnv, CatchVectorEnv
+
+#: Where FruitFetch differs from Catch: only in these defaults of Catch's arguments.
+FRUIT_FETCH_DEFAULTS = {"height": 15, "width": 15, "decide_above_basket": True}
 
 
 class FruitFetchEnv(CatchEnv):
     """
     ## Description
 
-    bitwise-ben's "Fruit" game from the deep Q-learning tutorial of seed 000: a fruit falls from a
+    bitwise-ben's "Fruit" game, from the 2-D fruit fetch deep Q-learning tutorial: a fruit falls from a
     random column of the top row and a 3-wide basket on the bottom row must be under it. Unlike
     :class:`~gym_catchgames.envs.catch.CatchEnv`, the catch is decided as soon as the fruit reaches the
     **penultimate** row, one row above the basket.
@@ -42,9 +46,10 @@ class FruitFetchEnv(CatchEnv):
 
     ## Arguments
 
-    As Catch-v0, with defaults ``height=15, width=15``:
+    Catch-v0's, with defaults ``height=15, width=15, decide_above_basket=True``:
     ``gymnasium.make("FruitFetch-v0", height=15, width=15, basket_width=3, basket_start="random",
-    obs_type="grid", render_mode=None)``. The tutorial's smaller variant is ``height=10, width=10``.
+    decide_above_basket=True, obs_type="grid", render_mode=None)``. The tutorial's smaller variant is
+    ``height=10, width=10``.
 
     ## Version History
 
@@ -53,18 +58,7 @@ class FruitFetchEnv(CatchEnv):
     """
 
     GAME_NAME = "FruitFetch"
-    RESOLVE_ROWS_ABOVE_BOTTOM: ClassVar[int] = 1
-
-    def __init__(
-        self,
-        height: int = 15,
-        width: int = 15,
-        basket_width: int = 3,
-        basket_start: str = "random",
-        obs_type: str = "grid",
-        render_mode: str | None = None,
-    ) -> None:
-        super().__init__(height, width, basket_width, basket_start, obs_type, render_mode)
+    __init__ = with_defaults(CatchEnv.__init__, **FRUIT_FETCH_DEFAULTS)
 
 
 class FruitFetchVectorEnv(CatchVectorEnv):
@@ -75,18 +69,4 @@ class FruitFetchVectorEnv(CatchVectorEnv):
     """
 
     SCALAR_ENV: ClassVar[type[CatchEnv]] = FruitFetchEnv
-
-    def __init__(
-        self,
-        num_envs: int = 1,
-        height: int = 15,
-        width: int = 15,
-        basket_width: int = 3,
-        basket_start: str = "random",
-        obs_type: str = "grid",
-        render_mode: str | None = None,
-        max_episode_steps: int | None = None,
-    ) -> None:
-        super().__init__(
-            num_envs, height, width, basket_width, basket_start, obs_type, render_mode, max_episode_steps
-        )
+    __init__ = with_defaults(CatchVectorEnv.__init__, **FRUIT_FETCH_DEFAULTS)

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from gym_catchgames.core import GridGameEnv
+from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import check_choice, check_int
 from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
@@ -36,7 +37,7 @@ class SnakeEnv(GridGameEnv):
 
     ## Observation Space
 
-    ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with the seeds' values, wall
+    ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with qlearning4k's values, wall
     and body 1.0 (everything deadly), food 0.5, plus the head at 0.75 so that one frame shows which end
     leads. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3), uint8)``, one pixel per cell.
 
@@ -96,6 +97,7 @@ class SnakeEnv(GridGameEnv):
         ("LEFT",): 3,
         (): FORWARD,
     }
+    NATURAL_SCORE = NaturalScore("fruit eaten", info_key="fruit_eaten")
     PAINTS_EVERY_CELL: ClassVar[bool] = True  # the wall ring image is copied over the whole canvas
 
     def __init__(
@@ -115,11 +117,12 @@ class SnakeEnv(GridGameEnv):
         if max_steps_without_food is None:
             max_steps_without_food = 2 * self.interior_cells
         self.max_steps_without_food = check_int("max_steps_without_food", max_steps_without_food, minimum=1)
-        # Cells are flat indices row * width + column. Offsets of up, right, down, left:
-        self._moves = (-self.width, 1, self.width, -1)
+        #: Cells are flat indices ``row * width + column``; the offset of a move up, right, down, left.
+        self.moves = (-self.width, 1, self.width, -1)
         wall = np.ones((self.height, self.width), dtype=bool)
         wall[1:-1, 1:-1] = False
-        self._wall_grid, self._wall = wall, wall.ravel()
+        #: ``wall_mask[cell]``: whether a flat cell index is part of the wall ring.
+        self._wall_grid, self.wall_mask = wall, wall.ravel()
         # The body as a ring buffer of cells, head at _head_slot, and as an occupancy map.
         self._body = np.zeros(self.interior_cells, dtype=np.int64)
         self._occupied = np.zeros(self.height * self.width, dtype=bool)
@@ -135,7 +138,7 @@ class SnakeEnv(GridGameEnv):
     def _new_episode(self) -> None:
         heading = self._random_int(4)
         head = (self.height // 2) * self.width + self.width // 2
-        behind = -self._moves[heading]
+        behind = -self.moves[heading]
         self._place_snake([head + behind * (START_LENGTH - 1 - i) for i in range(START_LENGTH)], heading)
         self._spawn_food()
 
@@ -151,17 +154,17 @@ class SnakeEnv(GridGameEnv):
 
     def _spawn_food(self) -> None:
         """The food on a uniformly random free interior cell (one draw), or nowhere if none is free."""
-        free = np.flatnonzero(~(self._occupied | self._wall))
+        free = np.flatnonzero(~(self._occupied | self.wall_mask))
         self._food = int(free[self._random_int(len(free))]) if len(free) else -1
 
     def _advance(self, action: int) -> tuple[float, bool, bool]:
         if action != FORWARD and action != (self._heading + 2) % 4:
             self._heading = action
-        head = int(self._body[self._head_slot]) + self._moves[self._heading]
+        head = int(self._body[self._head_slot]) + self.moves[self._heading]
         tail = int(self._body[(self._head_slot - self._length + 1) % self.interior_cells])
         # Into the wall or the body is death. The tail's cell is free to enter: the tail leaves it in
         # the same step (a snake that eats keeps its tail, but its head is then on the food, never on it).
-        if self._wall[head] or (self._occupied[head] and head != tail):
+        if self.wall_mask[head] or (self._occupied[head] and head != tail):
             return -1.0, True, False
         eats = head == self._food
         if not eats:
@@ -241,28 +244,29 @@ class SnakeVectorEnv(GridGameVectorEnv):
         super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
         self.reward_mode, self.max_steps_without_food = game.reward_mode, game.max_steps_without_food
         self.interior_cells = game.interior_cells
-        n, cells, channels = self.num_envs, self.height * self.width, game._obs_shape[2:]
-        moves = np.array(game._moves)
+        n, cells, channels = self.num_envs, self.height * self.width, game.observation_space.shape[2:]
+        dtype = game.observation_space.dtype
+        moves = np.array(game.moves)
         # The heading after (heading, action), at heading * 5 + action: the action's, unless it is
         # forward or a reversal; and the cell offset of each heading.
         turns = [[h if a in (FORWARD, (h + 2) % 4) else a for a in range(5)] for h in range(4)]
         self._turns, self._moves = np.array(turns).ravel(), moves
-        self._wall_flat = np.flatnonzero(game._wall)
+        self._wall_flat = np.flatnonzero(game.wall_mask)
         # The start body of each heading, tail to head, and the start boards a new episode copies.
         centre = (self.height // 2) * self.width + self.width // 2
         self._start_bodies = centre - moves[:, None] * np.arange(START_LENGTH - 1, -1, -1)
-        self._start_blocked = np.tile(game._wall, (4, 1))
+        self._start_blocked = np.tile(game.wall_mask, (4, 1))
         self._start_blocked[np.arange(4)[:, None], self._start_bodies] = True
         self._start_free = np.array([np.flatnonzero(~blocked) for blocked in self._start_blocked])
-        self._start_boards = np.zeros((4, cells, *channels), dtype=game._obs_dtype)
+        self._start_boards = np.zeros((4, cells, *channels), dtype=dtype)
         start_cells = self._start_boards.reshape(-1, *channels)
-        self._paint_boards(start_cells, game._ink, self._start_blocked, self._start_bodies[:, -1])
-        ink = {name: np.asarray(value, dtype=game._obs_dtype) for name, value in game._ink.items()}
+        self._paint_boards(start_cells, game.observation_ink, self._start_blocked, self._start_bodies[:, -1])
+        ink = {name: np.asarray(value, dtype=dtype) for name, value in game.observation_ink.items()}
         self._snake_ink, self._head_ink, self._food_ink = ink["snake"], ink["snake_head"], ink["food"]
         self._tail_inks = np.array([ink["snake"], np.zeros_like(ink["snake"])])  # indexed by ``leaving``
         self._blocked = np.zeros(n * cells, dtype=np.bool_)  # wall and body: the deadly cells
         self._next_cell = np.zeros(n * cells, dtype=np.int64)  # of a body cell: the next towards the head
-        self._boards = np.zeros((n * cells, *channels), dtype=game._obs_dtype)  # the painted observations
+        self._boards = np.zeros((n * cells, *channels), dtype=dtype)  # the painted observations
         self._head = np.zeros(n, dtype=np.int64)
         self._tail = np.zeros(n, dtype=np.int64)
         self._length = np.zeros(n, dtype=np.int64)

@@ -11,6 +11,7 @@ from stable_baselines3.common.env_util import make_vec_env
 
 import gym_catchgames  # noqa: F401  (registers Catch-v0)
 from agents import DoubleDQN, SweepDQN
+from agents.algorithms import tuned_model
 from tests.helpers import greedy, mean_return
 
 EVAL_EPISODES = 200
@@ -49,21 +50,8 @@ def test_sweep_dqn_learns_catch_with_eval_and_checkpoint_callbacks(tmp_path):
     )
 
 
-def test_double_dqn_learns_catch():
-    env = make_vec_env("Catch-v0", n_envs=4, seed=0)
-    model = DoubleDQN(
-        "MlpPolicy",
-        env,
-        learning_rate=1e-3,
-        buffer_size=10_000,
-        learning_starts=200,
-        batch_size=64,
-        gamma=0.99,
-        train_freq=1,
-        target_update_interval=200,
-        exploration_fraction=0.25,
-        exploration_final_eps=0.05,
-        seed=0,
-    )
-    model.learn(12_000)
+def test_double_dqn_learns_catch_with_its_tuned_settings():
+    config, model = tuned_model("Catch-v0", "double-dqn", seed=0)
+    assert isinstance(model, DoubleDQN) and model.n_envs == config.n_envs
+    model.learn(config.timesteps)
     assert mean_return(greedy(model), "Catch-v0", EVAL_EPISODES) >= PASS_SCORE
