@@ -245,6 +245,7 @@ class SnakeVectorEnv(GridGameVectorEnv):
         self.reward_mode, self.max_steps_without_food = game.reward_mode, game.max_steps_without_food
         self.interior_cells = game.interior_cells
         n, cells, channels = self.num_envs, self.height * self.width, game.observation_space.shape[2:]
+        dtype = game.observation_space.dtype
         moves = np.array(game.moves)
         # The heading after (heading, action), at heading * 5 + action: the action's, unless it is
         # forward or a reversal; and the cell offset of each heading.
@@ -257,20 +258,15 @@ class SnakeVectorEnv(GridGameVectorEnv):
         self._start_blocked = np.tile(game.wall_mask, (4, 1))
         self._start_blocked[np.arange(4)[:, None], self._start_bodies] = True
         self._start_free = np.array([np.flatnonzero(~blocked) for blocked in self._start_blocked])
-        self._start_boards = np.zeros((4, cells, *channels), dtype=game.observation_space.dtype)
+        self._start_boards = np.zeros((4, cells, *channels), dtype=dtype)
         start_cells = self._start_boards.reshape(-1, *channels)
         self._paint_boards(start_cells, game.observation_ink, self._start_blocked, self._start_bodies[:, -1])
-        ink = {
-            name: np.asarray(value, dtype=game.observation_space.dtype)
-            for name, value in game.observation_ink.items()
-        }
+        ink = {name: np.asarray(value, dtype=dtype) for name, value in game.observation_ink.items()}
         self._snake_ink, self._head_ink, self._food_ink = ink["snake"], ink["snake_head"], ink["food"]
         self._tail_inks = np.array([ink["snake"], np.zeros_like(ink["snake"])])  # indexed by ``leaving``
         self._blocked = np.zeros(n * cells, dtype=np.bool_)  # wall and body: the deadly cells
         self._next_cell = np.zeros(n * cells, dtype=np.int64)  # of a body cell: the next towards the head
-        self._boards = np.zeros(
-            (n * cells, *channels), dtype=game.observation_space.dtype
-        )  # the painted observations
+        self._boards = np.zeros((n * cells, *channels), dtype=dtype)  # the painted observations
         self._head = np.zeros(n, dtype=np.int64)
         self._tail = np.zeros(n, dtype=np.int64)
         self._length = np.zeros(n, dtype=np.int64)
