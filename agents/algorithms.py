@@ -9,6 +9,7 @@ untrained model on its env, in memory.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import gymnasium
@@ -109,17 +110,20 @@ def tuned_config(
     timesteps: int | None = None,
     n_envs: int | None = None,
     overrides: dict[str, Any] | None = None,
+    hyperparams: Path | None = None,
 ) -> RunConfig:
     """The run configuration of the tuned entry of ``env_id`` for ``algo``, with ``overrides`` on top.
 
-    Raises ``zoo.HyperparameterError`` for an id without an entry, an unknown key or a learning rate
-    the algorithm does not take.
+    ``hyperparams`` reads the entry from another file in the same format (default:
+    ``agents/hyperparams/<algo>.yml``). Raises ``zoo.HyperparameterError`` for an id without an entry,
+    an unknown key, a value outside its range or a learning rate the algorithm does not take.
     """
     algo_class = algorithm_class(algo)
-    settings = zoo.load_hyperparams(algo, env_id, algo_class)
+    settings = zoo.load_hyperparams(algo, env_id, algo_class, hyperparams)
     if overrides:
         zoo.check_keys(overrides, algo_class)
         settings.update(overrides)
+    zoo.check_values(settings)
     if "learning_rate" in settings:  # checked now, before anything is built
         zoo.learning_rate_from_setting(settings["learning_rate"], algo)
     return RunConfig.from_settings(
@@ -145,6 +149,7 @@ def tuned_model(
     seed: int = 0,
     timesteps: int | None = None,
     overrides: dict[str, Any] | None = None,
+    hyperparams: Path | None = None,
 ) -> tuple[RunConfig, BaseAlgorithm]:
     """The tuned settings of ``env_id`` for ``algo`` and an untrained model on their env, in memory.
 
@@ -152,5 +157,7 @@ def tuned_model(
     ``(config, model)``; train with ``model.learn(config.timesteps)`` and score with
     ``agents.evaluate.evaluate_run``.
     """
-    config = tuned_config(env_id, algo, seed, timesteps=timesteps, overrides=overrides)
+    config = tuned_config(
+        env_id, algo, seed, timesteps=timesteps, overrides=overrides, hyperparams=hyperparams
+    )
     return config, build_model(config)

@@ -13,17 +13,19 @@ import argparse
 import csv
 import math
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import yaml
+from stable_baselines3.common.callbacks import BaseCallback
 
 from agents.model_files import load_run_model
 from agents.runs import RunConfig, make_env, register_env_packages
 from gym_catchgames.scoring import natural_score
-from gym_catchgames.validation import int_at_least
+from gym_catchgames.validation import check_choice, int_at_least
 
 
 @dataclass
@@ -66,6 +68,77 @@ def play_episodes(
             natural.append(score.of_episode(episode["r"], episode))
     env.close()
     return Scores(returns, natural)
+
+
+def greedy_score(config: RunConfig, model, episodes: int) -> float:
+    """Mean natural score of ``model``'s greedy policy over ``episodes`` fresh episodes."""
+    act = lambda obs: model.predict(obs, deterministic=True)[0]  # noqa: E731
+    return float(np.mean(play_episodes(config, act, episodes).natural))
+
+
+def random_score(config: RunConfig, n_actions: int, episodes: int) -> float:
+    """Mean natural score of a uniformly random player on the episodes ``greedy_score`` plays."""
+    rng = np.random.default_rng(config.seed)
+    return float(
+        np.mean(play_episodes(config, lambda obs: rng.integers(n_actions, size=len(obs)), episodes).natural)
+    )
+
+
+#: What ``GreedyChecks`` does once the target is reached.
+AFTER_TARGET = ("keep checking", "stop checking", "stop training")
+
+
+class GreedyChecks(BaseCallback):
+    """Scores the greedy policy every ``check_every`` env steps; remembers when it first reached ``target``.
+
+    ``checks`` holds ``(env steps, score)`` of every check, ``reached_at`` the env steps and training
+    seconds (checks excluded) of the first check at or above ``target``. Once there, it keeps checking,
+    stops checking (cheaper) or stops training, as ``after_target`` says. ``on_check(checks)`` is called
+    after each check, e.g. to report to Ray Tune.
+    """
+
+    def __init__(
+        self,
+        config: RunConfig,
+        check_every: int,
+        episodes: int,
+        target: float | None = None,
+        *,
+        after_target: str = "keep checking",
+        on_check: Callable[[GreedyChecks], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.config, self.check_every, self.episodes, self.target = config, check_every, episodes, target
+        self.after_target = check_choice("after_target", after_target, AFTER_TARGET)
+        self.on_check = on_check
+        self.reached_at: tuple[int, float] | None = None
+        self.checks: list[tuple[int, float]] = []
+        self.check_seconds = 0.0
+        self.next_check = check_every
+        self.start = time.perf_counter()
+
+    def _on_training_start(self) -> None:
+        self.start = time.perf_counter()
+
+    def train_seconds(self) -> float:
+        """Wall seconds since training started, checks excluded."""
+        return time.perf_counter() - self.start - self.check_seconds
+
+    def _on_step(self) -> bool:
+        done_checking = self.reached_at is not None and self.after_target == "stop checking"
+        if self.num_timesteps < self.next_check or done_checking:
+            return True
+        self.next_check += self.check_every
+        started = time.perf_counter()
+        score = greedy_score(self.config, self.model, self.episodes)
+        self.check_seconds += time.perf_counter() - started
+        self.checks.append((self.num_timesteps, score))
+        reached = self.target is not None and score >= self.target
+        if reached and self.reached_at is None:
+            self.reached_at = (self.num_timesteps, self.train_seconds())
+        if self.on_check is not None:
+            self.on_check(self)
+        return not (reached and self.after_target == "stop training")
 
 
 def evaluate_run(config: RunConfig, model, episodes: int) -> dict[str, dict[str, float]]:

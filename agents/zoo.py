@@ -81,9 +81,10 @@ def hyperparams_file(algo: str) -> Path:
     return HYPERPARAMS_DIR / f"{algo}.yml"
 
 
-def load_hyperparams(algo: str, env_id: str, algo_class: type) -> dict[str, Any]:
-    """The tuned settings of ``algo`` on ``env_id``, checked against ``algo_class``'s arguments."""
-    path = hyperparams_file(algo)
+def load_hyperparams(algo: str, env_id: str, algo_class: type, path: Path | None = None) -> dict[str, Any]:
+    """The tuned settings of ``algo`` on ``env_id`` (from ``path``, default the algorithm's own file),
+    checked against ``algo_class``'s arguments."""
+    path = path or hyperparams_file(algo)
     with path.open() as file:
         table = yaml.safe_load(file)
     if env_id not in table:
@@ -108,6 +109,45 @@ def check_keys(settings: dict[str, Any], algo_class: type) -> None:
             f"unknown hyperparameter(s) {', '.join(unknown)} for {algo_class.__name__}; "
             f"valid keys: {', '.join(sorted(valid))}"
         )
+
+
+#: Bounds of SB3's DQN-family settings that SB3 itself does not check: (minimum, maximum, integer).
+#: SweepDQN checks its own arguments in its constructor.
+SETTING_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
+    "n_timesteps": (1, None, True),
+    "n_envs": (1, None, True),
+    "frame_stack": (1, None, True),
+    "buffer_size": (1, None, True),
+    "batch_size": (1, None, True),
+    "learning_starts": (0, None, True),
+    "target_update_interval": (1, None, True),
+    "n_steps": (1, None, True),
+    "gamma": (0.0, 1.0, False),
+    "tau": (0.0, 1.0, False),
+    "exploration_fraction": (0.0, 1.0, False),
+    "exploration_initial_eps": (0.0, 1.0, False),
+    "exploration_final_eps": (0.0, 1.0, False),
+}
+
+
+def check_values(settings: dict[str, Any]) -> None:
+    """Refuse a setting outside what it can mean (a negative buffer, ``gamma=1.5``), naming the range."""
+    for key, (minimum, maximum, integer) in SETTING_BOUNDS.items():
+        if key not in settings:
+            continue
+        value = settings[key]
+        kind = "an integer" if integer else "a number"
+        is_number = not isinstance(value, bool) and isinstance(value, int if integer else int | float)
+        if key == "n_timesteps" and isinstance(value, float) and value.is_integer():
+            is_number = True  # the zoo writes budgets as 1e5 or 1.0e5
+        allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        if (
+            not is_number
+            or not math.isfinite(value)
+            or value < minimum
+            or (maximum is not None and value > maximum)
+        ):
+            raise HyperparameterError(f"{key}={value!r}: it must be {kind} {allowed}")
 
 
 def parse_override(text: str) -> tuple[str, Any]:

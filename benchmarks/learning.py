@@ -2,7 +2,7 @@
 
 For every pair and seed it trains for the tuned budget, checks the greedy policy's natural score every
 ``--check-every`` steps, and records the env steps and wall seconds (training only, checks excluded)
-at which the game's target (``benchmarks/targets.yml``, in the game's natural score) was first
+at which the game's target (``agents/targets.yml``, in the game's natural score) was first
 reached; then it scores the final greedy policy over ``--episodes`` episodes. It prints a Markdown
 table and writes it, with the raw numbers and every check's score, to ``--out``; ``--save-models``
 keeps the final models in ``<out>-models/``.
@@ -13,102 +13,97 @@ keeps the final models in ``<out>-models/``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
-import yaml
-from stable_baselines3.common.callbacks import BaseCallback
 
-from agents.algorithms import tuned_model
-from agents.evaluate import play_episodes, score_name
-from agents.runs import RunConfig
-
-#: Each id's target in its natural score: a number, or ``{times_random: k}`` (k x the random player's).
-TARGETS_FILE = Path(__file__).with_name("targets.yml")
+from agents.algorithms import ALGORITHMS, tuned_model
+from agents.evaluate import GreedyChecks, greedy_score, random_score, score_name
+from agents.targets import TARGETS_FILE, load_targets, target_score
+from gym_catchgames.validation import int_at_least
 
 
-def load_targets(path: Path = TARGETS_FILE) -> dict[str, float | dict[str, float]]:
-    """The targets file, checked: each value a number or ``{times_random: <number>}``."""
-    targets = yaml.safe_load(path.read_text())
-    for env_id, target in targets.items():
-        number = target.get("times_random") if isinstance(target, dict) and len(target) == 1 else target
-        if isinstance(number, bool) or not isinstance(number, int | float):
-            raise ValueError(f"{path}: {env_id}: a target is a number or {{times_random: k}}, got {target!r}")
-    return targets
+def run_pair(env_id: str, algo_spec: str, seed: int, options: dict[str, Any]) -> dict[str, Any]:
+    """Train and score one (env, algorithm, seed); the result depends on nothing else.
 
-
-def target_score(target: float | dict[str, float], random_score: float) -> float:
-    """The score to reach: the target itself, or ``times_random`` times the random player's score."""
-    return target["times_random"] * random_score if isinstance(target, dict) else float(target)
-
-
-class TargetCallback(BaseCallback):
-    """Checks the greedy score every ``check_every`` steps; remembers when it first reached ``target``."""
-
-    def __init__(self, config: RunConfig, target: float, check_every: int, episodes: int, stop: bool):
-        super().__init__()
-        self.config, self.target, self.check_every, self.episodes, self.stop = (
-            config,
-            target,
-            check_every,
-            episodes,
-            stop,
-        )
-        self.reached_at: tuple[int, float] | None = None
-        self.checks: list[tuple[int, float]] = []  # (env steps, greedy score) of every check
-        self.check_seconds = 0.0
-        self.start = time.perf_counter()
-        self.next_check = check_every
-
-    def _on_step(self) -> bool:
-        if self.num_timesteps < self.next_check or self.reached_at is not None:
-            return True
-        self.next_check += self.check_every
-        started = time.perf_counter()
-        score = greedy_score(self.config, self.model, self.episodes)
-        self.check_seconds += time.perf_counter() - started
-        self.checks.append((self.num_timesteps, score))
-        print(f"{self.config.env_id} {self.config.algo} seed {self.config.seed}: greedy score {score:.2f} "
-              f"at {self.num_timesteps:,} steps", flush=True)  # fmt: skip
-        if score >= self.target:
-            self.reached_at = (self.num_timesteps, time.perf_counter() - self.start - self.check_seconds)
-            return not self.stop
-        return True
-
-
-def greedy_score(config: RunConfig, model, episodes: int) -> float:
-    act = lambda obs: model.predict(obs, deterministic=True)[0]  # noqa: E731
-    return float(np.mean(play_episodes(config, act, episodes).natural))
-
-
-def random_score(config: RunConfig, n_actions: int, episodes: int) -> float:
-    rng = np.random.default_rng(config.seed)
-    return float(
-        np.mean(play_episodes(config, lambda obs: rng.integers(n_actions, size=len(obs)), episodes).natural)
+    ``algo_spec`` is an algorithm name, or ``NAME@FILE`` to read the entry from another file in the
+    tuned files' format (such as the ``best.yml`` of ``agents.tune``).
+    """
+    algo, _, hyperparams = algo_spec.partition("@")
+    torch.set_num_threads(1)
+    config, model = tuned_model(
+        env_id,
+        algo,
+        seed,
+        timesteps=options["timesteps"],
+        hyperparams=Path(hyperparams) if hyperparams else None,
     )
+    baseline = random_score(config, int(model.action_space.n), options["episodes"])
+    target = target_score(options["targets"][env_id], baseline)
 
+    def progress(checks: GreedyChecks) -> None:
+        steps, score = checks.checks[-1]
+        print(f"{env_id} {algo_spec} seed {seed}: greedy score {score:.2f} at {steps:,} steps", flush=True)
 
-def run_pair(env_id: str, algo: str, seed: int, args: argparse.Namespace) -> dict:
-    config, model = tuned_model(env_id, algo, seed)
-    baseline = random_score(config, int(model.action_space.n), args.episodes)
-    target = target_score(args.targets[env_id], baseline)
-    callback = TargetCallback(config, target, args.check_every, args.check_episodes, stop=args.stop_at_target)
-    start = time.perf_counter()
-    model.learn(config.timesteps, callback=callback)
-    seconds = time.perf_counter() - start - callback.check_seconds
-    final = greedy_score(config, model, args.episodes)
-    if args.save_models:
-        model.save(models_dir(args.out) / f"{env_id.replace('/', '_')}-{algo}-seed{seed}.zip")
-    steps, reached_seconds = callback.reached_at or (None, None)
+    after_target = "stop training" if options["stop_at_target"] else "stop checking"
+    checks = GreedyChecks(
+        config, options["check_every"], options["check_episodes"], target, after_target=after_target,
+        on_check=progress,
+    )  # fmt: skip
+    model.learn(config.timesteps, callback=checks)
+    seconds = checks.train_seconds()
+    final = greedy_score(config, model, options["episodes"])
+    if options["models_dir"]:
+        name = f"{env_id}-{algo_spec}-seed{seed}".replace("/", "_").replace("@", "-")
+        model.save(Path(options["models_dir"]) / f"{name}.zip")
+    steps, reached_seconds = checks.reached_at or (None, None)
     return {
-        "env": env_id, "algo": algo, "seed": seed, "budget": config.timesteps, "steps": model.num_timesteps,
-        "train_seconds": seconds, "target": target, "random_score": baseline, "final_score": final,
-        "steps_to_target": steps, "seconds_to_target": reached_seconds, "checks": callback.checks,
+        "env": env_id, "algo": algo_spec, "seed": seed, "budget": config.timesteps,
+        "steps": model.num_timesteps, "train_seconds": seconds, "target": target, "random_score": baseline,
+        "final_score": final,
+        "steps_to_target": steps, "seconds_to_target": reached_seconds, "checks": checks.checks,
     }  # fmt: skip
+
+
+def run_grid(grid: list[tuple[str, str, int]], options: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every (env, algorithm, seed) of ``grid`` in turn, in this process."""
+    rows = []
+    for env_id, algo_spec, seed in grid:
+        rows.append(run_pair(env_id, algo_spec, seed, options))
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def run_grid_on_ray(grid: list[tuple[str, str, int]], options: dict[str, Any], address: str | None):
+    """Every (env, algorithm, seed) of ``grid`` as a Ray task of one CPU, on this machine or a cluster.
+
+    Rows come back in grid order, each with the id of the Ray node that ran it (``ray_node``).
+    """
+    import ray  # only for --ray: Ray is an optional extra
+
+    from agents.tune import start_ray
+
+    @ray.remote(num_cpus=1)
+    def run_pair_on_a_node(env_id: str, algo_spec: str, seed: int) -> dict[str, Any]:
+        row = run_pair(env_id, algo_spec, seed, options)
+        return {**row, "ray_node": ray.get_runtime_context().get_node_id()}
+
+    start_ray(address)
+    try:
+        futures = [run_pair_on_a_node.remote(*pair) for pair in grid]
+        rows = []
+        for future in futures:
+            rows.append(ray.get(future))
+            print(json.dumps(rows[-1]), flush=True)
+        return rows
+    finally:
+        ray.shutdown()
 
 
 def models_dir(out: Path) -> Path:
@@ -137,38 +132,60 @@ def summarise(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", nargs="+", default=["Catch-v0", "FruitFetch-v0"])
-    parser.add_argument("--algos", nargs="+", default=["sweep-dqn", "dqn"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--episodes", type=int, default=200, help="episodes of the final greedy score")
-    parser.add_argument("--check-every", type=int, default=1000, help="steps between target checks")
-    parser.add_argument("--check-episodes", type=int, default=100, help="episodes per target check")
+    parser.add_argument(
+        "--algos", nargs="+", default=["sweep-dqn", "dqn"], help="names, or NAME@FILE for another entry file"
+    )
+    parser.add_argument("--seeds", nargs="+", type=int_at_least(0), default=[0, 1, 2])
+    parser.add_argument("--timesteps", type=int_at_least(1), default=None, help="default: each tuned budget")
+    parser.add_argument("--episodes", type=int_at_least(1), default=200, help="episodes of the final score")
+    parser.add_argument("--check-every", type=int_at_least(1), default=1000, help="steps between checks")
+    parser.add_argument("--check-episodes", type=int_at_least(1), default=100, help="episodes per check")
     parser.add_argument("--stop-at-target", action="store_true", help="stop a run once it reaches the target")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/learning"))
-    parser.add_argument("--cpu", type=int, default=-1, help="core to pin to (-1: no pinning)")
+    parser.add_argument("--cpu", type=int, default=-1, help="core to pin to (-1: no pinning; serial runs)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing results at --out")
     parser.add_argument("--save-models", action="store_true", help="save each final model beside --out")
-    args = parser.parse_args()
-    args.targets = load_targets()
-    missing = [env_id for env_id in args.envs if env_id not in args.targets]
+    parser.add_argument("--ray", action="store_true", help="run the grid as Ray tasks, one CPU each")
+    parser.add_argument("--address", default=None, help="with --ray: a cluster (auto, HOST:PORT, ray://...)")
+    args = parser.parse_args(argv)
+    targets = load_targets()
+    missing = [env_id for env_id in args.envs if env_id not in targets]
     if missing:
         parser.error(f"no target for {', '.join(missing)} in {TARGETS_FILE}: add one there")
+    if args.address is not None and not args.ray:
+        parser.error("--address needs --ray")
+    for spec in args.algos:
+        algo, _, hyperparams = spec.partition("@")
+        if algo not in ALGORITHMS or (hyperparams and not Path(hyperparams).is_file()):
+            parser.error(
+                f"--algos {spec!r}: give one of {', '.join(ALGORITHMS)}, or NAME@FILE of an existing file"
+            )
     for existing in (args.out.with_suffix(".md"), models_dir(args.out) if args.save_models else None):
         if existing is not None and existing.exists() and not args.overwrite:
             parser.error(f"{existing} exists; pass --overwrite to replace it or choose another --out")
     if args.cpu >= 0:
         os.sched_setaffinity(0, {args.cpu})
-    torch.set_num_threads(1)
-
-    rows = []
-    for env_id in args.envs:
-        for algo in args.algos:
-            for seed in args.seeds:
-                row = run_pair(env_id, algo, seed, args)
-                rows.append(row)
-                print(json.dumps(row), flush=True)
+    options = {
+        "timesteps": args.timesteps, "episodes": args.episodes, "check_every": args.check_every,
+        "check_episodes": args.check_episodes, "stop_at_target": args.stop_at_target, "targets": targets,
+        "models_dir": str(models_dir(args.out).resolve()) if args.save_models else None,
+    }  # fmt: skip
+    if options["models_dir"]:
+        Path(options["models_dir"]).mkdir(parents=True, exist_ok=True)
+    grid = list(itertools.product(args.envs, args.algos, args.seeds))
+    start = time.perf_counter()
+    if args.ray:
+        try:
+            rows = run_grid_on_ray(grid, options, args.address)
+        except ValueError as error:  # agents.tune.UsageError: an unreachable address
+            parser.error(str(error))
+    else:
+        rows = run_grid(grid, options)
+    mode = "as Ray tasks" if args.ray else "one after another"
+    print(f"{len(grid)} runs in {time.perf_counter() - start:.0f} s wall-clock, {mode}")
     table = summarise(rows)
     print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)

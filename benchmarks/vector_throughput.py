@@ -6,6 +6,9 @@ process, pinned to one core: the package's native vector env (``gymnasium.make_v
 reference, Gymnasium's own NumPy ``CartPoleVectorEnv``. Batches of random actions are drawn before
 timing; autoresets happen inside ``step`` as users see them. Each figure is the best of ``--repeats``
 rounds, interleaved so a slow spell of a shared machine hits every entry alike; compare the ratios.
+``obs GB/s`` is the observation bytes the native env writes per second (a fresh batch every step).
+The last lines check the issue #17 targets at 1,024 sub-envs: Snake-v0 and CatchBall-v0 at >= 0.75x
+CartPoleVectorEnv, Cave-v0 at >= 1M env-steps/s and >= 0.08x.
 
     python benchmarks/vector_throughput.py [--sizes 1 64 1024 4096] [--seconds 0.3] [--repeats 3] [--cpu 0]
 """
@@ -26,6 +29,8 @@ REFERENCE = "CartPoleVectorEnv"
 ACTION_BATCHES = 16  # random action batches, cycled through while timing
 #: The ids with a native vector env (the others would silently fall back to SyncVectorEnv).
 BATCHED_IDS = [env_id for env_id in gym_catchgames.ENV_IDS if gymnasium.spec(env_id).vector_entry_point]
+#: Issue #17's targets at 1,024 sub-envs: (env-steps/s, ratio to CartPoleVectorEnv), at least.
+TARGETS = {"Snake-v0 native": (0, 0.75), "CatchBall-v0 native": (0, 0.75), "Cave-v0 native": (1e6, 0.08)}
 
 
 def env_steps_per_second(make_env, seconds: float, seed: int = 0) -> float:
@@ -67,7 +72,9 @@ def main() -> None:
     if args.cpu >= 0:
         os.sched_setaffinity(0, {args.cpu})
 
-    print(f"{'num_envs':>8}  {'vector env':<22} {'env-steps/s':>13} {'vs ' + REFERENCE:>21} {'vs sync':>9}")
+    header = f"{'num_envs':>8}  {'vector env':<22} {'env-steps/s':>13} {'vs ' + REFERENCE:>21} {'vs sync':>9}"
+    print(f"{header} {'obs bytes':>10} {'obs GB/s':>9}")
+    targets = []
     for num_envs in args.sizes:
         envs = candidates(num_envs)
         best = dict.fromkeys(envs, 0.0)
@@ -75,12 +82,22 @@ def main() -> None:
             for name, make_env in envs.items():
                 best[name] = max(best[name], env_steps_per_second(make_env, args.seconds))
         for name, rate in best.items():
-            versus_sync = ""
+            versus_sync = observation = ""
             if name.endswith(" native"):
-                versus_sync = f"{rate / best[name.replace(' native', ' sync')]:.1f}x"
-            print(
-                f"{num_envs:>8}  {name:<22} {rate:>13,.0f} {rate / best[REFERENCE]:>20.2f}x {versus_sync:>9}"
-            )
+                env_id = name.removesuffix(" native")
+                versus_sync = f"{rate / best[env_id + ' sync']:.1f}x"
+                size = gymnasium.make_vec(env_id, num_envs=1).single_observation_space
+                nbytes = int(np.prod(size.shape)) * size.dtype.itemsize
+                observation = f"{nbytes:>10,} {rate * nbytes / 1e9:>9.1f}"
+            ratio = rate / best[REFERENCE]
+            print(f"{num_envs:>8}  {name:<22} {rate:>13,.0f} {ratio:>20.2f}x {versus_sync:>9} {observation}")
+            if num_envs == 1024 and name in TARGETS:
+                targets.append((name, rate, ratio))
+    for name, rate, ratio in targets:
+        minimum_rate, minimum_ratio = TARGETS[name]
+        met = rate >= minimum_rate and ratio >= minimum_ratio
+        wanted = f">= {minimum_ratio}x" + (f", >= {minimum_rate:,.0f}/s" if minimum_rate else "")
+        print(f"target {name} at 1,024 ({wanted}): {'met' if met else 'NOT met'}")
 
 
 if __name__ == "__main__":

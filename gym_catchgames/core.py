@@ -116,13 +116,15 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         self.action_space = spaces.Discrete(len(self.ACTION_MEANINGS))
         self._n_actions = len(self.ACTION_MEANINGS)
         #: Colour of each element: the ink of rendered frames and of ``"rgb"`` observations.
-        self._render_ink = {name: np.array(PALETTE[name], dtype=np.uint8) for name in self.GRID_VALUES}
+        self.render_ink = {name: np.array(PALETTE[name], dtype=np.uint8) for name in self.GRID_VALUES}
+        #: What ``_paint`` writes per element into an observation: the grid values or the colours.
+        self.observation_ink: dict[str, Any]
         if obs_type == "grid":
             self.observation_space = spaces.Box(0.0, 1.0, (self.height, self.width), np.float32)
-            self._ink: dict[str, Any] = dict(self.GRID_VALUES)
+            self.observation_ink = dict(self.GRID_VALUES)
         else:
             self.observation_space = spaces.Box(0, 255, (self.height, self.width, 3), np.uint8)
-            self._ink = self._render_ink
+            self.observation_ink = self.render_ink
         self._obs_shape, self._obs_dtype = self.observation_space.shape, self.observation_space.dtype
 
         self._stream_key: int | None = None
@@ -200,7 +202,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
                 title=self.GAME_NAME,
             )
         cells = np.zeros((self.height, self.width, 3), dtype=np.uint8)
-        self._paint(cells, self._render_ink)
+        self._paint(cells, self.render_ink)
         return self._renderer.draw(cells, self._status())
 
     def close(self) -> None:
@@ -236,7 +238,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
 
     def _observation(self) -> np.ndarray:
         canvas = (np.empty if self.PAINTS_EVERY_CELL else np.zeros)(self._obs_shape, dtype=self._obs_dtype)
-        self._paint(canvas, self._ink)
+        self._paint(canvas, self.observation_ink)
         return canvas
 
     def _status(self) -> str:

@@ -6,8 +6,8 @@ Every game draws its randomness as ``draw(key, counter)``: the SplitMix64 finali
 a pure function of ``(key, counter)``, a vector env can make the draws of thousands of sub-envs in one
 NumPy expression and still reproduce each scalar env exactly, with no per-env generator to loop over.
 
-The scalar functions work on Python ints; the ``*_batch`` functions on ``uint64`` arrays. Both give
-bit-identical results (checked in the tests).
+The scalar functions work on Python ints; the ``*_states`` functions on ``uint64`` arrays of stream
+states. Both give bit-identical results (checked in the tests).
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ _GOLDEN_U64, _MIX1_U64, _MIX2_U64 = np.uint64(_GOLDEN), np.uint64(_MIX1), np.uin
 _ONE, _SHIFT27, _SHIFT30, _SHIFT31, _SHIFT32 = (np.uint64(k) for k in (1, 27, 30, 31, 32))
 
 
-def _mix_batch(keys: np.ndarray, counters: np.ndarray) -> np.ndarray:
-    z = keys + (np.asarray(counters, dtype=np.uint64) + _ONE) * _GOLDEN_U64  # new: in place from here
+def _mix_in_place(z: np.ndarray) -> np.ndarray:
+    """The SplitMix64 finaliser of the sums ``z`` (``uint64``), computed in ``z``."""
     z ^= z >> _SHIFT30
     z *= _MIX1_U64
     z ^= z >> _SHIFT27
@@ -58,17 +58,42 @@ def _mix_batch(keys: np.ndarray, counters: np.ndarray) -> np.ndarray:
     return z
 
 
-def draw_int_batch(keys: np.ndarray, counters: np.ndarray, n: int | np.ndarray) -> np.ndarray:
-    """Batched :func:`draw_int`: one draw per (key, counter) pair, as ``int64``."""
-    top = _mix_batch(keys, counters) >> _SHIFT32
-    top *= np.asarray(n, dtype=np.uint64)
-    top >>= _SHIFT32
-    return top.astype(np.int64)
+# Batched draws work on stream states: ``key + counter * golden_ratio`` after ``counter`` draws, so the
+# next draw mixes ``state + golden_ratio``. A vector env keeps one state per sub-env, which saves
+# gathering a key and a counter and multiplying for every draw.
+def states_at(keys: np.ndarray, counters: np.ndarray | int) -> np.ndarray:
+    """The states of the streams ``keys`` (``uint64``) after ``counters`` draws."""
+    return keys + np.asarray(counters, dtype=np.uint64) * _GOLDEN_U64
 
 
-def draw_unit_batch(keys: np.ndarray, counters: np.ndarray) -> np.ndarray:
-    """Batched :func:`draw_unit`, as ``float64``."""
-    return (_mix_batch(keys, counters) >> np.uint64(11)).astype(np.float64) * _UNIT
+def next_states(states: np.ndarray, count: int) -> np.ndarray:
+    """The states of the next ``count`` draws of each stream in ``states``: shape ``(len, count)``; the
+    last column is each stream's state after them."""
+    steps = _GOLDEN_STEPS[:count] if count <= len(_GOLDEN_STEPS) else _golden_steps(count)
+    return states[:, None] + steps
+
+
+def _golden_steps(count: int) -> np.ndarray:
+    """``k * golden_ratio`` for ``k = 1..count``, as ``uint64``: the state steps of ``count`` draws."""
+    return _GOLDEN_U64 * np.arange(1, count + 1, dtype=np.uint64)
+
+
+_GOLDEN_STEPS = _golden_steps(8)  # enough for a step's draws in every game
+
+
+def draw_int_states(states: np.ndarray, n: int | np.ndarray) -> np.ndarray:
+    """Batched :func:`draw_int` of the draws at ``states`` (from :func:`next_states`), as ``int64``;
+    ``states`` is overwritten."""
+    mixed = _mix_in_place(states)
+    mixed >>= _SHIFT32
+    mixed *= np.asarray(n, dtype=np.uint64)
+    mixed >>= _SHIFT32
+    return mixed.view(np.int64)  # below 2**32: the same numbers
+
+
+def draw_unit_states(states: np.ndarray) -> np.ndarray:
+    """Batched :func:`draw_unit` of the draws at ``states``, as ``float64``; ``states`` is overwritten."""
+    return (_mix_in_place(states) >> np.uint64(11)).astype(np.float64) * _UNIT
 
 
 def keys_for_seeds(seeds: np.ndarray | list[int]) -> np.ndarray:

@@ -95,7 +95,7 @@ class SB3VecEnvAdapter(VecEnv):
 
     # ----------------------------------------------------------------- stepping
     def reset(self) -> VecEnvObs:
-        """Reset every sub-env with the seeds of ``seed()`` and the options of ``set_options()``, if any."""
+        """Reset every sub-env with the seed values of ``seed()`` and the options of ``set_options()``."""
         obs, info = self.vector_env.reset(seed=self._vector_seed(), options=self._vector_options())
         self.reset_infos = split_info(info, self.num_envs)
         self._reset_seeds()

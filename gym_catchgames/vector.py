@@ -10,8 +10,10 @@ game's module next to its scalar env and implements three small methods:
   ``(reward, terminated, truncated)`` arrays (``truncated``: the game's own truncation, or ``None``);
   ``stepping`` marks the sub-envs really stepped (the others are autoreset right after and their
   state is overwritten, but they must not draw random numbers);
-* ``_paint(cells, ink)`` draws every sub-env into the zeroed flat cell view ``cells`` of shape
-  ``(num_envs * height * width, ...)``; :meth:`_cell_index` turns (row, column) arrays into its indices.
+* ``_paint(cells, ink)`` draws every sub-env into the flat cell view ``cells`` of shape
+  ``(num_envs * height * width, ...)``, zeroed unless the game's ``PAINTS_EVERY_CELL`` says it paints
+  every cell; :meth:`_cell_index` turns (row, column) arrays into its indices. A game may instead
+  override ``_observation()`` (Snake keeps its boards painted between steps); ``_paint`` still renders.
 
 Optional: ``_info_arrays()`` (arrays for ``info``, one entry per sub-env) and ``_status(i)``.
 
@@ -108,8 +110,8 @@ class GridGameVectorEnv(VectorEnv):
 
         #: Index of each sub-env's first cell in the flat cell view of the batched observation.
         self._env_offsets = np.arange(self.num_envs, dtype=np.int64) * (self.height * self.width)
-        self._stream_keys: np.ndarray | None = None  # uint64 per sub-env, set by the first reset
-        self._draws = np.zeros(self.num_envs, dtype=np.uint64)
+        #: Each sub-env's stream state (see :mod:`~gym_catchgames.random_stream`), set by the first reset.
+        self._stream_states: np.ndarray | None = None
         self._steps = np.zeros(self.num_envs, dtype=np.int64)
         self._episode_returns = np.zeros(self.num_envs, dtype=np.float64)
         self._autoreset = np.zeros(self.num_envs, dtype=np.bool_)
@@ -145,14 +147,15 @@ class GridGameVectorEnv(VectorEnv):
         seeds = self._seed_list(seed)
         mask = self._reset_mask(options)
         super().reset(seed=seeds[0] if isinstance(seed, numbers.Integral) else None)
-        if self._stream_keys is None:
+        if self._stream_states is None:
             if not mask.all():
                 raise ValueError("the first reset() must reset every sub-env: drop options['reset_mask']")
-            self._stream_keys = self.np_random.integers(0, 1 << 64, self.num_envs, dtype=np.uint64)
+            keys = self.np_random.integers(0, 1 << 64, self.num_envs, dtype=np.uint64)
+            self._stream_states = random_stream.states_at(keys, 0)
         seeded = [i for i, s in enumerate(seeds) if s is not None and mask[i]]
         if seeded:
-            self._stream_keys[seeded] = random_stream.keys_for_seeds([seeds[i] for i in seeded])
-            self._draws[seeded] = 0
+            keys = random_stream.keys_for_seeds([seeds[i] for i in seeded])
+            self._stream_states[seeded] = random_stream.states_at(keys, 0)
         index = np.flatnonzero(mask)
         self._start_episodes(index)
         self._autoreset[index] = False
@@ -162,7 +165,7 @@ class GridGameVectorEnv(VectorEnv):
         """Step every sub-env; a sub-env whose episode ended on the previous step is reset instead (its
         action is ignored, its reward is 0 and its flags are False), as Gymnasium's ``NEXT_STEP`` mode."""
         actions = self._checked_actions(actions)
-        if self._stream_keys is None:
+        if self._stream_states is None:
             raise ResetNeeded(f"{type(self).__name__}: call reset() before step()")
         resetting = self._autoreset
         self._steps += 1
@@ -190,7 +193,7 @@ class GridGameVectorEnv(VectorEnv):
                 'render_mode="rgb_array" to gymnasium.make_vec() to render.'
             )
             return None
-        if self._stream_keys is None:
+        if self._stream_states is None:
             raise ResetNeeded(f"{type(self).__name__}: call reset() before render()")
         shown = min(self.num_envs, RENDERED_ENVS)
         while len(self._renderers) < shown:
@@ -204,7 +207,7 @@ class GridGameVectorEnv(VectorEnv):
                 )
             )
         cells = np.zeros((self.num_envs, self.height, self.width, 3), dtype=np.uint8)
-        self._paint(cells.reshape(-1, 3), self.game._render_ink)
+        self._paint(cells.reshape(-1, 3), self.game.render_ink)
         return tuple(self._renderers[i].draw(cells[i], self._status(i)) for i in range(shown))
 
     def close_extras(self, **kwargs: Any) -> None:
@@ -226,17 +229,15 @@ class GridGameVectorEnv(VectorEnv):
         a step's draws keeps the cost per sub-env low.
         """
         bounds = np.asarray(bounds, dtype=np.uint64)
-        count = bounds.shape[-1]
-        counters = self._draws[index][:, None] + np.arange(count, dtype=np.uint64)
-        values = random_stream.draw_int_batch(self._stream_keys[index][:, None], counters, bounds)
-        self._draws[index] += np.uint64(count)
-        return values
+        states = random_stream.next_states(self._stream_states[index], bounds.shape[-1])
+        self._stream_states[index] = states[:, -1]
+        return random_stream.draw_int_states(states, bounds)
 
     def _random_units(self, index: np.ndarray) -> np.ndarray:
         """The next draw of the streams of the sub-envs in ``index``: uniform floats in ``[0, 1)``."""
-        values = random_stream.draw_unit_batch(self._stream_keys[index], self._draws[index])
-        self._draws[index] += np.uint64(1)
-        return values
+        states = random_stream.next_states(self._stream_states[index], 1)[:, 0]
+        self._stream_states[index] = states
+        return random_stream.draw_unit_states(states)
 
     def _cell_index(self, rows: Any, columns: Any) -> np.ndarray:
         """Flat cell indices of (row, column) in every sub-env; the sub-envs are the arrays' last axis."""
@@ -253,9 +254,10 @@ class GridGameVectorEnv(VectorEnv):
         self._new_episodes(index)
 
     def _observation(self) -> np.ndarray:
-        canvas = np.zeros(self.observation_space.shape, dtype=self.observation_space.dtype)
+        fresh = np.empty if self.game.PAINTS_EVERY_CELL else np.zeros  # a full repaint needs no zeros
+        canvas = fresh(self.observation_space.shape, dtype=self.observation_space.dtype)
         channels = canvas.shape[3:]
-        self._paint(canvas.reshape(-1, *channels), self.game._ink)
+        self._paint(canvas.reshape(-1, *channels), self.game.observation_ink)
         return canvas
 
     def _info(self, mask: np.ndarray | None = None) -> dict[str, Any]:

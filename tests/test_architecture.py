@@ -104,3 +104,19 @@ def test_no_table_in_agents_is_keyed_by_env_id():
 def test_the_id_pattern_matches_ids_and_nothing_else():
     assert all(ENV_ID.match(text) for text in ("Catch-v0", "ALE/Breakout-v5", "Taxi-v4"))
     assert not any(ENV_ID.match(text) for text in ("sweep-dqn", "lin_1e-3", "catch rate %"))
+
+
+def test_vector_envs_read_their_scalar_game_only_through_public_attributes():
+    """``game._x`` / ``self.game._x`` would tie a vector env to its scalar game's internals."""
+    offenders = []
+    for name, tree in modules("gym_catchgames").items():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Attribute) and node.attr.startswith("_")):
+                continue
+            owner = node.value
+            is_game = (isinstance(owner, ast.Name) and owner.id == "game") or (
+                isinstance(owner, ast.Attribute) and owner.attr == "game"
+            )
+            if is_game:
+                offenders.append(f"{name}:{node.lineno} {ast.unparse(node)}")
+    assert offenders == []

@@ -12,8 +12,8 @@ import pytest
 from gymnasium import spaces
 from PIL import Image
 
-from gym_catchgames.atari import make_breakout
-from gym_catchgames.wrappers import LifeLossInfo
+from gym_catchgames.atari import make_breakout, make_breakout_vector
+from gym_catchgames.wrappers import LifeLossInfo, MotionTraceObservation, VectorMotionTraceObservation
 from tests.helpers import independent_motion_trace
 
 NOOP, FIRE, RIGHT, LEFT = range(4)
@@ -21,8 +21,12 @@ NOOP, FIRE, RIGHT, LEFT = range(4)
 
 def breakout_gray_halved(env: gymnasium.Env) -> np.ndarray:
     """ALE's current screen as float64 ITU-R 601 gray, halved by averaging 2x2 blocks: (105, 80)."""
-    screen = env.unwrapped.ale.getScreenRGB().astype(np.float64)
-    gray = screen @ np.array([0.299, 0.587, 0.114])
+    return screen_gray_halved(env.unwrapped.ale.getScreenRGB())
+
+
+def screen_gray_halved(screen: np.ndarray) -> np.ndarray:
+    """A 210x160 RGB screen as float64 ITU-R 601 gray, halved by averaging 2x2 blocks: (105, 80)."""
+    gray = screen.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
     return gray.reshape(105, 2, 80, 2).mean(axis=(1, 3))
 
 
@@ -44,6 +48,59 @@ def test_breakout_observations_follow_the_tutorial():
     assert sum(obs[..., 1].any() for obs in observations) > 30, "too little moved to test the trace"
     for step, (obs, want) in enumerate(zip(observations, expected, strict=True)):
         np.testing.assert_array_equal(obs, want, err_msg=f"step {step}")
+
+
+def test_breakout_vector_pipeline_is_make_breakout_sub_env_by_sub_env():
+    vector = make_breakout_vector(3)
+    scalars = [make_breakout() for _ in range(3)]
+    assert vector.single_observation_space == scalars[0].observation_space
+    obs, info = vector.reset(seed=4)
+    for i, scalar in enumerate(scalars):
+        np.testing.assert_array_equal(obs[i], scalar.reset(seed=4 + i)[0])
+    actions = np.random.default_rng(2).integers(4, size=(50, 3))
+    for step, batch in enumerate(actions):
+        obs, _, _, _, info = vector.step(batch)
+        for i, scalar in enumerate(scalars):
+            scalar_obs, *_, scalar_info = scalar.step(batch[i])
+            np.testing.assert_array_equal(obs[i], scalar_obs, err_msg=f"sub-env {i}, step {step}")
+            assert info["life_lost"][i] == scalar_info["life_lost"]
+    assert obs[..., 1].any()
+
+
+def test_ale_vector_env_rgb_frames_are_traced_by_the_formula():
+    from ale_py.vector_env import AtariVectorEnv
+
+    def make() -> AtariVectorEnv:
+        return AtariVectorEnv(
+            "breakout", 2, grayscale=False, img_height=210, img_width=160, stack_num=1, maxpool=False
+        )
+
+    raw, traced = make(), VectorMotionTraceObservation(make(), size=(105, 80))
+    assert traced.single_observation_space == spaces.Box(0, 255, (105, 80, 2), np.uint8)
+    frames, observations = [raw.reset(seed=1)[0]], [traced.reset(seed=1)[0]]
+    for batch in np.random.default_rng(3).integers(4, size=(40, 2)):
+        frames.append(raw.step(batch)[0])
+        observations.append(traced.step(batch)[0])
+    for i in range(2):
+        gray = [screen_gray_halved(batch[i, 0]) for batch in frames]
+        expected = independent_motion_trace(gray, threshold=20.0, decay=0.75)
+        for step, want in enumerate(expected):
+            np.testing.assert_array_equal(observations[step][i], want, err_msg=f"sub-env {i}, step {step}")
+    assert observations[-1][..., 1].any()
+
+
+def test_default_gray_is_within_half_a_level_of_the_exact_mode_on_breakout():
+    env = make_breakout(frameskip=1)
+    exact = MotionTraceObservation(env.env, size=(105, 80), exact=True)  # the same game, exact gray
+    env.reset(seed=6)
+    gaps = []
+    for action in np.random.default_rng(4).integers(4, size=120):
+        env.step(action)
+        screen = env.unwrapped.ale.getScreenRGB()
+        gaps.append(np.abs(env._gray_frame(screen) - exact._gray_frame(screen)).max())
+    # Breakout's 2x2 blocks average to whole levels, so the two differ only by float32 rounding;
+    # the documented bound for any uint8 input is 0.5.
+    assert max(gaps) < 1e-4
 
 
 def test_breakout_reports_lost_lives_and_the_game_goes_on():

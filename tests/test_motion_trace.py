@@ -145,6 +145,20 @@ def test_exact_halving_averages_2x2_blocks():
     np.testing.assert_array_equal(obs[..., 0], [[10, 18], [40, 175]])
 
 
+def test_shrinking_first_rounds_each_average_and_exact_mode_does_not():
+    # The 2x2 block [[1, 1], [1, 0]] averages to 0.75. The default averages the uint8 frame first and
+    # rounds to 1; exact mode averages the float gray frame, 0.75, and truncates it to 0. Half a level
+    # is the most rounding can move the gray value.
+    frame = np.array([[1, 1], [1, 0]], np.uint8)
+    assert play([frame], size=(1, 1))[0][0, 0, 0] == 1
+    assert play([frame], size=(1, 1), exact=True)[0][0, 0, 0] == 0
+    # The trace follows the gray value: 0.75 -> 21.25 is a change of 20.5 (> 20) in exact mode, while
+    # the rounded 1 -> 21 changes by exactly 20 (not above the threshold).
+    brighter = np.array([[21, 22], [21, 21]], np.uint8)  # averages 21.25, rounded to 21
+    assert play([frame, brighter], size=(1, 1))[1][0, 0, 1] == 0
+    assert play([frame, brighter], size=(1, 1), exact=True)[1][0, 0, 1] == 255
+
+
 def test_enlarging_is_bilinear():
     # Width 2 -> 4: output pixel centres fall at source x = -0.25, 0.25, 0.75, 1.25, clamped at the
     # edges, so a row [0, 255] becomes [0, 0.25 * 255, 0.75 * 255, 255] = [0, 63.75, 191.25, 255].

@@ -102,3 +102,32 @@ def test_a_new_game_needs_only_its_own_module_and_registration():
         assert (scores.returns, scores.natural) == ([-3.0, -3.0], [3.0, 3.0])
     finally:
         del gymnasium.registry["TestCoins-v0"]
+
+
+@pytest.mark.parametrize(
+    ("after_target", "checked_steps", "trained"),
+    [("keep checking", [100, 200, 300], 300), ("stop checking", [100], 300), ("stop training", [100], 100)],
+)
+def test_greedy_checks_after_the_target(after_target, checked_steps, trained):
+    """A target of 0 catches is reached at the first check; what follows is what after_target says."""
+    from agents.algorithms import tuned_model
+    from agents.evaluate import GreedyChecks
+
+    config, model = tuned_model(
+        "CatchBall-v0", "dqn", timesteps=300, overrides={"n_envs": 1, "learning_starts": 1000}
+    )
+    reports = []
+    checks = GreedyChecks(
+        config,
+        100,
+        2,
+        target=0.0,
+        after_target=after_target,
+        on_check=lambda c: reports.append(len(c.checks)),
+    )
+    model.learn(300, callback=checks)
+    assert [steps for steps, _ in checks.checks] == checked_steps
+    assert reports == list(range(1, len(checked_steps) + 1))
+    assert checks.reached_at[0] == 100 and model.num_timesteps == trained
+    with pytest.raises(ValueError, match="after_target must be one of 'keep checking'"):
+        GreedyChecks(config, 100, 2, after_target="stop")

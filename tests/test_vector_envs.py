@@ -314,3 +314,48 @@ def test_step_before_reset_and_bad_resets_raise() -> None:
         env.reset(options={"reset_mask": np.zeros(2, dtype=bool)})
     with pytest.raises(ValueError, match=r"bool NumPy array of shape \(2,\)"):
         env.reset(options={"reset_mask": [True, False]})
+
+
+def test_snake_boards_filled_by_a_cycling_policy_are_won_as_in_the_scalar_env() -> None:
+    """Snakes that follow a cycle through the 6x5 interior of an 8x7 board never die and fill it: the
+    full-board win (last meal, no food left to draw, autoreset after it) step for step against the
+    scalar envs. Each snake goes round the cycle in the direction whose next cell is not its neck."""
+    height, width, num_envs = 8, 7, 3
+    cycle = [(1, column) for column in range(1, 6)]
+    for row in range(2, 7):  # rows 2-6 over columns 2-5, right to left first
+        columns = range(5, 1, -1) if row % 2 == 0 else range(2, 6)
+        cycle += [(row, column) for column in columns]
+    cycle += [(row, 1) for row in range(6, 1, -1)]
+    assert len(set(cycle)) == 30
+    following = {cell: cycle[(i + 1) % 30] for i, cell in enumerate(cycle)}
+    preceding = {cell: cycle[i - 1] for i, cell in enumerate(cycle)}
+    moves = {(-1, 0): 0, (0, 1): 1, (1, 0): 2, (0, -1): 3}
+
+    vector_env = SnakeVectorEnv(num_envs=num_envs, height=height, width=width)
+    scalar_envs = [gymnasium.make("Snake-v0", height=height, width=width) for _ in range(num_envs)]
+    obs, _ = vector_env.reset(seed=21)
+    for i, env in enumerate(scalar_envs):
+        np.testing.assert_array_equal(obs[i], env.reset(seed=21 + i)[0])
+    done = np.zeros(num_envs, dtype=bool)
+    restarted = np.ones(num_envs, dtype=bool)  # obs is the first of an episode: choose its direction
+    routes: list[dict] = [following] * num_envs
+    wins = 0
+    for step in range(2500):
+        actions = np.zeros(num_envs, dtype=np.int64)
+        for i in range(num_envs):
+            head = tuple(np.argwhere(obs[i] == 0.75)[0])
+            if restarted[i]:
+                routes[i] = preceding if obs[i][following[head]] == 1.0 else following
+            target = routes[i][head]
+            actions[i] = moves[(target[0] - head[0], target[1] - head[1])]
+        obs, rewards, terminated, truncated, info = vector_env.step(actions)
+        for i, env in enumerate(scalar_envs):
+            expected = (env.reset()[0], 0.0, False, False) if done[i] else env.step(int(actions[i]))[:4]
+            np.testing.assert_array_equal(obs[i], expected[0], err_msg=f"sub-env {i}, step {step}")
+            assert (rewards[i], terminated[i], truncated[i]) == expected[1:], f"sub-env {i}, step {step}"
+        won = terminated & (info["length"] == 30)
+        wins += int(won.sum())
+        for i in np.flatnonzero(won):
+            assert rewards[i] == 1.0 and not (obs[i] == 0.5).any()  # the last meal; no food to draw
+        restarted, done = done, terminated | truncated
+    assert wins >= 3

@@ -104,7 +104,8 @@ class CatchBallEnv(GridGameEnv):
             minimum=max(self.min_spawn_distance, 1),
             maximum=MAX_STEP_COUNT,
         )
-        self._max_left = self.width - self.paddle_width
+        #: The largest column of the paddle's left cell (the paddle stays fully on the grid).
+        self.max_paddle_left = self.width - self.paddle_width
         self._paddle_left = 0
         self._balls: list[list[int]] = []  # [row, column], oldest first
         self._last_spawn_column = 0
@@ -112,14 +113,14 @@ class CatchBallEnv(GridGameEnv):
         self._catches = 0
 
     def _new_episode(self) -> None:
-        self._paddle_left = self._random_int(self._max_left + 1)
+        self._paddle_left = self._random_int(self.max_paddle_left + 1)
         self._last_spawn_column = self._random_int(self.width)
         self._balls = [[0, self._last_spawn_column]]
         self._steps_since_spawn = 0
         self._catches = 0
 
     def _advance(self, action: int) -> tuple[float, bool, bool]:
-        self._paddle_left = min(max(self._paddle_left + action - 1, 0), self._max_left)
+        self._paddle_left = min(max(self._paddle_left + action - 1, 0), self.max_paddle_left)
         for ball in self._balls:
             ball[0] += 1
         if self._balls and self._balls[0][0] >= self.height:  # caught last step: it leaves the board
@@ -158,6 +159,15 @@ class CatchBallEnv(GridGameEnv):
         return f"{super()._status()}   catches {self._catches}"
 
 
+def spawn_choices(previous: int, width: int, min_distance: int, max_distance: int) -> list[int]:
+    """The columns a new ball may spawn in after one in ``previous``, left ones first: those
+    ``min_distance..max_distance`` away (:meth:`CatchBallEnv._next_spawn_column` picks one of them)."""
+    left_first = max(0, previous - max_distance)
+    right_first = previous + max(min_distance, 1)
+    right_end = min(width - 1, previous + max_distance) + 1
+    return list(range(left_first, previous - min_distance + 1)) + list(range(right_first, right_end))
+
+
 class CatchBallVectorEnv(GridGameVectorEnv):
     """Natively batched CatchBall: ``gymnasium.make_vec("CatchBall-v0", num_envs=n)``.
 
@@ -168,8 +178,11 @@ class CatchBallVectorEnv(GridGameVectorEnv):
     The balls batch cleanly because they all fall one row per step and one spawns every
     ``spawn_interval`` steps: the ``j``-th newest ball is on row ``phase + j * spawn_interval``, where
     ``phase`` counts the steps since the last spawn. So the state is the paddle, ``phase``, the number
-    of spawns and the columns of the ``ceil(height / spawn_interval)`` newest balls per sub-env (which
-    are all the balls the board can hold), with no list of balls to loop over.
+    of balls spawned (counted up to the ``ceil(height / spawn_interval)`` balls the board can hold) and
+    their columns, newest first, with no list of balls to loop over. Which balls are on the board and
+    which one lands depend only on ``phase`` and that count, and the next ball's column only on the
+    previous one's and a draw, so they are looked up in small tables. Arrays over sub-envs keep them on
+    their last axis: NumPy's loops then run along thousands of elements, not a handful.
     """
 
     metadata: ClassVar[dict[str, Any]] = vector_metadata(CatchBallEnv)
@@ -193,28 +206,45 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
         self.paddle_width, self.spawn_interval = game.paddle_width, game.spawn_interval
         self.min_spawn_distance, self.max_spawn_distance = game.min_spawn_distance, game.max_spawn_distance
-        self._max_left = game._max_left
-        slots = -(-self.height // self.spawn_interval)  # the most balls the board can hold
-        self._slot_rows = (np.arange(slots) * self.spawn_interval)[:, None]
-        self._slot_numbers = np.arange(slots)[:, None]
-        # Which ball (j-th newest) is on the bottom row at each phase, or -1 if none (also at phase
-        # spawn_interval, which only sub-envs about to be reset reach).
-        bottom = self.height - 1 - np.arange(self.spawn_interval + 1)
-        self._bottom_slot = np.where(bottom % self.spawn_interval == 0, bottom // self.spawn_interval, -1)
-        self._bottom_slot[-1] = -1
-        self._envs = np.arange(self.num_envs)
-        self._paddle_left = np.zeros(self.num_envs, dtype=np.int64)
-        self._phase = np.zeros(self.num_envs, dtype=np.int64)  # steps since the last spawn
-        self._spawns = np.zeros(self.num_envs, dtype=np.int64)  # balls spawned after the first
-        self._ball_columns = np.zeros((slots, self.num_envs), dtype=np.int64)  # row j: j-th newest
-        self._catches = np.zeros(self.num_envs, dtype=np.int64)
+        self._max_left = game.max_paddle_left
+        n, slots = self.num_envs, -(-self.height // self.spawn_interval)  # the most balls on the board
+        self._slots = slots
+        # Tables by ``key = phase * (slots + 1) + balls`` (balls spawned and tracked, 1..slots): whether
+        # slot j is on the board (at ``key + j * keys``), and the slot of the ball on the bottom row, if
+        # one lands. Phase ``spawn_interval`` is only reached by sub-envs about to be reset.
+        keys = (self.spawn_interval + 1) * (slots + 1)
+        phase, balls = np.divmod(np.arange(keys), slots + 1)
+        rows = phase + np.arange(slots)[:, None] * self.spawn_interval  # (slots, keys)
+        on_board = (np.arange(slots)[:, None] < balls) & (rows < self.height) & (phase < self.spawn_interval)
+        landing = on_board & (rows == self.height - 1)
+        self._on_board, self._slot_keys = on_board.ravel(), np.arange(slots)[:, None] * keys
+        self._lands, self._landing_slot = landing.any(axis=0), landing.argmax(axis=0) * n
+        self._slot_cells = (np.arange(slots) * (self.spawn_interval * self.width))[:, None]
+        self._older_slots = np.arange(slots - 1)[:, None] * n  # flat offsets of slots 0..slots-2
+        # The next ball's column: how many columns each previous column allows, and which.
+        choices = [
+            spawn_choices(previous, self.width, self.min_spawn_distance, self.max_spawn_distance)
+            for previous in range(self.width)
+        ]
+        self._spawn_counts = np.array([len(columns) for columns in choices])
+        self._choice_stride = int(self._spawn_counts.max())
+        self._spawn_columns = np.zeros((self.width, self._choice_stride), dtype=np.int64)
+        for previous, columns in enumerate(choices):
+            self._spawn_columns[previous, : len(columns)] = columns
+        self._spawn_columns = self._spawn_columns.ravel()
+        self._envs = np.arange(n)
+        self._paddle_left = np.zeros(n, dtype=np.int64)
+        self._phase = np.zeros(n, dtype=np.int64)  # steps since the last spawn
+        self._balls = np.zeros(n, dtype=np.int64)  # balls spawned, counted up to ``slots``
+        self._ball_columns = np.zeros((slots, n), dtype=np.int64)  # row j: the j-th newest ball
+        self._catches = np.zeros(n, dtype=np.int64)
 
     def _new_episodes(self, index: np.ndarray) -> None:
         draws = self._random_ints(index, (self._max_left + 1, self.width))
         self._paddle_left[index] = draws[:, 0]
         self._ball_columns[0, index] = draws[:, 1]
         self._phase[index] = 0
-        self._spawns[index] = 0
+        self._balls[index] = 1
         self._catches[index] = 0
 
     def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
@@ -223,38 +253,43 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         np.maximum(paddle, 0, out=paddle)
         self._paddle_left = np.minimum(paddle, self._max_left, out=paddle)
         self._phase += 1
-        spawning = np.flatnonzero((self._phase == self.spawn_interval) & stepping)
+        spawning = self._phase == self.spawn_interval
+        spawning &= stepping
+        spawning = np.flatnonzero(spawning)
         if spawning.size:
-            newest = self._next_spawn_columns(spawning, self._ball_columns[0, spawning])
-            self._ball_columns[1:, spawning] = self._ball_columns[:-1, spawning]
-            self._ball_columns[0, spawning] = newest
-            self._phase[spawning] = 0
-            self._spawns[spawning] += 1
-        slot = self._bottom_slot[self._phase]
-        landing = (slot >= 0) & (slot <= self._spawns)
-        column = self._ball_columns.ravel()[np.maximum(slot, 0) * self.num_envs + self._envs]
-        on_paddle = (column - paddle).view(np.uint64) < self.paddle_width
-        caught = landing & on_paddle
-        missed = landing ^ caught
+            self._spawn_balls(spawning)
+        key = self._table_keys()
+        column = self._ball_columns.ravel()[self._landing_slot[key] + self._envs]
+        caught = (column - paddle).view(np.uint64) < self.paddle_width
+        lands = self._lands[key]
+        caught &= lands
+        missed = lands ^ caught
         self._catches += caught
         return np.subtract(caught, missed, dtype=np.float64), missed, None
 
-    def _next_spawn_columns(self, index: np.ndarray, previous: np.ndarray) -> np.ndarray:
-        """Batched :meth:`CatchBallEnv._next_spawn_column` for the sub-envs in ``index``."""
-        left_first = np.maximum(previous - self.max_spawn_distance, 0)
-        left_count = np.maximum(previous - self.min_spawn_distance - left_first + 1, 0)
-        right_first = previous + max(self.min_spawn_distance, 1)
-        right_last = np.minimum(previous + self.max_spawn_distance, self.width - 1)
-        right_count = np.maximum(right_last - right_first + 1, 0)
-        choice = self._random_ints(index, (left_count + right_count)[:, None])[:, 0]
-        return np.where(choice < left_count, left_first + choice, right_first + choice - left_count)
+    def _spawn_balls(self, index: np.ndarray) -> None:
+        """A new ball on row 0 for the sub-envs in ``index``, at a column drawn from the previous ball's."""
+        columns = self._ball_columns.ravel()
+        previous = columns[index]
+        choice = self._random_ints(index, self._spawn_counts[previous][:, None])[:, 0]
+        older = self._older_slots + index  # the balls move one slot on, the oldest leaves
+        columns[older + self.num_envs] = columns[older]
+        columns[index] = self._spawn_columns[previous * self._choice_stride + choice]
+        self._phase[index] = 0
+        self._balls[index] = np.minimum(self._balls[index] + 1, self._slots)
+
+    def _table_keys(self) -> np.ndarray:
+        """Each sub-env's key into the tables of balls on the board and landing."""
+        key = self._phase * (self._slots + 1)
+        key += self._balls
+        return key
 
     def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
         paddle = self._cell_index(self.height - 1, self._paddle_left)
         self._paint_runs(cells, paddle, self.paddle_width, ink["paddle"])
-        rows = self._phase + self._slot_rows  # (slots, num_envs): the long axis inside
-        on_board = (self._slot_numbers <= self._spawns) & (rows < self.height)
-        cells[(self._cell_index(rows, self._ball_columns))[on_board]] = ink["ball"]
+        ball_cells = self._cell_index(self._phase, 0) + self._slot_cells + self._ball_columns
+        on_board = self._on_board[self._table_keys() + self._slot_keys]
+        cells[ball_cells[on_board]] = ink["ball"]
 
     def _info_arrays(self) -> dict[str, np.ndarray]:
         return {"catches": self._catches.copy()}

@@ -27,6 +27,8 @@ TAPE_VIEWS = 4
 MAX_REWARD = 1e6
 #: The row stored for a column without a block or trail: far above any row the ship can reach.
 NO_ROW = -(1 << 62)
+#: Bytes of wall columns the vector env copies at a time: small enough to stay in a CPU core's cache.
+WALL_CHUNK_BYTES = 1 << 18
 
 
 class CaveEnv(GridGameEnv):
@@ -161,13 +163,17 @@ class CaveEnv(GridGameEnv):
         why_width = f"it must hold the ship's column, ship_column={self.ship_column}"
         _check_side("width", width, max(MIN_GRID_SIZE, self.ship_column + 1), why_width)
         super().__init__(height, width, obs_type, render_mode)
-        self._columns_right_of_ship = self.width - 1 - self.ship_column
-        self._block_interval = block_interval or 1 << 62  # no blocks: an interval never reached
-        # Ring slots of the screen columns 0..ship_column at frame 0.
-        self._start_trail_slots = [(column + 1) % self.width for column in range(self.ship_column + 1)]
-        self._walk_step = WALK_STEP * self.height
-        self._min_gap_cells = self.min_gap * self.height
-        self._shrink_cells = self.gap_shrink * self.height
+        # The rules in cells and frames, read by the vector env too:
+        #: Screen columns to the right of the ship's.
+        self.columns_right_of_ship = self.width - 1 - self.ship_column
+        #: Frames between two blocks (without blocks: an interval never reached).
+        self.frames_between_blocks = block_interval or 1 << 62
+        #: Ring slots of the screen columns ``0..ship_column`` at frame 0 (where the trail starts).
+        self.start_trail_slots = [(column + 1) % self.width for column in range(self.ship_column + 1)]
+        #: The gap centre's largest step per frame, the narrowest gap and each narrowing, in cells.
+        self.walk_step_cells = WALK_STEP * self.height
+        self.min_gap_cells = self.min_gap * self.height
+        self.shrink_cells = self.gap_shrink * self.height
         # The cave as a ring of columns, indexed by the frame that made each one (slot = frame % width):
         # the gap, the cells drawn open, the top row of a block over the column and the ship's row when
         # the column was under it (NO_ROW for none). Fixed-size Python lists: a scalar env reads and
@@ -211,7 +217,7 @@ class CaveEnv(GridGameEnv):
             ring[1:] = ring[:1] * (self.width - 1)
         self._trail_rows[:] = [NO_ROW] * self.width
         start_row = math.floor(self._y)
-        for slot in self._start_trail_slots:  # the trail starts level with the ship
+        for slot in self.start_trail_slots:  # the trail starts level with the ship
             self._trail_rows[slot] = start_row
         for strip in self._strips.values():
             strip.paint_start(self, self._view_top())
@@ -221,13 +227,13 @@ class CaveEnv(GridGameEnv):
         self._y = y = self._y + vy
         self._frame = frame = self._frame + 1
         if frame % self.shrink_interval == 0:
-            self._gap = max(self._gap - self._shrink_cells, self._min_gap_cells)
+            self._gap = max(self._gap - self.shrink_cells, self.min_gap_cells)
         self._walk()
         new_slot = frame % self.width
         self._set_column(new_slot)
-        if frame % self._block_interval == 0 and frame > self.block_delay:
+        if frame % self.frames_between_blocks == 0 and frame > self.block_delay:
             self._spawn_block(new_slot)
-        ship_slot = (frame - self._columns_right_of_ship) % self.width
+        ship_slot = (frame - self.columns_right_of_ship) % self.width
         ship_row = self._trail_rows[ship_slot] = math.floor(y)
         for strip in self._strips.values():
             strip.add_column(self, new_slot, ship_row)
@@ -247,10 +253,10 @@ class CaveEnv(GridGameEnv):
         u = self._random_unit()
         slope = self._slope
         if u > (0.2 if slope == 1 else 0.6):
-            self._centre += (u - 0.6) * self._walk_step
+            self._centre += (u - 0.6) * self.walk_step_cells
             self._slope = 1
         elif u < (0.8 if slope == -1 else 0.4):
-            self._centre -= (0.4 - u) * self._walk_step
+            self._centre -= (0.4 - u) * self.walk_step_cells
             self._slope = -1
         else:
             self._slope = 0
@@ -406,8 +412,17 @@ class CaveVectorEnv(GridGameVectorEnv):
     autoreset is Gymnasium's ``NEXT_STEP``.
 
     The cave batches cleanly: every sub-env scrolls one column per frame, so the scalar env's ring of
-    columns (gap, open cells, block rows, trail row) becomes one array row per sub-env, and each view is
-    painted from it every step (where the scalar env keeps a painted tape for speed).
+    columns (gap, open cells, block rows, trail row) becomes a tape of columns shared by all sub-envs:
+    step ``t`` writes tape row ``t`` (one entry per sub-env), so the columns on screen, the new one and
+    the one under the ship are the same tape rows for every sub-env: contiguous slices, with no
+    per-sub-env index (a new episode writes the start picture, a straight cave with a level trail, over
+    its own entries of the rows on screen). When the tape is full its last ``width - 1`` rows move back
+    to its start.
+
+    Each view is painted from the tape every step: each view column is one row of a table of every
+    possible wall column (by its first and last open rows, clipped to the view), copied whole with
+    ``np.take``, a few sub-envs at a time so that the copy and the turn from columns to the
+    observation's rows stay in the CPU cache; then the few block cells, the trail and the ship.
     """
 
     metadata: ClassVar[dict[str, Any]] = vector_metadata(CaveEnv)
@@ -449,23 +464,44 @@ class CaveVectorEnv(GridGameVectorEnv):
             setattr(self, name, getattr(game, name))
         for name in ("block_interval", "block_delay", "survival_reward", "crash_reward"):
             setattr(self, name, getattr(game, name))
-        n, columns = self.num_envs, (self.num_envs, self.width)
-        self._envs = np.arange(n)
+        n, columns = self.num_envs, (TAPE_VIEWS * self.width, self.num_envs)
         self._y, self._vy, self._centre, self._gap = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
         self._slope = np.zeros(n, dtype=np.int64)
         self._frame = np.zeros(n, dtype=np.int64)
         self._crashed = np.zeros(n, dtype=np.bool_)
-        # The scalar env's ring of columns, one row per sub-env (slot = frame % width).
-        self._tops, self._bottoms = np.zeros(columns), np.zeros(columns)
-        self._open_first = np.zeros(columns, dtype=np.int64)
-        self._open_end = np.zeros(columns, dtype=np.int64)
-        self._block_tops = np.full(columns, NO_ROW, dtype=np.int64)
-        self._trail_rows = np.full(columns, NO_ROW, dtype=np.int64)
+        # The tape: one row per cave column, one entry per sub-env; ``_newest`` is the row the last step
+        # wrote. The first open cell is kept times ``height + 1``, as the wall table's row index wants.
+        # Two arrays hold the tape's fields, so a new episode writes its start columns with two writes.
+        self._float_tape, self._int_tape = np.zeros((2, *columns)), np.full((4, *columns), NO_ROW)
+        self._tops, self._bottoms = self._float_tape
+        self._open_first_rows, self._open_end = self._int_tape[:2]  # floor(top) * (height + 1), ceil(bottom)
+        self._block_tops, self._trail_rows = self._int_tape[2:]
+        self._accelerations = np.array([ACCELERATION, -ACCELERATION])  # by action
+        # A new episode's columns on screen, as in the tapes: a straight cave with a level trail.
+        start = self.height // 2
+        half = self.initial_gap * self.height * 0.5
+        top, bottom = start - half, start + half
+        trail = np.where(np.arange(self.width) <= self.ship_column, start, NO_ROW)
+        self._start_floats = np.array([[top], [bottom]]).repeat(self.width, axis=1)
+        self._start_ints = np.array(
+            [
+                [math.floor(top) * (self.height + 1)] * self.width,
+                [math.ceil(bottom)] * self.width,
+                [NO_ROW] * self.width,
+                trail,
+            ]
+        )
+        self._newest = self.width - 1
         self._next_block_top = np.full(n, NO_ROW, dtype=np.int64)
         self._next_block_columns = np.zeros(n, dtype=np.int64)
-        self._screen_columns = np.arange(self.width)
-        self._block_rows = np.arange(BLOCK_HEIGHT)
+        # The cell of row 0 of each screen column of each view, as (screen column, sub-env).
+        self._screen_cells = np.arange(self.width)[:, None] + self._env_offsets
+        self._block_rows = np.arange(BLOCK_HEIGHT)[:, None]
         self._wall_tables: dict[tuple[bytes, str], np.ndarray] = {}
+
+    def _screen(self) -> slice:
+        """The tape rows of the columns on screen, left to right."""
+        return slice(self._newest - self.width + 1, self._newest + 1)
 
     def _new_episodes(self, index: np.ndarray) -> None:
         start = float(self.height // 2)
@@ -475,93 +511,111 @@ class CaveVectorEnv(GridGameVectorEnv):
         self._frame[index] = 0
         self._crashed[index] = False
         self._next_block_top[index], self._next_block_columns[index] = NO_ROW, 0
-        self._set_columns(index, 0)
-        for ring in (self._tops, self._bottoms, self._open_first, self._open_end, self._block_tops):
-            ring[index, 1:] = ring[index, :1]
-        self._trail_rows[index] = NO_ROW
-        self._trail_rows[index[:, None], self.game._start_trail_slots] = math.floor(start)
+        n, screen = self.num_envs, self._screen()
+        for tape, columns in ((self._float_tape, self._start_floats), (self._int_tape, self._start_ints)):
+            rows = np.arange(len(tape))[:, None] * tape[0].size + np.arange(screen.start, screen.stop) * n
+            tape.reshape(-1)[rows[:, :, None] + index] = columns[:, :, None]
 
     def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
-        envs, game = self._envs, self.game
-        self._vy += np.where(actions == 0, ACCELERATION, -ACCELERATION)
+        game = self.game
+        self._vy += self._accelerations[actions]
         self._y += self._vy
         self._frame += 1
         frame, y = self._frame, self._y
         narrowing = frame % self.shrink_interval == 0
-        self._gap[narrowing] = np.maximum(self._gap[narrowing] - game._shrink_cells, game._min_gap_cells)
+        if narrowing.any():
+            self._gap[narrowing] = np.maximum(self._gap[narrowing] - game.shrink_cells, game.min_gap_cells)
         self._walk(np.flatnonzero(stepping))
-        new_slot = frame % self.width
-        self._set_columns(envs, new_slot)
-        spawning = np.flatnonzero(stepping & (frame % game._block_interval == 0) & (frame > self.block_delay))
-        if spawning.size:
-            self._spawn_blocks(spawning, new_slot[spawning])
-        ship_slot = (frame - game._columns_right_of_ship) % self.width
-        self._trail_rows[envs, ship_slot] = np.floor(y).astype(np.int64)
-        block_top = self._block_tops[envs, ship_slot]
-        self._crashed = (
-            (y <= self._tops[envs, ship_slot])
-            | (y >= self._bottoms[envs, ship_slot])
-            | ((block_top <= y) & (y < block_top + BLOCK_HEIGHT))
-        )
-        reward = np.where(self._crashed, self.crash_reward, self.survival_reward)
-        return reward, self._crashed.copy(), None
+        self._scroll()
+        newest, envs = self._newest, slice(None)
+        self._set_columns(envs, newest)
+        spawning = frame % game.frames_between_blocks == 0
+        spawning &= frame > self.block_delay
+        spawning &= stepping
+        if spawning.any():
+            self._spawn_blocks(np.flatnonzero(spawning), newest)
+        ship = newest - game.columns_right_of_ship
+        self._trail_rows[ship] = np.floor(y)
+        block_top = self._block_tops[ship]
+        crashed = y <= self._tops[ship]
+        crashed |= y >= self._bottoms[ship]
+        crashed |= (block_top <= y) & (y < block_top + BLOCK_HEIGHT)
+        self._crashed = crashed
+        reward = np.where(crashed, self.crash_reward, self.survival_reward)
+        return reward, crashed.copy(), None
+
+    def _scroll(self) -> None:
+        """Make room for the next column: when the tape is full, its last ``width - 1`` rows go to its
+        start."""
+        length = len(self._tops)
+        if self._newest + 1 == length:
+            for tape in (self._float_tape, self._int_tape):
+                tape[:, : self.width - 1] = tape[:, length - self.width + 1 :]
+            self._newest = self.width - 2
+        self._newest += 1
 
     def _walk(self, index: np.ndarray) -> None:
         """Step 4 of a frame for the sub-envs in ``index``: the gap centre's sticky random walk."""
         u = self._random_units(index)
         slope = self._slope[index]
         rising = u > np.where(slope == 1, 0.2, 0.6)
-        falling = ~rising & (u < np.where(slope == -1, 0.8, 0.4))
-        centre = self._centre[index]
-        centre[rising] += (u[rising] - 0.6) * self.game._walk_step
-        centre[falling] -= (0.4 - u[falling]) * self.game._walk_step
-        self._centre[index] = centre
-        self._slope[index] = np.where(rising, 1, np.where(falling, -1, 0))
+        falling = u < np.where(slope == -1, 0.8, 0.4)
+        falling &= ~rising
+        # centre - (0.4 - u) * step is exactly centre + (u - 0.4) * step, and adding 0.0 changes nothing.
+        step = (u - np.where(rising, 0.6, 0.4)) * self.game.walk_step_cells
+        step[~(rising | falling)] = 0.0
+        self._centre[index] += step
+        self._slope[index] = np.subtract(rising, falling, dtype=np.int64)
 
-    def _set_columns(self, index: np.ndarray, slots: Any) -> None:
-        """Step 5 for the sub-envs in ``index``: the current gap, and an entering block, into ``slots``."""
+    def _set_columns(self, index: Any, column: int) -> None:
+        """Step 5 for the sub-envs in ``index``: the current gap, and an entering block, into ``column``."""
         half = self._gap[index] * 0.5
         top, bottom = self._centre[index] - half, self._centre[index] + half
-        self._tops[index, slots], self._bottoms[index, slots] = top, bottom
-        self._open_first[index, slots] = np.floor(top).astype(np.int64)
-        self._open_end[index, slots] = np.ceil(bottom).astype(np.int64)
-        self._trail_rows[index, slots] = NO_ROW
+        self._tops[column, index], self._bottoms[column, index] = top, bottom
+        self._open_first_rows[column, index] = np.floor(top).astype(np.int64) * (self.height + 1)
+        self._open_end[column, index] = np.ceil(bottom)
+        self._trail_rows[column, index] = NO_ROW
         entering = self._next_block_columns[index] > 0
-        self._block_tops[index, slots] = np.where(entering, self._next_block_top[index], NO_ROW)
+        self._block_tops[column, index] = np.where(entering, self._next_block_top[index], NO_ROW)
         self._next_block_columns[index] -= entering
 
-    def _spawn_blocks(self, index: np.ndarray, slots: np.ndarray) -> None:
-        """Step 6 for the sub-envs in ``index``: a block enters, inside the gap of their column ``slots``."""
-        first = self._open_first[index, slots]
-        choices = np.floor(self._bottoms[index, slots] - BLOCK_HEIGHT).astype(np.int64) - first
+    def _spawn_blocks(self, index: np.ndarray, column: int) -> None:
+        """Step 6 for the sub-envs in ``index``: a block enters, inside the gap of their ``column``."""
+        first = self._open_first_rows[column, index] // (self.height + 1)
+        choices = np.floor(self._bottoms[column, index] - BLOCK_HEIGHT).astype(np.int64) - first
         self._next_block_top[index] = first + self._random_ints(index, choices[:, None])[:, 0]
         self._next_block_columns[index] = BLOCK_WIDTH
 
     def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
-        n, height, width = self.num_envs, self.height, self.width
-        view_top = (np.floor(self._y).astype(np.int64) - height // 2)[:, None]
-        slots = (self._frame[:, None] - (width - 1 - self._screen_columns)) % width  # (n, width)
-        slots += (self._envs * width)[:, None]  # as indices into the flattened rings
-
-        def on_view(ring: np.ndarray) -> np.ndarray:
-            """A ring's value for each view column, made relative to the view's top row."""
-            return ring.ravel()[slots] - view_top
-
-        # Walls: each view column is the wall image of its open rows, looked up whole.
-        first = np.clip(on_view(self._open_first), 0, height)
-        end = np.clip(on_view(self._open_end), 0, height)
-        columns = self._wall_columns(ink["wall"], cells.dtype)[first * (height + 1) + end]
+        n, height, width, screen = self.num_envs, self.height, self.width, self._screen()
         board = cells.reshape(n, height, width, *cells.shape[1:])
-        board[...] = np.swapaxes(columns, 1, 2)
-        # Blocks over the walls, the trail over both, then the ship.
-        block_tops = on_view(self._block_tops)
-        envs, columns = np.nonzero(block_tops > -BLOCK_HEIGHT)  # the few columns with a block in view
-        block_rows = block_tops[envs, columns][:, None] + self._block_rows
-        shown = (block_rows >= 0) & (block_rows < height)
-        cells[((self._env_offsets[envs] + columns)[:, None] + block_rows * width)[shown]] = ink["block"]
-        trail_rows = on_view(self._trail_rows)
-        shown = (trail_rows >= 0) & (trail_rows < height)
-        cells[(self._env_offsets[:, None] + self._screen_columns + trail_rows * width)[shown]] = ink["trail"]
+        view_top = np.floor(self._y).astype(np.int64) - height // 2
+        # Walls: view column (first, end) of the open rows is row first * (height + 1) + end of the table.
+        table_rows = self._open_first_rows[screen] - view_top * (height + 1)  # (width, n)
+        np.clip(table_rows, 0, height * (height + 1), out=table_rows)
+        end = self._open_end[screen] - view_top
+        np.clip(end, 0, height, out=end)
+        table_rows += end
+        table = self._wall_columns(ink["wall"], cells.dtype)
+        chunk = max(1, WALL_CHUNK_BYTES // table[0].nbytes // width)
+        columns = np.empty((chunk, width, *table.shape[1:]), dtype=cells.dtype)
+        for start in range(0, n, chunk):
+            part = columns[: min(chunk, n - start)]
+            # mode="clip" skips NumPy's bounds check (half the copy's time); the rows are in range.
+            np.take(table, table_rows[:, start : start + chunk].T, axis=0, out=part, mode="clip")
+            board[start : start + chunk] = np.swapaxes(part, 1, 2)
+        # Blocks over the walls, the trail over both, then the ship. Cells as (screen column, sub-env).
+        screen_cells = self._screen_cells
+        block_tops = self._block_tops[screen] - view_top
+        with_block = block_tops > -BLOCK_HEIGHT  # the few columns with a block in view
+        block_rows = block_tops[with_block] + self._block_rows  # (BLOCK_HEIGHT, blocks)
+        shown = block_rows.view(np.uint64) < height
+        cells[(screen_cells[with_block] + block_rows * width)[shown]] = ink["block"]
+        trail_rows = self._trail_rows[screen] - view_top
+        shown = trail_rows.view(np.uint64) < height
+        trail_rows *= width
+        trail_rows += screen_cells
+        cells[trail_rows[shown]] = ink["trail"]
         board[:, height // 2, self.ship_column] = ink["ship"]
 
     def _wall_columns(self, ink: Any, dtype: np.dtype) -> np.ndarray:

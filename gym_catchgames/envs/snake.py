@@ -119,11 +119,12 @@ class SnakeEnv(GridGameEnv):
         self.max_steps_without_food = check_int(
             "max_steps_without_food", max_steps_without_food, minimum=1, maximum=MAX_STEP_COUNT
         )
-        # Cells are flat indices row * width + column. Offsets of up, right, down, left:
-        self._moves = (-self.width, 1, self.width, -1)
+        #: Cells are flat indices ``row * width + column``; the offset of a move up, right, down, left.
+        self.moves = (-self.width, 1, self.width, -1)
         wall = np.ones((self.height, self.width), dtype=bool)
         wall[1:-1, 1:-1] = False
-        self._wall_grid, self._wall = wall, wall.ravel()
+        #: ``wall_mask[cell]``: whether a flat cell index is part of the wall ring.
+        self._wall_grid, self.wall_mask = wall, wall.ravel()
         # The body as a ring buffer of cells, head at _head_slot, and as an occupancy map.
         self._body = np.zeros(self.interior_cells, dtype=np.int64)
         self._occupied = np.zeros(self.height * self.width, dtype=bool)
@@ -138,7 +139,7 @@ class SnakeEnv(GridGameEnv):
     def _new_episode(self) -> None:
         heading = self._random_int(4)
         head = (self.height // 2) * self.width + self.width // 2
-        behind = -self._moves[heading]
+        behind = -self.moves[heading]
         self._place_snake([head + behind * (START_LENGTH - 1 - i) for i in range(START_LENGTH)], heading)
         self._spawn_food()
 
@@ -154,17 +155,17 @@ class SnakeEnv(GridGameEnv):
 
     def _spawn_food(self) -> None:
         """The food on a uniformly random free interior cell (one draw), or nowhere if none is free."""
-        free = np.flatnonzero(~(self._occupied | self._wall))
+        free = np.flatnonzero(~(self._occupied | self.wall_mask))
         self._food = int(free[self._random_int(len(free))]) if len(free) else -1
 
     def _advance(self, action: int) -> tuple[float, bool, bool]:
         if action != FORWARD and action != (self._heading + 2) % 4:
             self._heading = action
-        head = int(self._body[self._head_slot]) + self._moves[self._heading]
+        head = int(self._body[self._head_slot]) + self.moves[self._heading]
         tail = int(self._body[(self._head_slot - self._length + 1) % self.interior_cells])
         # Into the wall or the body is death. The tail's cell is free to enter: the tail leaves it in
         # the same step (a snake that eats keeps its tail, but its head is then on the food, never on it).
-        if self._wall[head] or (self._occupied[head] and head != tail):
+        if self.wall_mask[head] or (self._occupied[head] and head != tail):
             return -1.0, True, False
         eats = head == self._food
         if not eats:
@@ -218,10 +219,14 @@ class SnakeVectorEnv(GridGameVectorEnv):
     after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``. ``truncated`` is True after
     ``max_steps_without_food`` steps without a meal or after ``max_episode_steps`` steps.
 
-    The snake batches cleanly with the scalar env's own representation, one row per sub-env: the body
-    as a ring buffer of cells and an occupancy map. A step moves each head and tail with one indexed
-    write per array, and the food respawns on the ``k``-th free cell found with a cumulative sum over the
-    boards of the sub-envs that ate.
+    One row per sub-env holds its board: a map of the deadly cells (wall and body), the painted
+    observation, and for each body cell the cell after it towards the head, so the tail follows the body
+    with one lookup. A step changes at most four cells of a board (tail, old head, new head, food), so
+    the painted boards are kept from step to step, only those cells are written, and the observation is
+    a copy of them. Each update is one indexed write over all sub-envs, the sub-envs that do not move
+    writing back what their cells hold, so a step costs a fixed few dozen array operations. The food
+    respawns on the ``k``-th free cell of the boards of the sub-envs that ate; a new episode copies its
+    board from the four start boards (one per heading) and takes its food from their free cells.
     """
 
     metadata: ClassVar[dict[str, Any]] = vector_metadata(SnakeEnv)
@@ -241,75 +246,120 @@ class SnakeVectorEnv(GridGameVectorEnv):
         super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
         self.reward_mode, self.max_steps_without_food = game.reward_mode, game.max_steps_without_food
         self.interior_cells = game.interior_cells
-        self._moves = np.array(game._moves)
-        self._wall = game._wall
-        self._wall_cells = self._env_offsets + np.flatnonzero(game._wall)[:, None]  # (wall cells, N)
+        n, cells, channels = self.num_envs, self.height * self.width, game.observation_space.shape[2:]
+        dtype = game.observation_space.dtype
+        moves = np.array(game.moves)
+        # The heading after (heading, action), at heading * 5 + action: the action's, unless it is
+        # forward or a reversal; and the cell offset of each heading.
+        turns = [[h if a in (FORWARD, (h + 2) % 4) else a for a in range(5)] for h in range(4)]
+        self._turns, self._moves = np.array(turns).ravel(), moves
+        self._wall_flat = np.flatnonzero(game.wall_mask)
+        # The start body of each heading, tail to head, and the start boards a new episode copies.
         centre = (self.height // 2) * self.width + self.width // 2
-        # The start body of each heading, tail to head.
-        self._start_bodies = centre - self._moves[:, None] * np.arange(START_LENGTH - 1, -1, -1)
-        self._envs = np.arange(self.num_envs)
-        self._body = np.zeros((self.num_envs, self.interior_cells), dtype=np.int64)  # ring of cells
-        self._occupied = np.zeros((self.num_envs, self.height * self.width), dtype=np.bool_)
-        self._head_slot = np.zeros(self.num_envs, dtype=np.int64)
-        self._length = np.zeros(self.num_envs, dtype=np.int64)
-        self._heading = np.zeros(self.num_envs, dtype=np.int64)
-        self._food = np.zeros(self.num_envs, dtype=np.int64)  # -1 once the board is full
-        self._steps_without_food = np.zeros(self.num_envs, dtype=np.int64)
+        self._start_bodies = centre - moves[:, None] * np.arange(START_LENGTH - 1, -1, -1)
+        self._start_blocked = np.tile(game.wall_mask, (4, 1))
+        self._start_blocked[np.arange(4)[:, None], self._start_bodies] = True
+        self._start_free = np.array([np.flatnonzero(~blocked) for blocked in self._start_blocked])
+        self._start_boards = np.zeros((4, cells, *channels), dtype=dtype)
+        start_cells = self._start_boards.reshape(-1, *channels)
+        self._paint_boards(start_cells, game.observation_ink, self._start_blocked, self._start_bodies[:, -1])
+        ink = {name: np.asarray(value, dtype=dtype) for name, value in game.observation_ink.items()}
+        self._snake_ink, self._head_ink, self._food_ink = ink["snake"], ink["snake_head"], ink["food"]
+        self._tail_inks = np.array([ink["snake"], np.zeros_like(ink["snake"])])  # indexed by ``leaving``
+        self._blocked = np.zeros(n * cells, dtype=np.bool_)  # wall and body: the deadly cells
+        self._next_cell = np.zeros(n * cells, dtype=np.int64)  # of a body cell: the next towards the head
+        self._boards = np.zeros((n * cells, *channels), dtype=dtype)  # the painted observations
+        self._head = np.zeros(n, dtype=np.int64)
+        self._tail = np.zeros(n, dtype=np.int64)
+        self._length = np.zeros(n, dtype=np.int64)
+        self._heading = np.zeros(n, dtype=np.int64)
+        self._food = np.zeros(n, dtype=np.int64)  # -1 once the board is full
+        self._steps_without_food = np.zeros(n, dtype=np.int64)
+
+    def _paint_boards(
+        self, cells: np.ndarray, ink: dict[str, Any], blocked: np.ndarray, heads: np.ndarray
+    ) -> None:
+        """Paint boards from their maps of deadly cells ``blocked`` and their ``heads``, without food."""
+        offsets = np.arange(len(heads)) * (self.height * self.width)
+        cells[blocked.ravel()] = ink["snake"]
+        cells[(offsets[:, None] + self._wall_flat).ravel()] = ink["wall"]
+        cells[offsets + heads] = ink["snake_head"]
 
     def _new_episodes(self, index: np.ndarray) -> None:
         draws = self._random_ints(index, (4, self.interior_cells - START_LENGTH))
-        bodies = self._start_bodies[draws[:, 0]]
-        self._occupied[index] = False
-        self._occupied[index[:, None], bodies] = True
-        self._body[index, :START_LENGTH] = bodies
-        self._head_slot[index] = START_LENGTH - 1
+        heading = draws[:, 0]
+        bodies = self._start_bodies[heading]
+        offsets = self._env_offsets[index]
+        rows = (slice(None) if len(index) == self.num_envs else index, slice(None))
+        self._blocked.reshape(self.num_envs, -1)[rows] = self._start_blocked[heading]
+        self._boards.reshape(self.num_envs, -1, *self._boards.shape[1:])[rows] = self._start_boards[heading]
+        self._next_cell[offsets[:, None] + bodies[:, :-1]] = bodies[:, 1:]
+        self._tail[index], self._head[index] = bodies[:, 0], bodies[:, -1]
         self._length[index] = START_LENGTH
-        self._heading[index] = draws[:, 0]
+        self._heading[index] = heading
         self._steps_without_food[index] = 0
-        self._food[index] = self._free_cell(index, draws[:, 1])
-
-    def _free_cell(self, index: np.ndarray, rank: np.ndarray) -> np.ndarray:
-        """The ``rank``-th free interior cell (row-major) of each sub-env in ``index``."""
-        free = ~(self._occupied[index] | self._wall)
-        return np.argmax(np.cumsum(free, axis=1) > rank[:, None], axis=1)
+        self._food[index] = food = self._start_free[heading, draws[:, 1]]
+        self._boards[offsets + food] = self._food_ink
 
     def _advance(
         self, actions: np.ndarray, stepping: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        envs, occupied = self._envs, self._occupied
-        turning = (actions != FORWARD) & (actions != (self._heading + 2) % 4)
-        self._heading = np.where(turning, actions, self._heading)
-        head = self._body[envs, self._head_slot] + self._moves[self._heading]
-        tail = self._body[envs, (self._head_slot - self._length + 1) % self.interior_cells]
+        offsets, blocked, boards = self._env_offsets, self._blocked, self._boards
+        self._heading = heading = self._turns[self._heading * 5 + actions]
+        old_head, tail = self._head, self._tail
+        head = old_head + self._moves[heading]
         # Into the wall or the body is death; the tail's cell is free to enter (it leaves it).
-        dead = stepping & (self._wall[head] | (occupied[envs, head] & (head != tail)))
-        moving = stepping & ~dead
-        eats = moving & (head == self._food)
-        leaving = moving & ~eats
-        occupied[envs[leaving], tail[leaving]] = False
-        alive = np.flatnonzero(moving)
-        self._head_slot[alive] = (self._head_slot[alive] + 1) % self.interior_cells
-        self._body[alive, self._head_slot[alive]] = head[alive]
-        occupied[alive, head[alive]] = True
+        dead = blocked[offsets + head]
+        dead &= head != tail
+        dead &= stepping
+        moving = stepping ^ dead
+        eats = head == self._food
+        eats &= moving
+        leaving = moving ^ eats
+        # The tail leaves its cell, then the head moves; the others write back what their cells hold.
+        tail_cells = offsets + tail
+        blocked[tail_cells] = ~leaving
+        boards[tail_cells] = self._tail_inks[leaving.view(np.uint8)]
+        self._tail = np.where(leaving, self._next_cell[tail_cells], tail)
+        self._head = head = np.where(moving, head, old_head)
+        old_head_cells = offsets + old_head
+        boards[old_head_cells] = self._snake_ink
+        self._next_cell[old_head_cells] = head
+        head_cells = offsets + head
+        boards[head_cells] = self._head_ink
+        blocked[head_cells] = True
         self._length += eats
-        self._steps_without_food += leaving
-        self._steps_without_food[eats] = 0
-        won = eats & (self._length == self.interior_cells)
-        self._food[won] = -1
-        eaters = np.flatnonzero(eats & ~won)
+        self._steps_without_food = np.where(eats, 0, self._steps_without_food + leaving)
+        won = self._length == self.interior_cells
+        won &= eats
+        eaters = np.flatnonzero(eats ^ won)
+        if won.any():
+            self._food[won] = -1
         if eaters.size:
-            rank = self._random_ints(eaters, (self.interior_cells - self._length[eaters])[:, None])[:, 0]
-            self._food[eaters] = self._free_cell(eaters, rank)
-        meal = 1.0 if self.reward_mode == "food" else self._length
-        reward = np.where(eats, meal, 0.0)
-        reward[dead] = -1.0
-        truncated = leaving & (self._steps_without_food >= self.max_steps_without_food)
+            self._spawn_food(eaters)
+        reward = np.subtract(eats, dead, dtype=np.float64)
+        if self.reward_mode == "length":
+            reward[eats] = self._length[eats]
+        truncated = self._steps_without_food >= self.max_steps_without_food
+        truncated &= leaving
         return reward, dead | won, truncated
 
+    def _spawn_food(self, eaters: np.ndarray) -> None:
+        """Step 4 for the sub-envs in ``eaters``: the food on free cell ``randint(free cells)``."""
+        free_cells = self.interior_cells - self._length[eaters]
+        rank = self._random_ints(eaters, free_cells[:, None])[:, 0]
+        board_cells = self.height * self.width
+        free = np.flatnonzero(~self._blocked.reshape(self.num_envs, -1)[eaters])
+        # The free cells of eater ``j`` start at position ``sum(free_cells[:j])`` of ``free``.
+        food = free[np.cumsum(free_cells) - free_cells + rank] - np.arange(len(eaters)) * board_cells
+        self._food[eaters] = food
+        self._boards[self._env_offsets[eaters] + food] = self._food_ink
+
+    def _observation(self) -> np.ndarray:
+        return self._boards.reshape(self.observation_space.shape).copy()
+
     def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
-        cells[self._wall_cells] = ink["wall"]
-        cells[self._occupied.ravel()] = ink["snake"]
-        cells[self._env_offsets + self._body[self._envs, self._head_slot]] = ink["snake_head"]
+        self._paint_boards(cells, ink, self._blocked, self._head)
         has_food = self._food >= 0
         cells[(self._env_offsets + self._food)[has_food]] = ink["food"]
 

@@ -55,11 +55,22 @@ class MotionTraceObservation(
     * ``decay``: factor by which the trace fades each step, in ``[0, 1)``; ``0`` keeps only the last move.
     * ``size``: ``(height, width)`` to resize the gray frame to (each at most 4096), or ``None`` to keep
       the input size.
-      Resizing uses OpenCV on the float frame: area averaging when shrinking (each pixel of an exact
-      2x reduction, as Breakout's 210x160 -> 105x80, is the mean of a 2x2 block, which is also what
-      bilinear interpolation gives there) and bilinear interpolation when enlarging. The tutorial used
-      Pillow's antialiased bilinear filter, which weighs 4 source pixels per axis at 2x; on float
-      frames it costs over ten times as much, so OpenCV is used (see ``benchmarks/motion_trace.py``).
+      Resizing uses OpenCV: area averaging when shrinking (each pixel of an exact 2x reduction, as
+      Breakout's 210x160 -> 105x80, is the mean of a 2x2 block, which is also what bilinear
+      interpolation gives there) and bilinear interpolation of the float gray frame when enlarging.
+      The tutorial used Pillow's antialiased bilinear filter, which weighs 4 source pixels per axis at
+      2x; on float frames it costs over ten times as much, so OpenCV is used (see
+      ``benchmarks/motion_trace.py``).
+    * ``exact``: when shrinking, ``False`` (default) averages the input image first, in its own dtype,
+      and computes the float gray frame from the small image, which then costs about as much as a
+      plain ``uint8`` grayscale + resize (1.2x on Breakout). Averaging is linear, so this is the same gray
+      frame up to rounding: a ``uint8`` input's averages are rounded to whole levels per channel, so
+      the gray value is within 0.5 of the exact one (channel 0 within 1 level after truncation, and
+      the trace differs only where a change is within 0.5 of ``threshold``); float inputs differ by
+      float32 rounding. On Breakout, whose 2x2 blocks average to whole levels, the two agree to
+      ``1e-4`` gray levels. ``True`` converts the whole input to a float32 gray frame before resizing
+      (the previous default, whose conversion alone costs more than a plain ``uint8`` grayscale +
+      resize of a Breakout frame). Without shrinking both are the same computation.
 
     ## Example
 
@@ -77,65 +88,160 @@ class MotionTraceObservation(
         threshold: float = 20.0,
         decay: float = 0.75,
         size: Sequence[int] | None = None,
+        exact: bool = False,
     ):
         """Wrap ``env``.
 
         Raises ``ValueError`` for arguments out of range and unsupported image spaces, ``TypeError``
         for non-numeric arguments and observation spaces that are not a ``Box``.
         """
-        gym.utils.RecordConstructorArgs.__init__(self, threshold=threshold, decay=decay, size=size)
+        gym.utils.RecordConstructorArgs.__init__(
+            self, threshold=threshold, decay=decay, size=size, exact=exact
+        )
         gym.ObservationWrapper.__init__(self, env)
-        self.threshold = check_float("threshold", threshold, minimum=0.0)
-        self.decay = check_float("decay", decay)
-        if not 0.0 <= self.decay < 1.0:
-            raise ValueError(f"decay must be in [0, 1) (the share of the trace kept each step), got {decay}")
-
-        input_height, input_width, self._is_rgb, self._scale = _image_layout(env.observation_space)
-        height, width = (input_height, input_width) if size is None else _check_size(size)
-        self._input_shape = (input_height, input_width)
-        self._resize_to = None if (height, width) == self._input_shape else (width, height)
-        shrinking = height <= input_height and width <= input_width
-        self._interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
-        self.observation_space = spaces.Box(0, 255, (height, width, 2), np.uint8)
-
-        self._frame: np.ndarray | None = None  # previous gray frame, float32 0-255; None before reset
-        self._trace: np.ndarray | None = None  # motion trace, float32 0-255
+        self._tracer = MotionTracer(env.observation_space, 1, threshold, decay, size, exact)
+        self.threshold, self.decay, self.exact = self._tracer.threshold, self._tracer.decay, exact
+        self.observation_space = self._tracer.observation_space
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Reset the environment and start a new trace from its first frame."""
-        self._frame = None
+        self._tracer.restart()
         return super().reset(seed=seed, options=options)
 
     def observation(self, observation: np.ndarray) -> np.ndarray:
         """Fold ``observation`` into the trace and return ``[frame, trace]`` as ``uint8 (h, w, 2)``."""
-        frame = self._gray_frame(observation)
-        if self._frame is None:
-            self._trace = np.zeros_like(frame)
-        else:
-            moved = cv2.absdiff(frame, self._frame)
-            cv2.threshold(moved, self.threshold, 255.0, cv2.THRESH_BINARY, dst=moved)
-            # clip(moved + decay * trace, 0, 255) equals max(moved, decay * trace): moved is 0 or
-            # 255 and decay * trace stays below 255.
-            np.multiply(self._trace, self.decay, out=self._trace)
-            np.maximum(self._trace, moved, out=self._trace)
-        self._frame = frame
-        return cv2.merge((frame.astype(np.uint8), self._trace.astype(np.uint8)))
+        return self._tracer.fold(observation[None])[0]
 
     def _gray_frame(self, observation: np.ndarray) -> np.ndarray:
-        """A new float32 (h, w) gray frame on the 0-255 scale, resized if asked for."""
-        pixels = np.ascontiguousarray(observation, dtype=np.float32)
+        """A new float32 (h, w) gray frame on the 0-255 scale, resized if asked for (stage 1 alone)."""
+        return self._tracer.gray_frames(observation[None])[0]
+
+
+#: Every this many folds a trace forgets values below one gray level: they show as 0 and only decay,
+#: and left alone they would sink into float32's subnormal range (about 300 frames after the move at
+#: decay 0.75), where arithmetic is many times slower. The outputs do not change.
+FORGET_EVERY = 128
+
+
+class MotionTracer:
+    """The motion traces of ``streams`` streams of image observations, folded in batches.
+
+    The state and arithmetic of :class:`MotionTraceObservation` (one stream; its docstring documents
+    the arguments) and of :class:`VectorMotionTraceObservation` (one stream per sub-env). ``space`` is
+    one stream's image space. Batches are worked on as one tall image where that gives the same
+    numbers: colour conversion and the trace always, an area resize when it shrinks by whole factors
+    (each output pixel then averages a block inside one image).
+    """
+
+    def __init__(
+        self,
+        space: gym.Space,
+        streams: int = 1,
+        threshold: float = 20.0,
+        decay: float = 0.75,
+        size: Sequence[int] | None = None,
+        exact: bool = False,
+    ) -> None:
+        self.threshold = check_float("threshold", threshold, minimum=0.0)
+        self.decay = check_float("decay", decay)
+        if not 0.0 <= self.decay < 1.0:
+            raise ValueError(f"decay must be in [0, 1) (the share of the trace kept each step), got {decay}")
+        if not isinstance(exact, bool):
+            raise TypeError(f"exact must be a bool, got {exact!r}")
+        input_height, input_width, self._is_rgb, self._scale = _image_layout(space)
+        height, width = (input_height, input_width) if size is None else _check_size(size)
+        self._input_shape = (input_height, input_width, 3) if self._is_rgb else (input_height, input_width)
+        self._size = (height, width)
+        self._resize_to = None if (height, width) == (input_height, input_width) else (width, height)
+        shrinking = height <= input_height and width <= input_width
+        self._interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+        self._shrink_first = self._resize_to is not None and shrinking and not exact
+        # Whole factors: an area resize of the stacked images averages blocks inside single images.
+        self._stackable = shrinking and input_height % height == 0 and input_width % width == 0
+        self.observation_space = spaces.Box(0, 255, (height, width, 2), np.uint8)
+        self._frames = np.zeros((streams, height, width), dtype=np.float32)  # previous gray, 0-255
+        self._traces = np.zeros((streams, height, width), dtype=np.float32)  # the traces, 0-255
+        self._started = np.zeros(streams, dtype=np.bool_)  # False: the next frame starts a new trace
+        self._restarting = True  # whether any stream is not started (saves a test per fold)
+        self._folds = 0  # folds since the traces last forgot their faint values
+
+    def restart(self, streams: np.ndarray | slice = slice(None)) -> None:
+        """Start new traces for ``streams`` (an index or a bool mask) from their next frame."""
+        self._started[streams] = False
+        self._restarting = True
+
+    def fold(self, observations: np.ndarray, streams: np.ndarray | None = None) -> np.ndarray:
+        """Fold a batch of observations (one per stream, or one per index in ``streams``) into the
+        traces and return ``[frame, trace]`` for each, as a new ``uint8 (batch, h, w, 2)`` array."""
+        frames = self.gray_frames(observations)
+        flat = frames.reshape(-1, frames.shape[2])
+        every = streams is None
+        previous = self._frames if every else self._frames[streams]
+        traces = self._traces if every else self._traces[streams]
+        moved = cv2.absdiff(flat, previous.reshape(flat.shape))
+        cv2.threshold(moved, self.threshold, 255.0, cv2.THRESH_BINARY, dst=moved)
+        # clip(moved + decay * trace, 0, 255) equals max(moved, decay * trace): moved is 0 or 255
+        # and decay * trace stays below 255.
+        np.multiply(traces, self.decay, out=traces)
+        np.maximum(traces, moved.reshape(traces.shape), out=traces)
+        if self._restarting:
+            traces[~(self._started if every else self._started[streams])] = 0.0
+        self._folds += 1
+        if self._folds == FORGET_EVERY:
+            self._folds = 0
+            flat_traces = traces.reshape(flat.shape)
+            cv2.threshold(flat_traces, 1.0 - 2.0**-10, 0.0, cv2.THRESH_TOZERO, dst=flat_traces)
+        if every:
+            self._frames = frames
+            self._started[:] = True
+        else:
+            self._frames[streams], self._traces[streams], self._started[streams] = frames, traces, True
+        if self._restarting:
+            self._restarting = not self._started.all()
+        return _traced(frames, traces)
+
+    def current(self) -> np.ndarray:
+        """What the last folds returned for every stream: ``[frame, trace]``, a new ``uint8`` array."""
+        return _traced(self._frames, self._traces)
+
+    def gray_frames(self, observations: np.ndarray) -> np.ndarray:
+        """New float32 ``(batch, h, w)`` gray frames on the 0-255 scale, resized if asked for."""
+        pixels = observations.reshape(-1, *self._input_shape)
+        if self._shrink_first:  # average the input first: the float work is on the small images
+            pixels = self._resized(np.ascontiguousarray(pixels))
+        pixels = np.ascontiguousarray(pixels, dtype=np.float32)
+        batch, height, width = pixels.shape[:3]
         if self._is_rgb:
-            gray = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)  # float: exactly the ITU-R 601 weights
+            gray = cv2.cvtColor(pixels.reshape(batch * height, width, 3), cv2.COLOR_RGB2GRAY)
+            gray = gray.reshape(batch, height, width)  # float: exactly the ITU-R 601 weights
             if self._scale != 1.0:
                 gray *= self._scale
         else:
-            # Multiplying also copies, so the frame never shares memory with the env's observation.
-            gray = np.multiply(pixels.reshape(self._input_shape), self._scale, dtype=np.float32)
-        if self._resize_to is not None:
-            gray = cv2.resize(gray, self._resize_to, interpolation=self._interpolation)
+            # Multiplying also copies, so the frames never share memory with the env's observations.
+            gray = np.multiply(pixels, self._scale, dtype=np.float32)
+        if self._resize_to is not None and not self._shrink_first:
+            gray = self._resized(gray)
         return gray
+
+    def _resized(self, images: np.ndarray) -> np.ndarray:
+        """``images`` (a batch, gray or RGB) resized to the output size."""
+        batch, height, width = images.shape[:3]
+        if self._stackable:
+            tall = images.reshape(batch * height, width, *images.shape[3:])
+            small = cv2.resize(tall, (self._size[1], batch * self._size[0]), interpolation=cv2.INTER_AREA)
+            return small.reshape(batch, *self._size, *images.shape[3:])
+        return np.stack(
+            [cv2.resize(image, self._resize_to, interpolation=self._interpolation) for image in images]
+        )
+
+
+def _traced(frames: np.ndarray, traces: np.ndarray) -> np.ndarray:
+    """Gray frames and traces ``(batch, h, w)`` as the observations ``uint8 (batch, h, w, 2)``, truncated."""
+    flat_shape = (-1, frames.shape[2])  # 2-D for OpenCV
+    channels = (frames.reshape(flat_shape).astype(np.uint8), traces.reshape(flat_shape).astype(np.uint8))
+    return cv2.merge(channels).reshape(*frames.shape, 2)
 
 
 def _image_layout(space: gym.Space) -> tuple[int, int, bool, float]:
