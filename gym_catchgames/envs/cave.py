@@ -473,9 +473,7 @@ class CaveVectorEnv(GridGameVectorEnv):
         # wrote. The first open cell is kept times ``height + 1``, as the wall table's row index wants.
         # Two arrays hold the tape's fields, so a new episode writes its start columns with two writes.
         self._float_tape, self._int_tape = np.zeros((2, *columns)), np.full((4, *columns), NO_ROW)
-        self._tops, self._bottoms = self._float_tape
-        self._open_first_rows, self._open_end = self._int_tape[:2]  # floor(top) * (height + 1), ceil(bottom)
-        self._block_tops, self._trail_rows = self._int_tape[2:]
+        self._view_tape_fields()
         self._accelerations = np.array([ACCELERATION, -ACCELERATION])  # by action
         # A new episode's columns on screen, as in the tapes: a straight cave with a level trail.
         start = self.height // 2
@@ -502,6 +500,18 @@ class CaveVectorEnv(GridGameVectorEnv):
     def _screen(self) -> slice:
         """The tape rows of the columns on screen, left to right."""
         return slice(self._newest - self.width + 1, self._newest + 1)
+
+    def _view_tape_fields(self) -> None:
+        """The tape's fields as views of its two arrays (again after a copy, which turns views into
+        arrays of their own: the copy's fields would then stop following its tapes)."""
+        self._tops, self._bottoms = self._float_tape
+        self._open_first_rows, self._open_end = self._int_tape[:2]  # floor(top) * (height + 1), ceil(bottom)
+        self._block_tops, self._trail_rows = self._int_tape[2:]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a copy (``copy.deepcopy``, ``pickle``) with its tape fields viewing its own tapes."""
+        self.__dict__.update(state)
+        self._view_tape_fields()
 
     def _new_episodes(self, index: np.ndarray) -> None:
         start = float(self.height // 2)
