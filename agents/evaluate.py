@@ -14,7 +14,6 @@ import csv
 import math
 import sys
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ import numpy as np
 import yaml
 from stable_baselines3.common.callbacks import BaseCallback
 
-from agents.algorithms import algorithm_class
+from agents.model_files import load_run_model
 from agents.runs import RunConfig, make_env, register_env_packages
 from gym_catchgames.scoring import natural_score
 from gym_catchgames.validation import check_choice, int_at_least
@@ -239,18 +238,15 @@ def report(run_dir: Path, *, model=None, episodes: int = 200, gif_episodes: int 
 
 
 def load_model(run_dir: Path, config: RunConfig, which: str = "model.zip"):
-    """Load a run's saved model; a missing or corrupt file raises ``ValueError`` naming the file."""
+    """Load a run's saved model without unpickling anything from it (see ``agents.model_files``).
+
+    A missing file, a corrupt or crafted zip, or a model of another algorithm or game than the run's
+    ``config.yml`` raises ``ValueError`` naming the file and what is wrong.
+    """
     path = run_dir / which
     if not path.is_file():
         raise ValueError(f"no model at {path}: train one with python -m agents.train, or pick a run folder")
-    try:
-        with warnings.catch_warnings():
-            # SB3 2.9 warns on loading any n-step model: the saved buffer class is NStepReplayBuffer,
-            # which its n_steps check takes for a user's custom buffer. The saved kwargs keep n_steps.
-            warnings.filterwarnings("ignore", message=r"`n_steps=\d+` is ignored .* \(`NStepReplayBuffer`\)")
-            return algorithm_class(config.algo).load(path, device="cpu")
-    except Exception as error:  # a truncated or foreign zip fails deep inside SB3
-        raise ValueError(f"could not load the model {path}: {error}") from error
+    return load_run_model(path, config)
 
 
 def watch(run_dir: Path, episodes: int) -> None:

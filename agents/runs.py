@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import asdict, dataclass, field
+import math
+import os
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,39 @@ from stable_baselines3.common.vec_env import VecEnv, VecFrameStack
 import gym_catchgames  # noqa: F401  (registers the games on import)
 from agents import zoo
 from gym_catchgames.scoring import natural_score
+from gym_catchgames.validation import check_int
+
+#: The wrappers a run's ``env_wrapper`` may name: the package's own and SB3's Atari wrappers. An
+#: ``env_wrapper`` is imported and called, so a ``config.yml`` naming any other callable could run any
+#: code; more wrappers are allowed by naming them in the environment variable :data:`ALLOW_WRAPPERS_VAR`.
+KNOWN_WRAPPERS = frozenset(
+    {
+        "gym_catchgames.wrappers.HeadCentredObservation",
+        "gym_catchgames.wrappers.LifeLossInfo",
+        "gym_catchgames.wrappers.MotionTraceObservation",
+        *(
+            f"stable_baselines3.common.atari_wrappers.{name}"
+            for name in (
+                "AtariWrapper",
+                "ClipRewardEnv",
+                "EpisodicLifeEnv",
+                "FireResetEnv",
+                "MaxAndSkipEnv",
+                "NoopResetEnv",
+                "StickyActionEnv",
+                "WarpFrame",
+            )
+        ),
+    }
+)
+#: Comma-separated ``module.Name`` paths of more wrappers a run may use (e.g. one of the user's own).
+ALLOW_WRAPPERS_VAR = "GYM_CATCHGAMES_ALLOW_WRAPPERS"
+
+
+def allowed_wrappers() -> frozenset[str]:
+    """:data:`KNOWN_WRAPPERS` and the paths the user allows in :data:`ALLOW_WRAPPERS_VAR`."""
+    extra = os.environ.get(ALLOW_WRAPPERS_VAR, "")
+    return KNOWN_WRAPPERS | {path.strip() for path in extra.split(",") if path.strip()}
 
 
 @dataclass
@@ -43,10 +78,25 @@ class RunConfig:
         timesteps: int | None = None,
         n_envs: int | None = None,
     ) -> RunConfig:
-        """Split zoo-format settings into the run's own keys and the algorithm's arguments."""
+        """Split zoo-format settings into the run's own keys and the algorithm's arguments.
+
+        Raises ``zoo.HyperparameterError`` for a run key of the wrong kind (``n_timesteps=abc``).
+        """
         settings = dict(settings)
-        tuned_timesteps = int(float(settings.pop("n_timesteps")))
-        tuned_n_envs = int(settings.pop("n_envs", 1))
+        tuned_timesteps = _count("n_timesteps", settings.pop("n_timesteps"))
+        tuned_n_envs = _count("n_envs", settings.pop("n_envs", 1))
+        frame_stack = settings.get("frame_stack")
+        if frame_stack is not None:
+            _count("frame_stack", frame_stack)
+        env_kwargs = settings.get("env_kwargs")
+        if env_kwargs is not None and not isinstance(env_kwargs, dict):
+            raise zoo.HyperparameterError(
+                f"env_kwargs must be a mapping such as {{height: 12}}, got {env_kwargs!r}"
+            )
+        if not isinstance(settings.get("policy", "MlpPolicy"), str):
+            raise zoo.HyperparameterError(
+                f"policy must be a policy name such as MlpPolicy, got {settings['policy']!r}"
+            )
         return cls(
             env_id=env_id,
             algo=algo,
@@ -62,7 +112,34 @@ class RunConfig:
 
     @classmethod
     def load(cls, run_dir: Path) -> RunConfig:
-        return cls(**yaml.safe_load((run_dir / "config.yml").read_text()))
+        """The ``config.yml`` of a run folder; ``ValueError`` naming the file for anything else."""
+        path = run_dir / "config.yml"
+        try:
+            data = yaml.safe_load(path.read_text())
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            raise ValueError(
+                f"cannot read the run configuration {path}: {' '.join(str(error).split())}"
+            ) from None
+        names = [item.name for item in fields(cls)]
+        required = [
+            item.name for item in fields(cls) if item.default is MISSING and item.default_factory is MISSING
+        ]
+        if not isinstance(data, dict) or not set(required) <= data.keys() or not data.keys() <= set(names):
+            raise ValueError(
+                f"{path} is not a run configuration: a mapping with the keys {', '.join(required)} "
+                f"(and optionally {', '.join(sorted(set(names) - set(required)))}); got {str(data)[:200]!r}"
+            )
+        kinds = {"env_id": str, "algo": str, "policy": str, "env_kwargs": dict, "algo_kwargs": dict}
+        for name, kind in kinds.items():
+            if name in data and not isinstance(data[name], kind):
+                raise ValueError(f"{path}: {name} must be a {kind.__name__}, got {data[name]!r}")
+        try:
+            for name in ("seed", "timesteps", "n_envs"):
+                if name in data:
+                    check_int(f"{path}: {name}", data[name], minimum=0 if name == "seed" else 1)
+        except TypeError as error:
+            raise ValueError(str(error)) from None
+        return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,6 +154,20 @@ class RunConfig:
         if "train_freq" in kwargs and isinstance(kwargs["train_freq"], list):
             kwargs["train_freq"] = tuple(kwargs["train_freq"])
         return {"policy": self.policy, **kwargs}
+
+
+def _count(name: str, value: Any) -> int:
+    """A zoo count (``n_timesteps``, ``n_envs``, ``frame_stack``): a whole number ``>= 1``, which the zoo's
+    files may write as a float or as text (``1e5``, ``"1e5"``)."""
+    try:
+        number = (
+            float(value) if isinstance(value, int | float | str) and not isinstance(value, bool) else None
+        )
+    except ValueError:
+        number = None
+    if number is None or not math.isfinite(number) or not number.is_integer() or number < 1:
+        raise zoo.HyperparameterError(f"{name} must be a whole number >= 1 (such as 1e5), got {value!r}")
+    return int(number)
 
 
 def make_env(
@@ -115,13 +206,27 @@ def register_env_packages(env_id: str) -> None:
 
 
 def wrapper_from_spec(spec: Any):
-    """The zoo's ``env_wrapper`` value (a class path, ``{path: kwargs}`` or a list of them) as a callable."""
+    """The zoo's ``env_wrapper`` value (a class path, ``{path: kwargs}`` or a list of them) as a callable.
+
+    Only wrappers of :func:`allowed_wrappers` are imported; any other path, or a value of another shape,
+    raises ``zoo.HyperparameterError`` before anything is imported.
+    """
     if spec is None:
         return None
     items = spec if isinstance(spec, list) else [spec]
+    allowed = allowed_wrappers()
     wrappers = []
     for item in items:
-        path, kwargs = next(iter(item.items())) if isinstance(item, dict) else (item, {})
+        path, kwargs = next(iter(item.items())) if isinstance(item, dict) and len(item) == 1 else (item, {})
+        if not isinstance(path, str) or not isinstance(kwargs or {}, dict):
+            raise zoo.HyperparameterError(
+                f"env_wrapper entries must be 'module.Name' or {{'module.Name': {{kwargs}}}}, got {item!r}"
+            )
+        if path not in allowed:
+            raise zoo.HyperparameterError(
+                f"env_wrapper {path!r} is not a known wrapper (it would be imported and called); known: "
+                f"{', '.join(sorted(allowed))}. To allow your own, set {ALLOW_WRAPPERS_VAR}={path}"
+            )
         module, _, name = path.rpartition(".")
         wrappers.append((getattr(importlib.import_module(module), name), kwargs or {}))
 

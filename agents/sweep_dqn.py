@@ -47,15 +47,17 @@ def control_signal(
 ) -> Schedule:
     """Turn a control signal into an SB3 schedule after checking its values are allowed.
 
-    A float is a constant, ``(start, end)`` (or a list) a :class:`LinearSchedule` over the whole span, a
-    callable is used as it is and checked at the start and end of the span (progress
-    remaining 1 and 0).
+    A float is a constant, ``(start, end)`` (or a list) a :class:`LinearSchedule` over the whole span. A
+    callable is checked at the start and end of the span (progress remaining 1 and 0) now, and wrapped
+    in a :class:`CheckedSchedule`, which checks every value it gives during training: only its two ends
+    can be checked up front, and a rate that turned negative midway would train by gradient ascent.
 
     :raises ValueError: if a value is not finite or outside the bounds (see ``check_float``).
     """
+    bounds = {"minimum": minimum, "maximum": maximum, "exclusive_minimum": exclusive_minimum}
     if callable(value):
-        schedule = value
-        ends = {"start": schedule(1.0), "end": schedule(0.0)}
+        schedule = CheckedSchedule(name, value, bounds)
+        ends = {"start": value(1.0), "end": value(0.0)}
     elif isinstance(value, tuple | list):  # a list when read from YAML or JSON
         if len(value) != 2:
             raise ValueError(f"{name} as a tuple must be (start, end), got {value!r}")
@@ -65,10 +67,23 @@ def control_signal(
         ends = {"value": value}
         schedule = ConstantSchedule(float(value))
     for which, end in ends.items():
-        check_float(
-            f"{name} ({which})", end, minimum=minimum, maximum=maximum, exclusive_minimum=exclusive_minimum
-        )
+        check_float(f"{name} ({which})", end, **bounds)
     return schedule
+
+
+class CheckedSchedule:
+    """A user's schedule whose every value is checked against the bounds of its control signal."""
+
+    def __init__(self, name: str, schedule: Schedule, bounds: dict[str, Any]) -> None:
+        self.name, self.schedule, self.bounds = name, schedule, bounds
+
+    def __call__(self, progress_remaining: float) -> float:
+        """The schedule's value; ``ValueError`` naming the progress where it leaves its bounds."""
+        return check_float(
+            f"{self.name} (at progress remaining {progress_remaining:g})",
+            self.schedule(progress_remaining),
+            **self.bounds,
+        )
 
 
 class SweepDQN(DQN):
@@ -188,6 +203,8 @@ class SweepDQN(DQN):
         loss_window = check_int("loss_window", loss_window, minimum=1)
         check_choice("loss", loss, LOSSES)
         if reward_clip is not None:
+            if not isinstance(reward_clip, tuple | list) or len(reward_clip) != 2:
+                raise ValueError(f"reward_clip must be None or a (low, high) pair, got {reward_clip!r}")
             low = check_float("reward_clip low", reward_clip[0])
             check_float("reward_clip high (above low)", reward_clip[1], minimum=low, exclusive_minimum=True)
         if schedule_horizon is not None:
@@ -265,7 +282,8 @@ class SweepDQN(DQN):
     def _update_current_progress_remaining(self, num_timesteps: int, total_timesteps: int) -> None:
         """Progress of all schedules: per ``learn()`` call as in SB3, or over ``schedule_horizon``."""
         if self.schedule_horizon is None:
-            super()._update_current_progress_remaining(num_timesteps, total_timesteps)
+            if total_timesteps > 0:  # learn(0) makes no progress (and would divide by zero)
+                super()._update_current_progress_remaining(num_timesteps, total_timesteps)
         else:
             self._current_progress_remaining = 1.0 - min(num_timesteps / self.schedule_horizon, 1.0)
 

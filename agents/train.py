@@ -3,13 +3,17 @@
 Reads the tuned hyperparameters of ``agents/hyperparams/<algo>.yml`` (RL Zoo format), trains with
 SB3's progress bar, TensorBoard logs, periodic evaluation and checkpoints, then evaluates the final
 greedy policy against a random player and writes a GIF of it playing and the learning curve. Every run
-gets a new numbered folder (``runs/<env>/<algo>/run-001`` ...), so nothing is overwritten; Ctrl-C saves
-the model before exiting.
+gets a new numbered folder (``runs/<env>/<algo>/run-001`` ...), so nothing is overwritten. Every setting
+is checked before the folder is made (a bad one is a one-line usage error, exit status 2). Ctrl-C
+(SIGINT) and SIGTERM (``timeout``, ``docker stop``, job schedulers) save ``model_interrupted.zip``
+before exiting with status 130 or 143; further signals during the save are ignored, so the model is
+never lost half-written.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -22,7 +26,7 @@ from stable_baselines3.common.callbacks import CheckpointCallback, EvalCallback
 from stable_baselines3.common.vec_env import VecTransposeImage, is_vecenv_wrapped
 
 from agents import evaluate, zoo
-from agents.algorithms import ALGORITHMS, build_model, tuned_config
+from agents.algorithms import ALGORITHMS, build_model, check_config, tuned_config
 from agents.runs import RunConfig, make_env, new_run_dir, register_env_packages
 from gym_catchgames.validation import int_at_least
 
@@ -34,8 +38,35 @@ WRAPPERS = {
 }
 
 
+#: The largest ``--seed``: SB3 seeds NumPy's global generator, which takes 32-bit seeds.
+MAX_SEED = 2**32 - 1
+#: The signals that stop a run the way Ctrl-C does: the model is saved, the exit status is 128 + signal.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 class UsageError(ValueError):
     """Bad command-line input: reported as a one-line message with exit status 2."""
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGINT or SIGTERM during a run; a ``KeyboardInterrupt``, so every Ctrl-C path handles it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.exit_status = 128 + signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    """The handler of the stop signals: let the next ones pass (the model is being saved), then stop."""
+    for each in STOP_SIGNALS:
+        # A Python handler that does nothing, not SIG_IGN: Python raises "OSError: Signal 15 ignored due
+        # to race condition" for a signal already pending when its handler becomes SIG_IGN.
+        signal.signal(each, _already_stopping)
+    raise Stopped(signum)
+
+
+def _already_stopping(signum: int, frame: object) -> None:
+    """A stop signal after the first: the run is already saving its model and stopping."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timesteps", type=int_at_least(1), default=None, help="env steps (default: the tuned n_timesteps)"
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int_at_least(0, MAX_SEED), default=0)
     parser.add_argument(
         "--n-envs", type=int_at_least(1), default=None, help="parallel envs (default: the tuned n_envs or 1)"
     )
@@ -71,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def resolve_config(args: argparse.Namespace) -> RunConfig:
-    """Check the command line against the registry and the tuned files; raise ``UsageError`` if wrong."""
+    """Check the command line against the registry and the tuned files, and every setting as far as it can
+    be checked without training (see ``check_config``); raise ``UsageError`` if wrong."""
+    _check_runs_dir(args.runs_dir)
     register_env_packages(args.env)
     if args.env not in gymnasium.registry:
         tuned = ", ".join(zoo.tuned_env_ids(args.algo))
@@ -81,11 +114,22 @@ def resolve_config(args: argparse.Namespace) -> RunConfig:
         overrides.update(zoo.parse_override(text) for text in args.hyperparams)
         if args.wrapper is not None:
             overrides["env_wrapper"] = WRAPPERS[args.wrapper]
-        return tuned_config(
+        config = tuned_config(
             args.env, args.algo, args.seed, timesteps=args.timesteps, n_envs=args.n_envs, overrides=overrides
         )
+        check_config(config)
     except zoo.HyperparameterError as error:
         raise UsageError(str(error)) from error
+    return config
+
+
+def _check_runs_dir(runs_dir: Path) -> None:
+    """``--runs-dir`` must be a folder or a path a folder can be made at (not a file or under one)."""
+    for path in (runs_dir, *runs_dir.parents):
+        if path.exists():
+            if not path.is_dir():
+                raise UsageError(f"--runs-dir {runs_dir}: {path} is a file, not a folder")
+            return
 
 
 def train(config: RunConfig, args: argparse.Namespace) -> Path:
@@ -113,14 +157,17 @@ def train(config: RunConfig, args: argparse.Namespace) -> Path:
             save_freq=max(config.timesteps // (4 * config.n_envs), 1), save_path=str(run_dir / "checkpoints")
         ),
     ]
-    print(f"training {config.algo} on {config.env_id} for {config.timesteps:,} steps -> {run_dir}")
     start = time.perf_counter()
-    try:
+    try:  # from the first line on, a stop saves the model (a test waits for this line to stop a run)
+        print(
+            f"training {config.algo} on {config.env_id} for {config.timesteps:,} steps -> {run_dir}",
+            flush=True,
+        )
         model.learn(config.timesteps, callback=callbacks, progress_bar=not args.no_progress_bar)
     except KeyboardInterrupt:
         path = run_dir / "model_interrupted.zip"
         model.save(path)
-        print(f"\ninterrupted at step {model.num_timesteps:,}: model saved to {path}")
+        print(f"\ninterrupted at step {model.num_timesteps:,}: model saved to {path}", flush=True)
         raise
     seconds = time.perf_counter() - start
     model.save(run_dir / "model.zip")
@@ -147,11 +194,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         parser.error(str(error))
     torch.set_num_threads(args.threads)
+    previous = {each: signal.signal(each, _stop) for each in STOP_SIGNALS}
     try:
         train(config, args)
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    except Stopped as stopped:
+        # The model is saved and the command is ending: from here to the process's exit (whose clean-up
+        # gives signals back their default action) a late Ctrl-C must not kill it with status -2.
+        for each in STOP_SIGNALS:
+            signal.signal(each, signal.SIG_IGN)
+        return stopped.exit_status
+    except KeyboardInterrupt:  # raised by other code than the handler (e.g. a test's callback)
+        status = 130
+    else:
+        status = 0
+    for each, handler in previous.items():
+        signal.signal(each, handler)
+    return status
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ expression, ``learning_rate: lin_<value>`` for a linearly decaying rate). So the
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import math
@@ -158,7 +159,11 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, separator, value = text.partition("=")
     if not separator or not key.strip():
         raise HyperparameterError(f"a hyperparameter override must look like key=value, got {text!r}")
-    return key.strip(), yaml.load(value, Loader=OverrideLoader)
+    try:
+        return key.strip(), yaml.load(value, Loader=OverrideLoader)
+    except yaml.YAMLError as error:
+        problem = " ".join(str(error).split())
+        raise HyperparameterError(f"{text!r} is not key=<YAML value>: {problem}") from None
 
 
 class OverrideLoader(yaml.SafeLoader):
@@ -177,15 +182,92 @@ OverrideLoader.add_implicit_resolver(SCIENTIFIC_TAG, SCIENTIFIC_NUMBER, list("-+
 OverrideLoader.add_constructor(SCIENTIFIC_TAG, _scientific_number)
 
 
+#: The names a ``policy_kwargs`` expression may use (``__import__`` only as ``__import__('agents')``).
+POLICY_KWARGS_NAMES = frozenset({"agents", "torch", "nn", "dict", "__import__"})
+#: The syntax a ``policy_kwargs`` expression may use: literals, ``dict(...)`` and attributes of the names.
+_POLICY_KWARGS_NODES = (
+    ast.Expression,
+    ast.Call,
+    ast.keyword,
+    ast.Constant,
+    ast.List,
+    ast.Tuple,
+    ast.Dict,
+    ast.Name,
+    ast.Attribute,
+    ast.Load,
+    ast.UnaryOp,
+    ast.USub,
+    ast.UAdd,
+)
+
+
+def _check_policy_kwargs_syntax(expression: str) -> None:
+    """Refuse a ``policy_kwargs`` expression that could do more than build settings.
+
+    The zoo ``eval``s these strings; here only literals, calls of ``dict`` and ``__import__('agents')``,
+    and public attributes of ``agents``, ``torch`` and ``nn`` (``nn.ReLU``, ``agents.SmallGridCNN``) are
+    allowed, so a ``config.yml`` or hyperparameter file cannot run code through them.
+    """
+    tree = ast.parse(expression, mode="eval")  # SyntaxError: reported by the caller
+    for node in ast.walk(tree):
+        allowed = isinstance(node, _POLICY_KWARGS_NODES)
+        if isinstance(node, ast.Name):
+            allowed = node.id in POLICY_KWARGS_NAMES
+        elif isinstance(node, ast.Attribute):
+            allowed = not node.attr.startswith("_")
+        elif isinstance(node, ast.Call):
+            is_dict = isinstance(node.func, ast.Name) and node.func.id == "dict"
+            imports_agents = (
+                isinstance(node.func, ast.Name)
+                and node.func.id == "__import__"
+                and not node.keywords
+                and len(node.args) == 1
+                and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value == "agents"
+            )
+            allowed = is_dict or imports_agents
+        if not allowed:
+            raise ValueError(
+                f"{ast.unparse(node) if not isinstance(node, ast.expr_context) else type(node).__name__!r} "
+                "is not allowed: only literals, dict(...), __import__('agents') and public attributes of "
+                f"{', '.join(sorted(POLICY_KWARGS_NAMES - {'dict', '__import__'}))}"
+            )
+
+
+def _import_agents(name: str) -> Any:
+    """``__import__`` as a ``policy_kwargs`` expression may call it: for ``agents`` only."""
+    return importlib.import_module(name)
+
+
 def evaluate_policy_kwargs(expression: str | dict[str, Any]) -> dict[str, Any]:
     """Turn the zoo's ``policy_kwargs`` string (``"dict(net_arch=[64, 64])"``) into a dict.
 
     The expression may name ``agents`` (e.g. ``agents.SmallGridCNN``), ``torch`` and ``nn``, as the zoo
-    evaluates the same strings with ``eval``.
+    evaluates the same strings with ``eval``; unlike the zoo, nothing else is allowed (see
+    :func:`_check_policy_kwargs_syntax`), so reading a run's settings runs no code of theirs.
     """
     if isinstance(expression, dict):
         return expression
+    if not isinstance(expression, str):
+        raise HyperparameterError(f"policy_kwargs must be a dict or a Python expression, got {expression!r}")
     import torch
 
-    namespace = {"agents": importlib.import_module("agents"), "torch": torch, "nn": torch.nn, "dict": dict}
-    return eval(expression, namespace)
+    namespace = {
+        "__builtins__": {},
+        "agents": importlib.import_module("agents"),
+        "torch": torch,
+        "nn": torch.nn,
+        "dict": dict,
+        "__import__": _import_agents,
+    }
+    try:
+        _check_policy_kwargs_syntax(expression)
+        value = eval(expression, namespace)
+    except Exception as error:  # a user's expression can fail in any way: say which and where
+        raise HyperparameterError(
+            f"policy_kwargs={expression!r} fails: {type(error).__name__}: {error}"
+        ) from None
+    if not isinstance(value, dict):
+        raise HyperparameterError(f"policy_kwargs={expression!r} must give a dict, got {value!r}")
+    return value

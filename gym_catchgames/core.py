@@ -41,12 +41,16 @@ from gym_catchgames.validation import (
     check_choice,
     check_int,
     check_render_mode,
+    check_seed,
 )
 
 #: Observation types every game accepts through its ``obs_type`` argument.
 OBS_TYPES = ("grid", "rgb")
 #: The smallest grid side any game accepts.
 MIN_GRID_SIZE = 3
+#: The largest grid side any game accepts: far beyond a playable board, and every observation of a
+#: larger one would take megabytes (a side of 10**6 would fail to allocate instead of saying why).
+MAX_GRID_SIZE = 1024
 
 Function = TypeVar("Function", bound=Callable[..., Any])
 
@@ -103,6 +107,9 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     ) -> None:
         self.height = check_int("height", height, minimum=MIN_GRID_SIZE)
         self.width = check_int("width", width, minimum=MIN_GRID_SIZE)
+        for name, side in (("height", self.height), ("width", self.width)):
+            if side > MAX_GRID_SIZE:
+                raise ValueError(f"{name} must be <= {MAX_GRID_SIZE}, got {side}")
         self.obs_type = check_choice("obs_type", obs_type, OBS_TYPES)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
 
@@ -144,8 +151,12 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Start a new episode; ``seed`` restarts the random stream (same seed, same episodes)."""
-        super().reset(seed=seed)
+        """Start a new episode; ``seed`` restarts the random stream (same seed, same episodes).
+
+        ``seed`` is ``None`` or an integer ``>= 0``, a NumPy integer included (Gymnasium's ``Env.reset``
+        takes only Python ints, but would read ``True`` as seed 1: refused here, as by the vector envs).
+        """
+        super().reset(seed=check_seed(seed))
         if seed is not None or self._stream_key is None:
             self._stream_key = random_stream.new_key(self.np_random)
             self._draws = 0
@@ -235,9 +246,13 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         return f"{self.GAME_NAME}   step {self._steps}   return {self._episode_return:+g}"
 
     def _validated_action(self, action: Any) -> int:
-        """Slow path of the action check: accept NumPy integers, reject everything else clearly."""
+        """Slow path of the action check: accept NumPy integers, reject everything else clearly.
+
+        Booleans are refused, as by the vector envs: ``True`` is no action index (Gymnasium's
+        ``Discrete.contains`` accepts it, as a Python ``int`` subclass).
+        """
         is_integer_array = isinstance(action, np.ndarray) and action.shape == ()
-        if isinstance(action, np.integer | bool) or (is_integer_array and action.dtype.kind in "iub"):
+        if isinstance(action, np.integer) or (is_integer_array and action.dtype.kind in "iu"):
             index = int(action)
             if 0 <= index < self._n_actions:
                 return index

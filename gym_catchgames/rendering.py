@@ -8,7 +8,7 @@ here, and only when something is first drawn.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from gymnasium import logger
@@ -70,7 +70,17 @@ class GridRenderer:
 
     Closing the window does not crash the program: the renderer warns once and stops drawing until
     :meth:`close` is called (a new :meth:`draw` after ``close()`` opens a new window).
+
+    pygame has one display per process, so every ``"human"`` renderer draws into the same window
+    (resized to its frame and titled with its name as it draws); the display closes when the last open
+    human renderer closes, so closing one env's window never breaks another's.
+
+    A renderer can be copied and pickled at any time: the pygame objects are not part of its state, and
+    a copy starts its own surface (or joins the window) on its next :meth:`draw`.
     """
+
+    #: The human renderers that have opened the display and not closed it yet.
+    _open_windows: ClassVar[set[int]] = set()
 
     def __init__(self, height: int, width: int, *, render_mode: str, fps: int, title: str) -> None:
         self.render_mode = render_mode
@@ -90,6 +100,8 @@ class GridRenderer:
             return None
         pygame = self._start()
         board = upscale(cells, self.cell_size)
+        if self.render_mode == "human" and pygame.display.get_surface() is not self._surface:
+            self._surface = self._show_window(pygame)  # another renderer drew in the window meanwhile
         surface = self._surface
         surface.fill(_STATUS_BACKGROUND)
         pygame.surfarray.blit_array(
@@ -116,8 +128,8 @@ class GridRenderer:
         pygame.font.init()
         if self.render_mode == "human":
             pygame.display.init()
-            pygame.display.set_caption(self.title)
-            self._surface = pygame.display.set_mode(self.frame_size)
+            GridRenderer._open_windows.add(id(self))
+            self._surface = self._show_window(pygame)
             self._clock = pygame.time.Clock()
         else:
             self._surface = pygame.Surface(self.frame_size)
@@ -125,9 +137,20 @@ class GridRenderer:
         self._pygame = pygame
         return pygame
 
+    def _show_window(self, pygame) -> pygame.Surface:
+        """The display window, sized and titled for this renderer."""
+        pygame.display.set_caption(self.title)
+        return pygame.display.set_mode(self.frame_size)
+
     def close(self) -> None:
-        """Close the window if one is open. Safe to call any number of times."""
+        """Close the window if one is open and no other renderer uses it. Safe to call any number of times."""
         if self._pygame is not None and self.render_mode == "human":
-            self._pygame.display.quit()
+            GridRenderer._open_windows.discard(id(self))
+            if not GridRenderer._open_windows:
+                self._pygame.display.quit()
         self._pygame = self._surface = self._clock = self._font = None
         self.window_closed = False
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The renderer's settings without its pygame objects (modules and surfaces do not copy)."""
+        return {**self.__dict__, "_pygame": None, "_surface": None, "_clock": None, "_font": None}

@@ -27,6 +27,7 @@ from typing import Any
 import gymnasium
 import numpy as np
 from gymnasium.vector import AutoresetMode
+from gymnasium.vector.utils import concatenate, create_empty_array
 from stable_baselines3.common.env_util import is_wrapped
 from stable_baselines3.common.vec_env.base_vec_env import (
     VecEnv,
@@ -49,10 +50,12 @@ class SB3VecEnvAdapter(VecEnv):
     the next ``reset()`` seed sub-env ``i`` with ``s + i``, as SB3's own vector envs do.
 
     ``get_attr`` / ``set_attr`` / ``env_method`` reach the sub-envs of vector envs made of Gymnasium envs
-    (``SyncVectorEnv``, ``AsyncVectorEnv``). A natively batched env has no sub-env objects: its own
-    attribute is returned for every index, a method is called once and its result returned for every
-    index, and ``set_attr`` must cover all sub-envs. ``env_is_wrapped`` can only look inside a
-    ``SyncVectorEnv``; for other vector envs it answers ``False``.
+    (``SyncVectorEnv``, ``AsyncVectorEnv``); in a ``SyncVectorEnv`` only those of ``indices``, as in
+    SB3's ``DummyVecEnv`` (so ``set_attr`` then ``get_attr`` of a new attribute reads it back). A
+    natively batched env has no sub-env objects: its own attribute is returned for every index, a method
+    is called once and its result returned for every index, and ``set_attr`` must cover all sub-envs.
+    ``env_is_wrapped`` can only look inside a ``SyncVectorEnv``; for other vector envs it answers
+    ``False``. ``step_async`` takes a batched action or, as SB3's vector envs, a list of one per sub-env.
     """
 
     def __init__(
@@ -66,6 +69,11 @@ class SB3VecEnvAdapter(VecEnv):
         would cut every running episode short without telling SB3), unless ``supports_reset_mask=True``
         vouches for it.
         """
+        if not isinstance(vector_env, gymnasium.vector.VectorEnv):
+            raise TypeError(
+                "SB3VecEnvAdapter takes a Gymnasium VectorEnv (gymnasium.make_vec(...)), got "
+                f"{vector_env!r} ({type(vector_env).__name__}); for a single env use SB3's DummyVecEnv"
+            )
         self.vector_env = vector_env
         mode = vector_env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)
         self.autoreset_mode = AutoresetMode(mode.value if isinstance(mode, AutoresetMode) else mode)
@@ -94,7 +102,16 @@ class SB3VecEnvAdapter(VecEnv):
         self._reset_options()
         return obs
 
-    def step_async(self, actions: np.ndarray) -> None:
+    def step_async(self, actions: np.ndarray | list[Any]) -> None:
+        """Take a batched action (an array, or Gymnasium's dict/tuple of arrays) or, as SB3's own vector
+        envs do, a list of one action per sub-env (how SB3 steps ``Dict`` and ``Tuple`` action spaces)."""
+        if isinstance(actions, list):
+            if len(actions) != self.num_envs:
+                raise ValueError(
+                    f"a list of actions needs one per sub-env ({self.num_envs}), got {len(actions)}"
+                )
+            space = self.vector_env.single_action_space
+            actions = concatenate(space, actions, create_empty_array(space, self.num_envs))
         self._actions = actions
 
     def step_wait(self) -> VecEnvStepReturn:
@@ -137,6 +154,9 @@ class SB3VecEnvAdapter(VecEnv):
     # ----------------------------------------------------------------- sub-env access
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
         indices = self._get_indices(indices)
+        sub_envs = self._sub_envs()
+        if sub_envs is not None:  # only the sub-envs asked for: the others may lack the attribute
+            return [sub_envs[i].get_wrapper_attr(attr_name) for i in indices]
         if self._has_sub_envs():
             values = self.vector_env.unwrapped.get_attr(attr_name)
             return [values[i] for i in indices]
@@ -146,10 +166,20 @@ class SB3VecEnvAdapter(VecEnv):
         indices = self._get_indices(indices)
         base = self.vector_env.unwrapped
         covers_all = sorted(indices) == list(range(self.num_envs))
-        if self._has_sub_envs() and covers_all:
+        sub_envs = self._sub_envs()
+        if sub_envs is not None:  # SyncVectorEnv: set just those sub-envs, as SB3's DummyVecEnv does
+            for i in indices:
+                sub_envs[i].set_wrapper_attr(attr_name, value)
+        elif self._has_sub_envs() and covers_all:
             base.set_attr(attr_name, value)
         elif self._has_sub_envs():  # Gymnasium sets one value per sub-env: keep the others' values
-            values = list(base.get_attr(attr_name))
+            try:
+                values = list(base.get_attr(attr_name))
+            except AttributeError as error:
+                raise ValueError(
+                    f"set_attr({attr_name!r}) on some sub-envs of a {type(base).__name__} must keep the "
+                    f"others' values, and they have none ({error}): set it on all sub-envs first"
+                ) from error
             for i in indices:
                 values[i] = value
             base.set_attr(attr_name, values)
@@ -165,6 +195,9 @@ class SB3VecEnvAdapter(VecEnv):
         self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **method_kwargs: Any
     ) -> list[Any]:
         indices = self._get_indices(indices)
+        sub_envs = self._sub_envs()
+        if sub_envs is not None:  # call it on the sub-envs asked for only, as SB3's DummyVecEnv does
+            return [sub_envs[i].get_wrapper_attr(method_name)(*method_args, **method_kwargs) for i in indices]
         if self._has_sub_envs():
             results = self.vector_env.unwrapped.call(method_name, *method_args, **method_kwargs)
             return [results[i] for i in indices]
@@ -175,12 +208,16 @@ class SB3VecEnvAdapter(VecEnv):
         self, wrapper_class: type[gymnasium.Wrapper], indices: VecEnvIndices = None
     ) -> list[bool]:
         indices = self._get_indices(indices)
-        sub_envs = getattr(self.vector_env.unwrapped, "envs", None)
+        sub_envs = self._sub_envs()
         if sub_envs is None:
             return [False] * len(indices)
         return [is_wrapped(sub_envs[i], wrapper_class) for i in indices]
 
     # ----------------------------------------------------------------- helpers
+    def _sub_envs(self) -> list[gymnasium.Env] | None:
+        """The sub-env objects of a ``SyncVectorEnv`` (reachable in this process), else ``None``."""
+        return getattr(self.vector_env.unwrapped, "envs", None)
+
     def _has_sub_envs(self) -> bool:
         """Whether the vector env is made of Gymnasium envs it can query (Sync/AsyncVectorEnv)."""
         base = self.vector_env.unwrapped

@@ -11,6 +11,10 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+#: The largest step count or interval an argument takes (``max_episode_steps``, Cave's intervals, Snake's
+#: ``max_steps_without_food``): the vector envs count steps in int64, where 2**63 would overflow.
+MAX_STEP_COUNT = 2**62
+
 
 def check_int(name: str, value: Any, *, minimum: int, maximum: int | None = None) -> int:
     """Return ``value`` as an ``int`` if it is an integer within ``[minimum, maximum]``.
@@ -27,17 +31,18 @@ def check_int(name: str, value: Any, *, minimum: int, maximum: int | None = None
     return value
 
 
-def int_at_least(minimum: int):
-    """An ``argparse`` ``type`` accepting integers ``>= minimum`` (else a usage error, exit status 2)."""
+def int_at_least(minimum: int, maximum: int | None = None):
+    """An ``argparse`` ``type`` accepting integers ``>= minimum`` (and ``<= maximum``, if given), else a
+    usage error with exit status 2."""
+    allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
 
     def parse(text: str) -> int:
         try:
-            return check_int("the value", int(text), minimum=minimum)
+            return check_int("the value", int(text), minimum=minimum, maximum=maximum)
         except ValueError as error:  # int("x") and out-of-range values alike
-            message = f"must be an integer >= {minimum}, got {text!r}"
-            raise argparse.ArgumentTypeError(message) from error
+            raise argparse.ArgumentTypeError(f"must be an integer {allowed}, got {text!r}") from error
 
-    parse.__name__ = f"integer >= {minimum}"
+    parse.__name__ = f"integer {allowed}"
     return parse
 
 
@@ -55,11 +60,20 @@ def check_float(
     value = float(value)
     low = "" if minimum is None else f"{'>' if exclusive_minimum else '>='} {minimum}"
     high = "" if maximum is None else f"<= {maximum}"
-    allowed = " and ".join(part for part in (low, high) if part) or "finite"
+    allowed = " and ".join(["finite", *(part for part in (low, high) if part)])
     too_low = minimum is not None and (value <= minimum if exclusive_minimum else value < minimum)
     if not math.isfinite(value) or too_low or (maximum is not None and value > maximum):
-        raise ValueError(f"{name} must be finite and {allowed}, got {value}")
+        raise ValueError(f"{name} must be {allowed}, got {value}")
     return value
+
+
+def check_seed(seed: Any) -> int | None:
+    """``seed`` as an ``int`` (NumPy integers included) or ``None``; the same rule for scalar and vector envs.
+
+    ``True`` is refused (``TypeError``) rather than read as seed 1, and negative seeds (``ValueError``)
+    as NumPy's ``SeedSequence`` refuses them.
+    """
+    return None if seed is None else check_int("seed", seed, minimum=0)
 
 
 def check_bool(name: str, value: Any) -> bool:
@@ -71,11 +85,16 @@ def check_bool(name: str, value: Any) -> bool:
 
 
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
-    """Return ``value`` if it is one of ``choices``, else raise ``ValueError`` listing them."""
-    if value not in choices:
-        listed = ", ".join(repr(choice) for choice in choices)
-        raise ValueError(f"{name} must be one of {listed}; got {value!r}")
-    return value
+    """Return ``value`` if it is one of ``choices``, else raise ``ValueError`` listing them.
+
+    A value matches a choice of its own type only: ``value in choices`` would compare a NumPy array
+    element-wise (and fail without naming the argument) and take ``1`` for ``True``.
+    """
+    for choice in choices:
+        if isinstance(value, type(choice)) and value == choice:
+            return choice
+    listed = ", ".join(repr(choice) for choice in choices)
+    raise ValueError(f"{name} must be one of {listed}; got {value!r}")
 
 
 def check_render_mode(render_mode: str | None, render_modes: Sequence[str]) -> str | None:
@@ -100,7 +119,7 @@ def action_error(
         f"{env_name} got the invalid action {described}; "
         f"the action space is {describe_actions(action_space, meanings)}"
     )
-    is_integer = isinstance(action, numbers.Integral) or (
-        isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iub"
+    is_integer = (isinstance(action, numbers.Integral) and not isinstance(action, bool | np.bool_)) or (
+        isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iu"
     )
     return ValueError(message) if is_integer else TypeError(message)

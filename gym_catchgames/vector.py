@@ -43,8 +43,17 @@ from gymnasium.vector.utils import batch_space
 from gym_catchgames import random_stream
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.rendering import GridRenderer
-from gym_catchgames.validation import check_int, check_render_mode, describe_actions
+from gym_catchgames.validation import (
+    MAX_STEP_COUNT,
+    check_int,
+    check_render_mode,
+    check_seed,
+    describe_actions,
+)
 
+#: The most sub-envs a vector env takes: 16.7 million Catch boards already take 6.7 GB per observation;
+#: a larger number is a mistake, refused with a ``ValueError`` rather than a NumPy ``OverflowError``.
+MAX_NUM_ENVS = 2**24
 #: How many sub-envs ``render()`` draws (the first ones); rendering thousands of boards helps nobody.
 RENDERED_ENVS = 4
 
@@ -56,6 +65,21 @@ def vector_metadata(scalar_env_class: type[GridGameEnv]) -> dict[str, Any]:
         "render_fps": scalar_env_class.metadata["render_fps"],
         "autoreset_mode": AutoresetMode.NEXT_STEP,
     }
+
+
+def episode_step_limit(max_episode_steps: Any) -> int | None:
+    """The step limit of ``max_episode_steps``: ``None`` and ``-1`` mean none, as for ``gymnasium.make``
+    (where ``-1`` drops the registered limit), else an integer ``>= 1``."""
+    if max_episode_steps is None or (
+        isinstance(max_episode_steps, numbers.Integral)
+        and not isinstance(max_episode_steps, bool)
+        and max_episode_steps == -1
+    ):
+        return None
+    try:
+        return check_int("max_episode_steps", max_episode_steps, minimum=1, maximum=MAX_STEP_COUNT)
+    except ValueError as error:
+        raise ValueError(f"{error} (or -1 or None for no limit)") from None
 
 
 class GridGameVectorEnv(VectorEnv):
@@ -73,10 +97,8 @@ class GridGameVectorEnv(VectorEnv):
     ) -> None:
         """``game`` is a scalar env of the same game built with the user's arguments: it checks them and
         holds the game's parameters; it is never stepped."""
-        self.num_envs = check_int("num_envs", num_envs, minimum=1)
-        if max_episode_steps is not None:
-            max_episode_steps = check_int("max_episode_steps", max_episode_steps, minimum=1)
-        self.max_episode_steps = max_episode_steps
+        self.num_envs = check_int("num_envs", num_envs, minimum=1, maximum=MAX_NUM_ENVS)
+        self.max_episode_steps = episode_step_limit(max_episode_steps)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.game = game
         self.height, self.width, self.obs_type = game.height, game.width, game.obs_type
@@ -294,15 +316,11 @@ class GridGameVectorEnv(VectorEnv):
         """One seed (or ``None``) per sub-env, following :class:`gymnasium.vector.SyncVectorEnv`."""
         if seed is None:
             return [None] * self.num_envs
-        if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-            seeds = [int(seed) + i for i in range(self.num_envs)]
-        elif isinstance(seed, list | tuple) and len(seed) == self.num_envs:
-            seeds = list(seed)
-        else:
-            raise ValueError(
-                f"seed must be None, an int or a list of {self.num_envs} ints or None, got {seed!r}"
-            )
-        for value in seeds:
-            if value is not None:
-                check_int("each seed", value, minimum=0)
-        return seeds
+        if isinstance(seed, list | tuple):
+            if len(seed) != self.num_envs:
+                raise ValueError(
+                    f"seed must be None, an int or a list of {self.num_envs} ints or None, got {seed!r}"
+                )
+            return [check_seed(value) for value in seed]
+        first = check_seed(seed)
+        return [first + i for i in range(self.num_envs)]

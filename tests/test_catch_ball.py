@@ -96,9 +96,13 @@ def test_the_caught_ball_is_drawn_over_the_paddle():
     ("kwargs", "message"),
     [
         ({"paddle_width": 17}, r"paddle_width must be in \[1, 16\]"),
-        ({"spawn_interval": 0}, "spawn_interval must be >= 1"),
-        ({"min_spawn_distance": 9}, r"min_spawn_distance \(on a grid this wide\) must be in \[0, 8\]"),
-        ({"min_spawn_distance": 4, "max_spawn_distance": 3}, "max_spawn_distance must be >= 4"),
+        ({"spawn_interval": 0}, r"spawn_interval must be in \[1, 100000\], got 0"),
+        ({"min_spawn_distance": 9}, r"min_spawn_distance \(on a grid of width=16\) must be in \[0, 8\]"),
+        ({"width": 3}, r"min_spawn_distance \(on a grid of width=3\) must be in \[0, 1\], got 3"),
+        (
+            {"min_spawn_distance": 4, "max_spawn_distance": 3},
+            r"max_spawn_distance must be in \[4, 4611686018427387904\], got 3",
+        ),
     ],
 )
 def test_impossible_arguments(kwargs, message):

@@ -123,8 +123,22 @@ def test_numpy_integer_actions_are_accepted(env_id):
     env = gymnasium.make(env_id)
     env.reset(seed=0)
     last = env.action_space.n - 1
-    for action in (np.int64(0), np.int32(last), np.array(1), np.uint8(1), True):
+    for action in (np.int64(0), np.int32(last), np.array(1), np.uint8(1)):
         assert not env.step(action)[2]  # (no episode ends this early with these actions)
+
+
+@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+def test_bool_actions_are_refused_by_scalar_and_vector_envs_alike(env_id):
+    # True is an int to Python (and to Gymnasium's Discrete.contains), but no action index.
+    env = gymnasium.make(env_id)
+    env.reset(seed=0)
+    vector_env = gymnasium.make_vec(env_id, num_envs=2)
+    vector_env.reset(seed=0)
+    for action in (True, np.bool_(False), np.array(True)):
+        with pytest.raises(TypeError, match=r"invalid action .*\(bool|ndarray\)"):
+            env.step(action)
+    with pytest.raises(TypeError, match="got dtype bool"):
+        vector_env.step(np.array([True, False]))
 
 
 @pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
@@ -200,3 +214,78 @@ def test_keys_to_action_cover_every_action(env_id):
     }
     assert set(keys.values()) == set(range(env.action_space.n))
     assert env.get_action_meanings() == meanings
+
+
+@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+def test_gymnasium_pickle_check_passes(env_id):
+    # Gymnasium's own env test (tests/envs/test_envs.py, test_pickle_env): a pickled env steps alike.
+    import pickle
+
+    from gymnasium.utils.env_checker import data_equivalence
+
+    env = gymnasium.make(env_id)
+    pickled = pickle.loads(pickle.dumps(env))
+    assert data_equivalence(env.reset(seed=0), pickled.reset(seed=0))
+    last = int(env.action_space.n) - 1  # right, hold or forward: no game ends in three such steps
+    for _ in range(3):
+        assert data_equivalence(env.step(last), pickled.step(last))
+
+
+@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+def test_seeds_scalar_and_vector_envs_take_and_refuse_alike(env_id):
+    env = gymnasium.make(env_id)
+    vector_env = gymnasium.make_vec(env_id, num_envs=2)
+    obs, _ = env.reset(seed=np.int64(3))  # Gymnasium's Env.reset refuses NumPy integers
+    np.testing.assert_array_equal(vector_env.reset(seed=np.int64(3))[0][0], obs)
+    np.testing.assert_array_equal(env.reset(seed=3)[0], obs)
+    for reset in (env.reset, vector_env.reset):
+        with pytest.raises(TypeError, match=r"seed must be an integer, got True \(bool\)"):
+            reset(seed=True)  # Gymnasium's would play seed 1
+        with pytest.raises(ValueError, match="seed must be >= 0, got -1"):
+            reset(seed=-1)
+
+
+@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+def test_max_episode_steps_minus_one_means_no_limit_for_make_and_make_vec(env_id):
+    # gymnasium.make drops the registered TimeLimit for -1; the vector env reads it the same way.
+    assert gymnasium.make(env_id, max_episode_steps=-1).spec.max_episode_steps in (None, -1)
+    assert gymnasium.make_vec(env_id, num_envs=2, max_episode_steps=-1).unwrapped.max_episode_steps is None
+    with pytest.raises(
+        ValueError,
+        match=r"max_episode_steps must be in \[1, 46\d+\], got 0 \(or -1 or None for no limit\)",
+    ):
+        gymnasium.make_vec(env_id, num_envs=2, max_episode_steps=0)
+    with pytest.raises(ValueError, match=r"max_episode_steps must be in \[1, 4611686018427387904\], got -2"):
+        gymnasium.make_vec(env_id, num_envs=2, max_episode_steps=-2)
+
+
+@pytest.mark.parametrize(
+    ("env_id", "kwargs", "message"),
+    [
+        ("Cave-v0", {"shrink_interval": 2**63}, r"shrink_interval must be in \[1, 4611686018427387904\]"),
+        (
+            "Cave-v0",
+            {"block_interval": 2**63},
+            r"block_interval \(or None for no blocks\) must be in \[2, 46",
+        ),
+        ("Cave-v0", {"block_delay": 2**63}, r"block_delay must be in \[0, 4611686018427387904\]"),
+        ("Snake-v0", {"max_steps_without_food": 2**63}, r"max_steps_without_food must be in \[1, 46"),
+        (
+            "CatchBall-v0",
+            {"spawn_interval": 10**9},
+            r"spawn_interval must be in \[1, 100000\], got 1000000000",
+        ),
+        ("CatchBall-v0", {"max_spawn_distance": 2**63}, r"max_spawn_distance must be in \[3, 46"),
+        (
+            "Catch-v0",
+            {"max_episode_steps": 2**63},
+            r"max_episode_steps must be in \[1, 4611686018427387904\]",
+        ),
+        ("Catch-v0", {"height": 10**6}, r"height must be <= 1024, got 1000000"),
+    ],
+)
+def test_counts_beyond_what_the_envs_can_hold_are_refused_by_name(env_id, kwargs, message):
+    # The vector envs count in int64 (2**63 raised OverflowError), a CatchBall vector env keeps a table
+    # per step of spawn_interval (10**9 tried to allocate 8 GB) and a 10**6-cell side does not fit.
+    with pytest.raises(ValueError, match=message):
+        gymnasium.make_vec(env_id, num_envs=2, **kwargs)

@@ -64,5 +64,10 @@ def test_bad_uses_are_refused_with_what_is_needed():
         HeadCentredObservation(gymnasium.make("Snake-v0", obs_type="rgb"))
     with pytest.raises(ValueError, match="'head' \\(row, col\\) property, as Snake-v0 has"):
         HeadCentredObservation(gymnasium.make("Catch-v0"))
-    with pytest.raises(ValueError, match=r"fill must lie within the observation bounds \[0.0, 1.0\], got 2"):
+    with pytest.raises(
+        ValueError,
+        match=r"fill \(within the observation bounds\) must be finite and >= 0.0 and <= 1.0, got 2",
+    ):
         HeadCentredObservation(gymnasium.make("Snake-v0"), fill=2)
+    with pytest.raises(TypeError, match=r"fill \(within the observation bounds\) must be a number, got 'a'"):
+        HeadCentredObservation(gymnasium.make("Snake-v0"), fill="a")

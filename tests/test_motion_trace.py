@@ -208,11 +208,12 @@ def test_observation_space_is_an_sb3_channels_last_image():
         ({"threshold": float("nan")}, "threshold must be finite"),
         ({"decay": -0.1}, r"decay must be in \[0, 1\)"),
         ({"decay": 1.0}, r"decay must be in \[0, 1\)"),
-        ({"decay": float("inf")}, "decay must be finite"),
-        ({"size": (0, 4)}, "size height must be >= 1"),
-        ({"size": (4, -2)}, "size width must be >= 1"),
+        ({"decay": float("inf")}, "decay must be finite, got inf"),  # not "finite and finite"
+        ({"size": (0, 4)}, r"size height must be in \[1, 4096\], got 0"),
+        ({"size": (4, -2)}, r"size width must be in \[1, 4096\], got -2"),
+        ({"size": (40_000, 40_000)}, r"size height must be in \[1, 4096\], got 40000"),
         ({"size": (4,)}, r"size must be None or a \(height, width\) pair"),
-        ({"size": "44"}, r"size must be None or a \(height, width\) pair"),
+        ({"size": np.array([4, 4, 4])}, r"size must be None or a \(height, width\) pair"),
     ],
 )
 def test_bad_arguments_raise_value_error(kwargs, message):
@@ -226,6 +227,16 @@ def test_non_numeric_arguments_raise_type_error():
         MotionTraceObservation(env, threshold="20")
     with pytest.raises(TypeError, match="size height must be an integer"):
         MotionTraceObservation(env, size=(2.5, 4))
+    for size in ("44", 44, {4, 5}, np.array([[4, 4]])):
+        with pytest.raises(TypeError, match=r"size must be None or a \(height, width\) pair"):
+            MotionTraceObservation(env, size=size)
+
+
+def test_a_numpy_size_is_a_size():
+    frames = ScriptedFrames([np.zeros((4, 4), np.uint8)])
+    env = MotionTraceObservation(frames, size=np.array([2, 2]))
+    assert env.observation_space.shape == (2, 2, 2)
+    assert env.reset()[0].shape == (2, 2, 2)
 
 
 @pytest.mark.parametrize(

@@ -93,3 +93,40 @@ def test_render_without_a_mode_warns_and_close_is_safe_twice():
         assert env.unwrapped.render() is None
     env.close()
     env.close()
+
+
+@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+def test_an_env_that_has_rendered_copies_and_pickles_and_the_copy_renders_the_same(env_id):
+    import copy
+    import pickle
+
+    env = gymnasium.make(env_id, render_mode="rgb_array")
+    env.reset(seed=5)
+    frame = env.render()  # the renderer now holds pygame (a module) and its surfaces
+    for twin in (copy.deepcopy(env), pickle.loads(pickle.dumps(env))):
+        np.testing.assert_array_equal(twin.render(), frame)
+    vector_env = gymnasium.make_vec(env_id, num_envs=2, render_mode="rgb_array")
+    vector_env.reset(seed=5)
+    frames = vector_env.render()
+    for twin in (copy.deepcopy(vector_env), pickle.loads(pickle.dumps(vector_env))):
+        for own, copied in zip(frames, twin.render(), strict=True):
+            np.testing.assert_array_equal(copied, own)
+
+
+def test_closing_one_human_window_leaves_the_other_env_drawing():
+    import pygame
+
+    first = gymnasium.make("Catch-v0", render_mode="human")
+    second = gymnasium.make("Snake-v0", render_mode="human")
+    first.reset(seed=0)
+    second.reset(seed=0)  # pygame has one display: the two share it
+    first.close()
+    second.step(0)  # drew into the display ("display Surface quit" before)
+    size = cell_size_for(10, 10)
+    assert pygame.display.get_surface().get_size() == (10 * size, 10 * size + STATUS_HEIGHT)
+    first.reset(seed=1)  # a closed env draws again after a reset, taking the window back
+    second.step(0)
+    second.close()
+    assert pygame.display.get_surface() is not None  # the first env still draws in it
+    first.close()
+    assert pygame.display.get_surface() is None  # the last one closed the display

@@ -198,7 +198,11 @@ def test_random_play_ends_by_death_and_rewards_are_food_or_death():
         ({"height": 6}, ValueError, "height must be >= 7, got 6"),
         ({"width": 5}, ValueError, "width must be >= 7, got 5"),
         ({"reward_mode": "score"}, ValueError, "reward_mode must be one of 'food', 'length'; got 'score'"),
-        ({"max_steps_without_food": 0}, ValueError, "max_steps_without_food must be >= 1, got 0"),
+        (
+            {"max_steps_without_food": 0},
+            ValueError,
+            r"max_steps_without_food must be in \[1, 4611686018427387904\], got 0",
+        ),
         ({"max_steps_without_food": 2.5}, TypeError, "max_steps_without_food must be an integer"),
     ],
 )
@@ -274,3 +278,24 @@ def test_long_play_matches_a_plain_list_model_of_the_rules():
             np.testing.assert_array_equal(obs, drawn(snake, food))
             done = terminated or truncated
     assert steps > 1000 and foods > 100  # long episodes with plenty of growth
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copy_of_snake_paints_its_own_body_from_the_next_step_on(how):
+    # A stored reshape of the occupancy map became a separate, frozen array in a copy: the copy's
+    # observations kept showing the body as it was when copied, though its rewards matched.
+    import copy
+    import pickle
+
+    env = SnakeEnv()
+    env.reset(seed=3)
+    env.step(FORWARD)
+    twin = copy.deepcopy(env) if how == "deepcopy" else pickle.loads(pickle.dumps(env))
+    for action in (FORWARD, RIGHT, UP, UP, LEFT):
+        obs, *_ = env.step(action)
+        twin_obs, *_ = twin.step(action)
+        np.testing.assert_array_equal(twin_obs, obs)
+    obs, twin_obs = env.reset(seed=8)[0], twin.reset(seed=8)[0]
+    np.testing.assert_array_equal(twin_obs, obs)
+    interior = obs[1:-1, 1:-1]  # inside the wall ring (walls and body share the value 1.0)
+    assert (interior == SnakeEnv.GRID_VALUES["snake"]).sum() == 2  # the new 3-cell snake: 2 + the head

@@ -70,6 +70,65 @@ def test_bad_command_lines_exit_2_with_the_valid_choices_and_no_traceback(args, 
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--seed", "-1"], "argument --seed: must be an integer in [0, 4294967295], got '-1'"),
+        (
+            ["--seed", "4294967296"],
+            "argument --seed: must be an integer in [0, 4294967295], got '4294967296'",
+        ),
+        (["--hyperparams", "batch_size=0"], "batch_size must be >= 1, got 0"),
+        (["--hyperparams", "gamma=1.5"], "gamma must be finite and >= 0.0 and <= 1.0, got 1.5"),
+        (["--hyperparams", "buffer_size=-1"], "buffer_size must be >= 1, got -1"),
+        (["--hyperparams", "learning_starts=-1"], "learning_starts must be >= 0, got -1"),
+        (["--hyperparams", "train_freq=[4, steps]"], "train_freq unit must be one of 'step', 'episode'"),
+        (["--hyperparams", "gradient_steps=0"], "gradient_steps must be >= 1, or -1 for one per env step"),
+        (["--hyperparams", "buffer_size=[1,"], "'buffer_size=[1,' is not key=<YAML value>: while parsing"),
+        (
+            ["--hyperparams", "n_timesteps=abc"],
+            "n_timesteps must be a whole number >= 1 (such as 1e5), got 'abc'",
+        ),
+        (["--hyperparams", "n_envs=0"], "n_envs must be a whole number >= 1"),
+        (["--hyperparams", "policy=Foo"], "DQN: Policy Foo unknown"),
+        (
+            ["--hyperparams", "policy_kwargs=dict(net_arch=[8"],
+            "policy_kwargs='dict(net_arch=[8' fails: SyntaxError: '[' was never closed",
+        ),
+        (
+            ["--hyperparams", "policy_kwargs=__import__('os').getcwd()"],
+            "\"__import__('os').getcwd()\" is not allowed: only literals, dict(...), __import__('agents')",
+        ),
+        (
+            ["--hyperparams", "env_kwargs={height: 2}"],
+            "Catch-v0 cannot be built with env_kwargs={'height': 2}",
+        ),
+        (["--hyperparams", "env_kwargs=[1]"], "env_kwargs must be a mapping such as {height: 12}, got [1]"),
+        (["--wrapper", "head-centred"], "HeadCentredObservation needs an environment with a 'head'"),
+        (["--hyperparams", "env_wrapper=os.getcwd"], "env_wrapper 'os.getcwd' is not a known wrapper"),
+    ],
+)
+def test_bad_settings_are_a_usage_error_before_any_folder_exists(tmp_path, capsys, args, message):
+    runs_dir = tmp_path / "runs"
+    with pytest.raises(SystemExit) as exit_status:
+        train.main(["--algo", "dqn", "--runs-dir", str(runs_dir), *args])
+    assert exit_status.value.code == 2
+    stderr = capsys.readouterr().err
+    assert message in stderr.splitlines()[-1] and "Traceback" not in stderr  # usage, then one line
+    assert not runs_dir.exists()
+
+
+def test_a_runs_dir_that_is_a_file_is_a_usage_error(tmp_path, capsys):
+    taken = tmp_path / "notes.txt"
+    taken.write_text("a user's file")
+    for runs_dir in (taken, taken / "runs"):
+        with pytest.raises(SystemExit) as exit_status:
+            train.main(["--algo", "dqn", "--runs-dir", str(runs_dir)])
+        assert exit_status.value.code == 2
+        assert f"--runs-dir {runs_dir}: {taken} is a file, not a folder" in capsys.readouterr().err
+    assert taken.read_text() == "a user's file"
+
+
 def test_unknown_hyperparameter_lists_every_valid_key():
     from stable_baselines3 import DQN
 
@@ -188,7 +247,9 @@ def test_missing_and_corrupt_models_give_clear_errors(tmp_path):
     with pytest.raises(ValueError, match="no model at"):
         evaluate.load_model(tmp_path, config)
     (tmp_path / "model.zip").write_bytes(b"not a zip")
-    with pytest.raises(ValueError, match="could not load the model"):
+    with pytest.raises(
+        ValueError, match=r"model\.zip is not a Stable-Baselines3 model zip: File is not a zip file"
+    ):
         evaluate.load_model(tmp_path, config)
 
 
@@ -298,7 +359,14 @@ def test_rl_zoo3_trains_dqn_on_a_game_with_our_file(tmp_path):
     assert list(tmp_path.glob("dqn/Catch-v0_1/Catch-v0.zip"))
 
 
-def test_ctrl_c_saves_the_model_before_exiting(tmp_path):
+@pytest.mark.parametrize(
+    ("signals", "exit_status"),
+    [(["SIGINT"], 130), (["SIGTERM"], 143), (["SIGINT", "SIGINT"], 130), (["SIGTERM", "SIGINT"], 143)],
+    ids=["ctrl-c", "sigterm", "double-ctrl-c", "sigterm-then-ctrl-c"],
+)
+def test_a_stopped_run_saves_a_loadable_model_and_exits_with_128_plus_the_signal(
+    tmp_path, signals, exit_status
+):
     import signal
     import time
 
@@ -316,17 +384,19 @@ def test_ctrl_c_saves_the_model_before_exiting(tmp_path):
     )
     try:
         assert process.stdout.readline().startswith("training dqn on Catch-v0")
-        time.sleep(3)  # let it train a little
-        process.send_signal(signal.SIGINT)
+        time.sleep(2)  # let it train a little
+        for name in signals:  # a second one lands during the save, or just after it
+            process.send_signal(getattr(signal, name))
+            time.sleep(0.1)  # (signals pending together are handled in number order: SIGINT first)
         stdout, stderr = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert process.returncode == 130, stderr[-2000:]
+    assert process.returncode == exit_status, stderr[-2000:]
+    assert "Traceback" not in stderr
     saved = tmp_path / "Catch-v0" / "dqn" / "run-001" / "model_interrupted.zip"
     assert saved.is_file() and "interrupted at step" in stdout
-    from stable_baselines3 import DQN
-
-    assert DQN.load(saved).num_timesteps > 0
+    config = RunConfig.load(saved.parent)
+    assert evaluate.load_model(saved.parent, config, "model_interrupted.zip").num_timesteps > 0
 
 
 def test_motion_trace_wrapper_from_the_command_line(tmp_path):

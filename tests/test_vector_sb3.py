@@ -209,3 +209,62 @@ def test_vector_envs_that_ignore_reset_mask_are_refused() -> None:
     with pytest.raises(ValueError, match=r"CartPoleVectorEnv is not known to.*vectorization_mode='sync'"):
         SB3VecEnvAdapter(cartpole)
     SB3VecEnvAdapter(gymnasium.make_vec("CartPole-v1", 4, vectorization_mode="sync"))  # accepted
+
+
+def test_set_attr_on_some_sync_sub_envs_is_read_back_as_sb3_does() -> None:
+    # SB3's own vec-env contract (its tests drive DummyVecEnv this way), over Gymnasium's SyncVectorEnv.
+    from stable_baselines3.common.monitor import Monitor
+
+    env = SB3VecEnvAdapter(gymnasium.vector.SyncVectorEnv([lambda: Monitor(gymnasium.make("Catch-v0"))] * 3))
+    env.set_attr("dummy1", 5, indices=[0, 2])
+    assert env.get_attr("dummy1", indices=[0, 2]) == [5, 5]
+    env.set_attr("dummy1", 7, indices=[2])
+    assert env.get_attr("dummy1", indices=[0, 2]) == [5, 7]
+    with pytest.raises(AttributeError, match="dummy1"):  # sub-env 1 was never given one
+        env.get_attr("dummy1", indices=[1])
+    assert env.env_method("get_action_meanings", indices=[1]) == [["left", "stay", "right"]]
+
+
+class RecordingEnv(gymnasium.Env):
+    """Records the actions it is given, for any action space."""
+
+    observation_space = gymnasium.spaces.Box(0.0, 1.0, (2,), np.float32)
+
+    def __init__(self, action_space: gymnasium.Space) -> None:
+        self.action_space = action_space
+        self.actions: list[Any] = []
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        return np.zeros(2, np.float32), {}
+
+    def step(self, action: Any):
+        assert self.action_space.contains(action), action
+        self.actions.append(action)
+        return np.zeros(2, np.float32), 0.0, False, False, {}
+
+
+@pytest.mark.parametrize(
+    "space",
+    [
+        gymnasium.spaces.Dict({"a": gymnasium.spaces.Discrete(3), "b": gymnasium.spaces.Box(0, 1, (2,))}),
+        gymnasium.spaces.Tuple((gymnasium.spaces.Discrete(2), gymnasium.spaces.Discrete(3))),
+    ],
+    ids=["Dict", "Tuple"],
+)
+def test_a_list_of_one_action_per_sub_env_reaches_each_sub_env(space: gymnasium.Space) -> None:
+    vector_env = gymnasium.vector.SyncVectorEnv([lambda: RecordingEnv(space)] * 3)
+    env = SB3VecEnvAdapter(vector_env)
+    env.reset()
+    space.seed(0)
+    actions = [space.sample() for _ in range(3)]
+    env.step(actions)  # crashed in step_wait before (list indices must be integers; IndexError)
+    for sub_env, action in zip(vector_env.envs, actions, strict=True):
+        assert str(sub_env.actions) == str([action])
+
+
+def test_a_scalar_env_is_refused_with_what_to_use_instead() -> None:
+    with pytest.raises(TypeError, match=r"takes a Gymnasium VectorEnv .* use SB3's DummyVecEnv"):
+        SB3VecEnvAdapter(gymnasium.make("Catch-v0"))
+    with pytest.raises(ValueError, match=r"a list of actions needs one per sub-env \(2\), got 3"):
+        SB3VecEnvAdapter(gymnasium.make_vec("Catch-v0", 2)).step_async([0, 1, 2])

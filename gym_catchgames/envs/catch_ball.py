@@ -8,8 +8,12 @@ import numpy as np
 
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.scoring import NaturalScore
-from gym_catchgames.validation import check_int
+from gym_catchgames.validation import MAX_STEP_COUNT, check_int
 from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
+
+#: The longest ``spawn_interval``: far beyond any board's height (a longer one leaves the board empty
+#: between balls just the same).
+MAX_SPAWN_INTERVAL = 100_000
 
 
 class CatchBallEnv(GridGameEnv):
@@ -82,14 +86,23 @@ class CatchBallEnv(GridGameEnv):
     ) -> None:
         super().__init__(height, width, obs_type, render_mode)
         self.paddle_width = check_int("paddle_width", paddle_width, minimum=1, maximum=self.width)
-        self.spawn_interval = check_int("spawn_interval", spawn_interval, minimum=1)
+        # The vector env keeps a table with an entry per step of the interval: 10**9 would take 8 GB.
+        self.spawn_interval = check_int(
+            "spawn_interval", spawn_interval, minimum=1, maximum=MAX_SPAWN_INTERVAL
+        )
         # Every column must have a column at least min_spawn_distance away for the next ball.
         farthest = min(max(column, self.width - 1 - column) for column in range(self.width))
         self.min_spawn_distance = check_int(
-            "min_spawn_distance (on a grid this wide)", min_spawn_distance, minimum=0, maximum=farthest
+            f"min_spawn_distance (on a grid of width={self.width})",
+            min_spawn_distance,
+            minimum=0,
+            maximum=farthest,
         )
         self.max_spawn_distance = check_int(
-            "max_spawn_distance", max_spawn_distance, minimum=max(self.min_spawn_distance, 1)
+            "max_spawn_distance",
+            max_spawn_distance,
+            minimum=max(self.min_spawn_distance, 1),
+            maximum=MAX_STEP_COUNT,
         )
         #: The largest column of the paddle's left cell (the paddle stays fully on the grid).
         self.max_paddle_left = self.width - self.paddle_width

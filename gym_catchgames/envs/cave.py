@@ -9,7 +9,7 @@ import numpy as np
 
 from gym_catchgames.core import MIN_GRID_SIZE, GridGameEnv
 from gym_catchgames.scoring import NaturalScore
-from gym_catchgames.validation import check_float, check_int
+from gym_catchgames.validation import MAX_STEP_COUNT, check_float, check_int
 from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
 #: Vertical acceleration per frame, in cells: gravity when released, lift when held.
@@ -22,6 +22,9 @@ BLOCK_WIDTH, BLOCK_HEIGHT = 2, 6
 MIN_GAP_CELLS_WITH_BLOCKS = BLOCK_HEIGHT + 1
 #: Width of the drawing cache's tape of columns, in views.
 TAPE_VIEWS = 4
+#: The largest reward magnitude accepted: a return of 10,000 frames of it stays finite and exact to far
+#: below a frame's reward in float64, and SB3's float32 reward buffers hold it (1e308 would give inf).
+MAX_REWARD = 1e6
 #: The row stored for a column without a block or trail: far above any row the ship can reach.
 NO_ROW = -(1 << 62)
 #: Bytes of wall columns the vector env copies at a time: small enough to stay in a CPU core's cache.
@@ -99,7 +102,9 @@ class CaveEnv(GridGameEnv):
     ``gymnasium.make("Cave-v0", height=48, width=48, ship_column=15, initial_gap=0.55, min_gap=0.30,
     gap_shrink=0.01, shrink_interval=51, block_interval=21, block_delay=50, survival_reward=0.0,
     crash_reward=-1.0, obs_type="grid", render_mode=None)``. Gap sizes are fractions of the view height,
-    as in CAVE (26.4 cells narrowing by 0.48 every 51 frames down to 14.4 on 48 rows).
+    as in CAVE (26.4 cells narrowing by 0.48 every 51 frames down to 14.4 on 48 rows): ``min_gap``,
+    ``initial_gap`` and ``gap_shrink`` are at most 1 (a wider gap would never show a wall). The two rewards
+    are at most ``MAX_REWARD`` (1e6) in magnitude.
     ``block_interval`` must be >= 2 (blocks are 2 columns wide), or ``None`` for no blocks. With blocks,
     ``min_gap * height`` must be at least 7 cells so that a 6-row block fits in the narrowest gap.
 
@@ -135,18 +140,23 @@ class CaveEnv(GridGameEnv):
         render_mode: str | None = None,
     ) -> None:
         self.ship_column = check_int("ship_column", ship_column, minimum=0)
-        self.min_gap = check_float("min_gap", min_gap, minimum=0.0, exclusive_minimum=True)
-        self.initial_gap = check_float("initial_gap (at least min_gap)", initial_gap, minimum=self.min_gap)
-        self.gap_shrink = check_float("gap_shrink", gap_shrink, minimum=0.0)
-        self.shrink_interval = check_int("shrink_interval", shrink_interval, minimum=1)
+        # Gaps are shares of the view's height: above 1 no wall cell would ever be visible.
+        self.min_gap = check_float("min_gap", min_gap, minimum=0.0, maximum=1.0, exclusive_minimum=True)
+        self.initial_gap = check_float(
+            "initial_gap (at least min_gap)", initial_gap, minimum=self.min_gap, maximum=1.0
+        )
+        self.gap_shrink = check_float("gap_shrink", gap_shrink, minimum=0.0, maximum=1.0)
+        counts = {"maximum": MAX_STEP_COUNT}
+        self.shrink_interval = check_int("shrink_interval", shrink_interval, minimum=1, **counts)
         if block_interval is not None:
             block_interval = check_int(
-                "block_interval (or None for no blocks)", block_interval, minimum=BLOCK_WIDTH
+                "block_interval (or None for no blocks)", block_interval, minimum=BLOCK_WIDTH, **counts
             )
         self.block_interval = block_interval
-        self.block_delay = check_int("block_delay", block_delay, minimum=0)
-        self.survival_reward = check_float("survival_reward", survival_reward)
-        self.crash_reward = check_float("crash_reward", crash_reward)
+        self.block_delay = check_int("block_delay", block_delay, minimum=0, **counts)
+        limits = {"minimum": -MAX_REWARD, "maximum": MAX_REWARD}
+        self.survival_reward = check_float("survival_reward", survival_reward, **limits)
+        self.crash_reward = check_float("crash_reward", crash_reward, **limits)
         # The view must hold the ship's column, and (with blocks) the narrowest gap must hold a block.
         why_height = f"a gap of min_gap={self.min_gap:g} of it must hold a {BLOCK_HEIGHT}-row block"
         _check_side("height", height, self._min_height(), why_height)
@@ -463,9 +473,7 @@ class CaveVectorEnv(GridGameVectorEnv):
         # wrote. The first open cell is kept times ``height + 1``, as the wall table's row index wants.
         # Two arrays hold the tape's fields, so a new episode writes its start columns with two writes.
         self._float_tape, self._int_tape = np.zeros((2, *columns)), np.full((4, *columns), NO_ROW)
-        self._tops, self._bottoms = self._float_tape
-        self._open_first_rows, self._open_end = self._int_tape[:2]  # floor(top) * (height + 1), ceil(bottom)
-        self._block_tops, self._trail_rows = self._int_tape[2:]
+        self._view_tape_fields()
         self._accelerations = np.array([ACCELERATION, -ACCELERATION])  # by action
         # A new episode's columns on screen, as in the tapes: a straight cave with a level trail.
         start = self.height // 2
@@ -492,6 +500,18 @@ class CaveVectorEnv(GridGameVectorEnv):
     def _screen(self) -> slice:
         """The tape rows of the columns on screen, left to right."""
         return slice(self._newest - self.width + 1, self._newest + 1)
+
+    def _view_tape_fields(self) -> None:
+        """The tape's fields as views of its two arrays (again after a copy, which turns views into
+        arrays of their own: the copy's fields would then stop following its tapes)."""
+        self._tops, self._bottoms = self._float_tape
+        self._open_first_rows, self._open_end = self._int_tape[:2]  # floor(top) * (height + 1), ceil(bottom)
+        self._block_tops, self._trail_rows = self._int_tape[2:]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a copy (``copy.deepcopy``, ``pickle``) with its tape fields viewing its own tapes."""
+        self.__dict__.update(state)
+        self._view_tape_fields()
 
     def _new_episodes(self, index: np.ndarray) -> None:
         start = float(self.height // 2)

@@ -9,7 +9,7 @@ import numpy as np
 
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.scoring import NaturalScore
-from gym_catchgames.validation import check_choice, check_int
+from gym_catchgames.validation import MAX_STEP_COUNT, check_choice, check_int
 from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
 
 #: The smallest grid side: the start (a 3-cell snake through the centre, any heading) fits inside
@@ -116,7 +116,9 @@ class SnakeEnv(GridGameEnv):
         self.interior_cells = (self.height - 2) * (self.width - 2)
         if max_steps_without_food is None:
             max_steps_without_food = 2 * self.interior_cells
-        self.max_steps_without_food = check_int("max_steps_without_food", max_steps_without_food, minimum=1)
+        self.max_steps_without_food = check_int(
+            "max_steps_without_food", max_steps_without_food, minimum=1, maximum=MAX_STEP_COUNT
+        )
         #: Cells are flat indices ``row * width + column``; the offset of a move up, right, down, left.
         self.moves = (-self.width, 1, self.width, -1)
         wall = np.ones((self.height, self.width), dtype=bool)
@@ -126,7 +128,6 @@ class SnakeEnv(GridGameEnv):
         # The body as a ring buffer of cells, head at _head_slot, and as an occupancy map.
         self._body = np.zeros(self.interior_cells, dtype=np.int64)
         self._occupied = np.zeros(self.height * self.width, dtype=bool)
-        self._occupied_grid = self._occupied.reshape(self.height, self.width)  # a view of the same map
         self._wall_images: dict[int, np.ndarray] = {}
         self._head_slot = 0
         self._length = 0
@@ -192,7 +193,8 @@ class SnakeEnv(GridGameEnv):
             walls = self._wall_images[canvas.ndim] = np.zeros_like(canvas)
             walls[self._wall_grid] = ink["wall"]
         canvas[...] = walls
-        canvas[self._occupied_grid] = ink["snake"]
+        # A fresh view each time: a stored view would become a separate array in a copy of the env.
+        canvas[self._occupied.reshape(self.height, self.width)] = ink["snake"]
         canvas[self.head] = ink["snake_head"]
         if self._food >= 0:
             canvas[divmod(self._food, self.width)] = ink["food"]

@@ -8,6 +8,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from gym_catchgames.validation import check_float
+
 
 class HeadCentredObservation(
     gym.ObservationWrapper[np.ndarray, Any, np.ndarray], gym.utils.RecordConstructorArgs
@@ -37,11 +39,12 @@ class HeadCentredObservation(
                 "HeadCentredObservation needs an environment with a 'head' (row, col) property, as "
                 f"Snake-v0 has; {env.unwrapped} has none"
             )
-        if not (float(space.low.min()) <= fill <= float(space.high.max())):
-            raise ValueError(
-                f"fill must lie within the observation bounds [{space.low.min()}, {space.high.max()}], "
-                f"got {fill}"
-            )
+        fill = check_float(
+            "fill (within the observation bounds)",
+            fill,
+            minimum=float(space.low.min()),
+            maximum=float(space.high.max()),
+        )
         gym.utils.RecordConstructorArgs.__init__(self, fill=fill)
         gym.ObservationWrapper.__init__(self, env)
         self.fill = fill

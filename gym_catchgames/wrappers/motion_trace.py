@@ -16,6 +16,10 @@ from gymnasium import spaces
 
 from gym_catchgames.validation import check_float, check_int
 
+#: The largest side ``size`` takes: Atari frames are 210x160; a 40000x40000 trace would need 12 GB per
+#: frame and be killed for memory rather than refused.
+MAX_SIZE = 4096
+
 
 class MotionTraceObservation(
     gym.ObservationWrapper[np.ndarray, Any, np.ndarray], gym.utils.RecordConstructorArgs
@@ -49,7 +53,8 @@ class MotionTraceObservation(
 
     * ``threshold``: change of gray value (0-255 scale) above which a pixel counts as moving; ``>= 0``.
     * ``decay``: factor by which the trace fades each step, in ``[0, 1)``; ``0`` keeps only the last move.
-    * ``size``: ``(height, width)`` to resize the gray frame to, or ``None`` to keep the input size.
+    * ``size``: ``(height, width)`` to resize the gray frame to (each at most 4096), or ``None`` to keep
+      the input size.
       Resizing uses OpenCV: area averaging when shrinking (each pixel of an exact 2x reduction, as
       Breakout's 210x160 -> 105x80, is the mean of a 2x2 block, which is also what bilinear
       interpolation gives there) and bilinear interpolation of the float gray frame when enlarging.
@@ -264,8 +269,16 @@ def _image_layout(space: gym.Space) -> tuple[int, int, bool, float]:
 
 
 def _check_size(size: Sequence[int]) -> tuple[int, int]:
-    """``size`` as a ``(height, width)`` pair of positive ints."""
-    if isinstance(size, str) or not isinstance(size, Sequence) or len(size) != 2:
-        raise ValueError(f"size must be None or a (height, width) pair of positive ints, got {size!r}")
+    """``size`` as a ``(height, width)`` pair of positive ints (a tuple, list or 1-D NumPy array)."""
+    allowed = f"size must be None or a (height, width) pair of positive ints, got {size!r}"
+    if isinstance(size, np.ndarray):
+        size = size.tolist() if size.ndim == 1 else None
+    if isinstance(size, str) or not isinstance(size, Sequence):
+        raise TypeError(allowed)
+    if len(size) != 2:
+        raise ValueError(allowed)
     height, width = size
-    return check_int("size height", height, minimum=1), check_int("size width", width, minimum=1)
+    return (
+        check_int("size height", height, minimum=1, maximum=MAX_SIZE),
+        check_int("size width", width, minimum=1, maximum=MAX_SIZE),
+    )

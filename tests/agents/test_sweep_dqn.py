@@ -142,6 +142,9 @@ def test_q_values_at_sweep_time_equal_acting_time_values():
         ({"exploration_final_eps": 1.5}, "exploration_final_eps"),
         ({"loss": "mse"}, "loss must be one of 'squared_all_actions', 'huber_taken_action'"),
         ({"reward_clip": (1.0, -1.0)}, "reward_clip high"),
+        ({"reward_clip": (1.0,)}, r"reward_clip must be None or a \(low, high\) pair, got \(1.0,\)"),
+        ({"reward_clip": 5}, r"reward_clip must be None or a \(low, high\) pair, got 5"),
+        ({"reward_clip": (-1.0, 1.0, 2.0)}, r"reward_clip must be None or a \(low, high\) pair"),
         ({"schedule_horizon": 0}, "schedule_horizon must be >= 1"),
         ({"loss_window": 0}, "loss_window must be >= 1"),
         ({"max_epochs": (5.0, 10.0, 20.0)}, r"max_epochs as a tuple must be \(start, end\)"),
@@ -350,3 +353,28 @@ def test_cnn_policy_with_small_grid_cnn(obs_type):
     )
     model.learn(200)
     assert model._n_sweeps >= 1 and isinstance(model.q_net.features_extractor, SmallGridCNN)
+
+
+def test_learn_zero_steps_is_a_no_op_as_for_sb3s_dqn():
+    model = SweepDQN("MlpPolicy", "CartPole-v1", buffer_size=64, batch_size=16)
+    assert model.learn(0) is model  # ZeroDivisionError before (progress = steps / 0)
+    assert model.num_timesteps == 0 and model._current_progress_remaining == 1.0
+
+
+def test_a_schedule_that_leaves_its_bounds_midway_stops_training_with_where():
+    # Only a callable's two ends can be checked up front: this rate is 1e-3 at both ends and -1e-3 in
+    # the middle of the run (between progress remaining 0.6 and 0.4), which is gradient ascent.
+    def rate(progress_remaining: float) -> float:
+        return -1e-3 if 0.4 < progress_remaining < 0.6 else 1e-3
+
+    model = SweepDQN("MlpPolicy", "CartPole-v1", learning_rate=rate, buffer_size=100, batch_size=32)
+    assert model.lr_schedule(1.0) == 1e-3 and model.lr_schedule(0.0) == 1e-3
+    with pytest.raises(
+        ValueError, match=r"learning_rate \(at progress remaining 0\.5\) must be finite and > 0\.0"
+    ):
+        model.lr_schedule(0.5)
+    with pytest.raises(
+        ValueError, match=r"learning_rate \(at progress remaining 0\.[45]\d*\) must be finite"
+    ):
+        model.learn(1000)  # the first fill after progress 0.6 checks the rate and stops
+    assert 400 <= model.num_timesteps <= 600
