@@ -8,7 +8,6 @@ untrained model on its env, in memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from agents import zoo
 from agents.double_dqn import DoubleDQN
 from agents.runs import RunConfig, make_env
 from agents.sweep_dqn import SweepDQN
-from gym_catchgames.validation import check_bool, check_choice, check_float, check_int
 
 #: The algorithm names of the command line and of ``agents/hyperparams/<name>.yml``.
 ALGORITHMS: dict[str, type[BaseAlgorithm]] = {"sweep-dqn": SweepDQN, "dqn": DQN, "double-dqn": DoubleDQN}
@@ -34,62 +32,16 @@ def algorithm_class(name: str) -> type[BaseAlgorithm]:
     return ALGORITHMS[name]
 
 
-def _check_train_freq(name: str, value: Any) -> None:
-    """SB3's ``train_freq``: an integer ``>= 1`` or a ``[frequency, "step" | "episode"]`` pair."""
-    if isinstance(value, list | tuple):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an integer >= 1 or a [frequency, unit] pair, got {value!r}")
-        check_int(f"{name} frequency", value[0], minimum=1)
-        check_choice(f"{name} unit", value[1], ("step", "episode"))
-    else:
-        check_int(name, value, minimum=1)
-
-
-def _check_gradient_steps(name: str, value: Any) -> None:
-    """SB3's ``gradient_steps``: an integer ``>= 1``, or -1 for as many as env steps were collected."""
-    if check_int(name, value, minimum=-1) == 0:
-        raise ValueError(f"{name} must be >= 1, or -1 for one per env step collected; got 0")
-
-
-def _fraction(name: str, value: Any) -> None:
-    check_float(name, value, minimum=0.0, maximum=1.0)
-
-
-#: Checks of the arguments every DQN-family algorithm takes, which SB3's DQN accepts unchecked (a
-#: ``batch_size`` of 0 or a ``gamma`` of 1.5 would fail or diverge deep inside training).
-DQN_ARGUMENT_CHECKS: dict[str, Callable[[str, Any], Any]] = {
-    "buffer_size": lambda name, value: check_int(name, value, minimum=1),
-    "learning_starts": lambda name, value: check_int(name, value, minimum=0),
-    "batch_size": lambda name, value: check_int(name, value, minimum=1),
-    "tau": _fraction,
-    "gamma": _fraction,
-    "train_freq": _check_train_freq,
-    "gradient_steps": _check_gradient_steps,
-    "target_update_interval": lambda name, value: check_int(name, value, minimum=1),
-    "exploration_fraction": _fraction,
-    "exploration_initial_eps": _fraction,
-    "exploration_final_eps": _fraction,
-    "max_grad_norm": lambda name, value: check_float(name, value, minimum=0.0, exclusive_minimum=True),
-    "n_steps": lambda name, value: check_int(name, value, minimum=1),
-    "stats_window_size": lambda name, value: check_int(name, value, minimum=1),
-    "optimize_memory_usage": check_bool,
-}
-
-
 def check_config(config: RunConfig) -> None:
     """Check everything of a run's settings that needs no training, so a bad value is refused before
-    any folder is made: the algorithm's arguments (as the algorithm itself checks them, built without an
-    env), ``policy_kwargs``, and the env with its ``env_kwargs`` and wrappers (built once and closed).
+    any folder is made: the algorithm's arguments (``zoo.check_values``, then as the algorithm itself
+    checks them, built without an env), ``policy_kwargs``, and the env with its ``env_kwargs`` and
+    wrappers (built once and closed).
 
     Raises ``zoo.HyperparameterError`` naming the setting.
     """
     kwargs = config.model_kwargs()  # reads policy_kwargs and the learning rate (HyperparameterError)
-    for name, check in DQN_ARGUMENT_CHECKS.items():
-        if name in kwargs:
-            try:
-                check(name, kwargs[name])
-            except (TypeError, ValueError) as error:
-                raise zoo.HyperparameterError(str(error)) from None
+    zoo.check_values(config.algo_kwargs)  # (tuned_config checks them too; a config.yml may not have been)
     algo_class = algorithm_class(config.algo)
     try:
         algo_class(env=None, _init_setup_model=False, **kwargs)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import math
 import os
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
@@ -80,14 +79,12 @@ class RunConfig:
     ) -> RunConfig:
         """Split zoo-format settings into the run's own keys and the algorithm's arguments.
 
-        Raises ``zoo.HyperparameterError`` for a run key of the wrong kind (``n_timesteps=abc``).
+        Raises ``zoo.HyperparameterError`` for ``env_kwargs`` or ``policy`` of the wrong kind (the numbers
+        are checked by ``zoo.check_values``).
         """
         settings = dict(settings)
-        tuned_timesteps = _count("n_timesteps", settings.pop("n_timesteps"))
-        tuned_n_envs = _count("n_envs", settings.pop("n_envs", 1))
-        frame_stack = settings.get("frame_stack")
-        if frame_stack is not None:
-            _count("frame_stack", frame_stack)
+        tuned_timesteps = int(float(settings.pop("n_timesteps")))
+        tuned_n_envs = int(settings.pop("n_envs", 1))
         env_kwargs = settings.get("env_kwargs")
         if env_kwargs is not None and not isinstance(env_kwargs, dict):
             raise zoo.HyperparameterError(
@@ -154,20 +151,6 @@ class RunConfig:
         if "train_freq" in kwargs and isinstance(kwargs["train_freq"], list):
             kwargs["train_freq"] = tuple(kwargs["train_freq"])
         return {"policy": self.policy, **kwargs}
-
-
-def _count(name: str, value: Any) -> int:
-    """A zoo count (``n_timesteps``, ``n_envs``, ``frame_stack``): a whole number ``>= 1``, which the zoo's
-    files may write as a float or as text (``1e5``, ``"1e5"``)."""
-    try:
-        number = (
-            float(value) if isinstance(value, int | float | str) and not isinstance(value, bool) else None
-        )
-    except ValueError:
-        number = None
-    if number is None or not math.isfinite(number) or not number.is_integer() or number < 1:
-        raise zoo.HyperparameterError(f"{name} must be a whole number >= 1 (such as 1e5), got {value!r}")
-    return int(number)
 
 
 def make_env(

@@ -130,8 +130,35 @@ SETTING_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
 }
 
 
+def _check_train_freq(value: Any) -> bool:
+    """SB3's ``train_freq``: an integer ``>= 1`` or a ``[frequency, "step" | "episode"]`` pair."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        value, unit = value
+        if unit not in ("step", "episode"):
+            return False
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+#: Settings whose meaning is more than a range: a test of the value and what it must be.
+SETTING_RULES: dict[str, tuple[Any, str]] = {
+    "train_freq": (_check_train_freq, "an integer >= 1 or a [frequency, 'step' | 'episode'] pair"),
+    "gradient_steps": (
+        lambda value: isinstance(value, int) and not isinstance(value, bool) and (value >= 1 or value == -1),
+        "an integer >= 1, or -1 for one per env step collected",
+    ),
+    "max_grad_norm": (
+        lambda value: isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < math.inf,
+        "a finite number > 0",
+    ),
+    "optimize_memory_usage": (lambda value: isinstance(value, bool), "True or False"),
+}
+
+
 def check_values(settings: dict[str, Any]) -> None:
     """Refuse a setting outside what it can mean (a negative buffer, ``gamma=1.5``), naming the range."""
+    for key, (test, allowed) in SETTING_RULES.items():
+        if key in settings and not test(settings[key]):
+            raise HyperparameterError(f"{key}={settings[key]!r}: it must be {allowed}")
     for key, (minimum, maximum, integer) in SETTING_BOUNDS.items():
         if key not in settings:
             continue
