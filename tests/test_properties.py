@@ -216,22 +216,27 @@ def assert_same(first, second) -> None:
         np.testing.assert_array_equal(first, second)
 
 
-#: Every id and observation type as a scalar env, a vector env and through the motion trace, and
-#: Snake through the head-centred view.
+#: Every id and observation type as a scalar env, a vector env and through the motion trace (scalar and
+#: vector), and Snake through the head-centred view.
 COPY_CASES = [
     (env_id, obs_type, kind)
     for env_id in gym_catchgames.ENV_IDS
     for obs_type in gym_catchgames.OBS_TYPES
-    for kind in ("scalar", "vector", "motion-trace")
+    for kind in ("scalar", "vector", "motion-trace", "vector-motion-trace")
 ] + [("Snake-v0", "grid", "head-centred")]
 
 
 def env_of_kind(env_id: str, obs_type: str, kind: str):
     """The env a copy is taken of: rendering ``rgb_array`` frames, so that copies after render are tried."""
-    from gym_catchgames.wrappers import HeadCentredObservation, MotionTraceObservation
+    from gym_catchgames.wrappers import (
+        HeadCentredObservation,
+        MotionTraceObservation,
+        VectorMotionTraceObservation,
+    )
 
-    if kind == "vector":
-        return env_classes(env_id)[1](num_envs=3, obs_type=obs_type, render_mode="rgb_array")
+    if kind.startswith("vector"):
+        env = env_classes(env_id)[1](num_envs=3, obs_type=obs_type, render_mode="rgb_array")
+        return VectorMotionTraceObservation(env) if kind == "vector-motion-trace" else env
     env = gymnasium.make(env_id, obs_type=obs_type, render_mode="rgb_array")
     wrappers = {"motion-trace": MotionTraceObservation, "head-centred": HeadCentredObservation}
     return wrappers[kind](env) if kind in wrappers else env
@@ -247,7 +252,7 @@ def env_of_kind(env_id: str, obs_type: str, kind: str):
 )
 def test_a_copy_has_the_same_future_as_the_original(env_id, obs_type, kind, how, when, steps, actions):
     env = env_of_kind(env_id, obs_type, kind)
-    vector = kind == "vector"
+    vector = kind.startswith("vector")
     n_actions = int(env.single_action_space.n if vector else env.action_space.n)
     actions = [action % n_actions for action in actions]
     if when != "before reset":
