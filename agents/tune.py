@@ -38,9 +38,9 @@ from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search.optuna import OptunaSearch
 
 from agents import zoo
-from agents.algorithms import ALGORITHMS, algorithm_class, build_model, tuned_config
+from agents.algorithms import ALGORITHMS, algorithm_class, build_model, check_config, tuned_config
 from agents.evaluate import GreedyChecks, random_score, score_name
-from agents.runs import RunConfig, make_env, register_env_packages
+from agents.runs import RunConfig, register_env_packages
 from agents.targets import load_targets, target_score
 from gym_catchgames.validation import int_at_least
 
@@ -172,10 +172,7 @@ def check_space(job: SearchJob) -> None:
             value = dimension.decode(sampled)
             try:
                 overrides = settings_of([dimension], {dimension.name: sampled}, job.entry)
-                config = job.config(overrides)
-                algorithm_class(job.algo)(
-                    env=make_env(config, n_envs=1), _init_setup_model=False, **config.model_kwargs()
-                )
+                check_config(job.config(overrides))
             except UsageError:
                 raise
             except (ValueError, TypeError) as error:
