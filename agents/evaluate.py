@@ -25,7 +25,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from agents.model_files import load_run_model
 from agents.runs import RunConfig, make_env, register_env_packages
 from gym_catchgames.scoring import natural_score
-from gym_catchgames.validation import check_choice, int_at_least
+from gym_catchgames.validation import check_choice, check_float, int_at_least
 
 
 @dataclass
@@ -70,9 +70,28 @@ def play_episodes(
     return Scores(returns, natural)
 
 
-def greedy_score(config: RunConfig, model, episodes: int) -> float:
-    """Mean natural score of ``model``'s greedy policy over ``episodes`` fresh episodes."""
-    act = lambda obs: model.predict(obs, deterministic=True)[0]  # noqa: E731
+def epsilon_greedy(model, epsilon: float = 0.0, seed: int = 0) -> Callable[[np.ndarray], np.ndarray]:
+    """``model``'s greedy action, replaced by a uniformly random one with probability ``epsilon``.
+
+    ``epsilon=0.01`` is how the Hvass-Labs tutorial scored Breakout: a purely greedy player that has
+    lost a life may never press FIRE again and wait for the time limit.
+    """
+    epsilon = check_float("epsilon", epsilon, minimum=0.0, maximum=1.0)
+    rng = np.random.default_rng(seed)
+    n_actions = int(model.action_space.n)
+
+    def act(obs: np.ndarray) -> np.ndarray:
+        actions = model.predict(obs, deterministic=True)[0]
+        explore = rng.random(len(actions)) < epsilon
+        return np.where(explore, rng.integers(n_actions, size=len(actions)), actions)
+
+    return act
+
+
+def greedy_score(config: RunConfig, model, episodes: int, epsilon: float = 0.0) -> float:
+    """Mean natural score of ``model``'s greedy policy (``epsilon``-greedy if given) over ``episodes``
+    fresh episodes."""
+    act = epsilon_greedy(model, epsilon, config.seed)
     return float(np.mean(play_episodes(config, act, episodes).natural))
 
 
@@ -94,7 +113,7 @@ class GreedyChecks(BaseCallback):
     ``checks`` holds ``(env steps, score)`` of every check, ``reached_at`` the env steps and training
     seconds (checks excluded) of the first check at or above ``target``. Once there, it keeps checking,
     stops checking (cheaper) or stops training, as ``after_target`` says. ``on_check(checks)`` is called
-    after each check, e.g. to report to Ray Tune.
+    after each check, e.g. to report to Ray Tune. ``epsilon`` > 0 scores the epsilon-greedy policy.
     """
 
     def __init__(
@@ -106,9 +125,11 @@ class GreedyChecks(BaseCallback):
         *,
         after_target: str = "keep checking",
         on_check: Callable[[GreedyChecks], None] | None = None,
+        epsilon: float = 0.0,
     ) -> None:
         super().__init__()
         self.config, self.check_every, self.episodes, self.target = config, check_every, episodes, target
+        self.epsilon = check_float("epsilon", epsilon, minimum=0.0, maximum=1.0)
         self.after_target = check_choice("after_target", after_target, AFTER_TARGET)
         self.on_check = on_check
         self.reached_at: tuple[int, float] | None = None
@@ -130,7 +151,7 @@ class GreedyChecks(BaseCallback):
             return True
         self.next_check += self.check_every
         started = time.perf_counter()
-        score = greedy_score(self.config, self.model, self.episodes)
+        score = greedy_score(self.config, self.model, self.episodes, self.epsilon)
         self.check_seconds += time.perf_counter() - started
         self.checks.append((self.num_timesteps, score))
         reached = self.target is not None and score >= self.target

@@ -114,6 +114,10 @@ class SweepDQN(DQN):
        Q-values (tutorial), or SB3's Huber loss on the taken action.
     4. **Discard** the memory; the next fill begins.
 
+    ``sweep_log`` keeps one record per sweep (env steps, mean Q-value of the memory before and after
+    the sweep, epochs run, mean fit loss): the tutorial's diagnostic of a run, its mean swept Q-value
+    against steps, is ``[(r["steps"], r["q_mean_swept"]) for r in model.sweep_log]``.
+
     There is no target network (``q_net_target`` is kept equal to ``q_net`` after each fit) and
     no ``learning_starts`` warm-up: exploration starts at ``exploration_initial_eps``.
 
@@ -223,6 +227,7 @@ class SweepDQN(DQN):
         self.reward_clip = reward_clip
         self.schedule_horizon = schedule_horizon
         self._n_sweeps = 0
+        self.sweep_log: list[dict[str, float]] = []
         self._last_lives: np.ndarray | None = None
         self._sampler_rng = np.random.default_rng(seed)
 
@@ -452,6 +457,15 @@ class SweepDQN(DQN):
         self.logger.record("train/max_epochs", max_epochs)
         self.logger.record("train/replay_fraction", self.replay_fraction(progress))
         self.logger.record("train/high_error_fraction", sampler.high_fraction)
+        self.sweep_log.append(
+            {
+                "steps": self.num_timesteps,
+                "q_mean_before": float(q_values.mean()),
+                "q_mean_swept": float(swept.targets.mean()),
+                "epochs": fit.epochs,
+                "loss": fit.mean_loss,
+            }
+        )
 
     def _gradient_step(self, observations: th.Tensor, targets: th.Tensor, actions: th.Tensor) -> float:
         """One optimiser step towards the swept Q-values of a batch; returns the loss.

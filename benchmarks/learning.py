@@ -51,14 +51,14 @@ def run_pair(env_id: str, algo_spec: str, seed: int, options: dict[str, Any]) ->
         steps, score = checks.checks[-1]
         print(f"{env_id} {algo_spec} seed {seed}: greedy score {score:.2f} at {steps:,} steps", flush=True)
 
-    after_target = "stop training" if options["stop_at_target"] else "stop checking"
+    after_target = "stop training" if options["stop_at_target"] else options["after_target"]
     checks = GreedyChecks(
         config, options["check_every"], options["check_episodes"], target, after_target=after_target,
-        on_check=progress,
+        on_check=progress, epsilon=options["epsilon"],
     )  # fmt: skip
     model.learn(config.timesteps, callback=checks)
     seconds = checks.train_seconds()
-    final = greedy_score(config, model, options["episodes"])
+    final = greedy_score(config, model, options["episodes"], options["epsilon"])
     if options["models_dir"]:
         name = f"{env_id}-{algo_spec}-seed{seed}".replace("/", "_").replace("@", "-")
         model.save(Path(options["models_dir"]) / f"{name}.zip")
@@ -68,6 +68,7 @@ def run_pair(env_id: str, algo_spec: str, seed: int, options: dict[str, Any]) ->
         "steps": model.num_timesteps, "train_seconds": seconds, "target": target, "random_score": baseline,
         "final_score": final,
         "steps_to_target": steps, "seconds_to_target": reached_seconds, "checks": checks.checks,
+        "epsilon": options["epsilon"], "sweeps": getattr(model, "sweep_log", None),
     }  # fmt: skip
 
 
@@ -144,6 +145,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--check-every", type=int_at_least(1), default=1000, help="steps between checks")
     parser.add_argument("--check-episodes", type=int_at_least(1), default=100, help="episodes per check")
     parser.add_argument("--stop-at-target", action="store_true", help="stop a run once it reaches the target")
+    parser.add_argument(
+        "--keep-checking", action="store_true", help="check every --check-every steps after the target too"
+    )
+    parser.add_argument(
+        "--epsilon", type=float, default=0.0, help="random-move probability of the scored player (default 0)"
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/learning"))
     parser.add_argument("--cpu", type=int, default=-1, help="core to pin to (-1: no pinning; serial runs)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing results at --out")
@@ -155,6 +162,8 @@ def main(argv: list[str] | None = None) -> None:
     missing = [env_id for env_id in args.envs if env_id not in targets]
     if missing:
         parser.error(f"no target for {', '.join(missing)} in {TARGETS_FILE}: add one there")
+    if not 0.0 <= args.epsilon <= 1.0:
+        parser.error(f"--epsilon must be in [0, 1], got {args.epsilon}")
     if args.address is not None and not args.ray:
         parser.error("--address needs --ray")
     for spec in args.algos:
@@ -171,6 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     options = {
         "timesteps": args.timesteps, "episodes": args.episodes, "check_every": args.check_every,
         "check_episodes": args.check_episodes, "stop_at_target": args.stop_at_target, "targets": targets,
+        "after_target": "keep checking" if args.keep_checking else "stop checking", "epsilon": args.epsilon,
         "models_dir": str(models_dir(args.out).resolve()) if args.save_models else None,
     }  # fmt: skip
     if options["models_dir"]:
