@@ -163,9 +163,11 @@ class GreedyChecks(BaseCallback):
         return not (reached and self.after_target == "stop training")
 
 
-def evaluate_run(config: RunConfig, model, episodes: int) -> dict[str, dict[str, float]]:
-    """Greedy agent and random player on the same episode seeds."""
-    agent = play_episodes(config, lambda obs: model.predict(obs, deterministic=True)[0], episodes)
+def evaluate_run(
+    config: RunConfig, model, episodes: int, epsilon: float = 0.0
+) -> dict[str, dict[str, float]]:
+    """Greedy agent (``epsilon``-greedy if given) and random player on the same episode seeds."""
+    agent = play_episodes(config, epsilon_greedy(model, epsilon, config.seed), episodes)
     rng = np.random.default_rng(config.seed)
     n_actions = int(model.action_space.n)
     random = play_episodes(config, lambda obs: rng.integers(n_actions, size=len(obs)), episodes)
@@ -183,8 +185,12 @@ def format_table(env_id: str, results: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def write_gif(config: RunConfig, model, path: Path, episodes: int, max_frames: int = 600) -> None:
-    """A GIF of the greedy agent playing ``episodes`` episodes (frames from the env's renderer)."""
+def write_gif(
+    config: RunConfig, model, path: Path, episodes: int, max_frames: int = 600, epsilon: float = 0.0
+) -> None:
+    """A GIF of the greedy (or ``epsilon``-greedy) agent playing ``episodes`` episodes (frames from the
+    env's renderer)."""
+    act = epsilon_greedy(model, epsilon, config.seed)
     from PIL import Image
 
     env = make_env(config, n_envs=1, seed_offset=30_000, render_mode="rgb_array")
@@ -192,7 +198,7 @@ def write_gif(config: RunConfig, model, path: Path, episodes: int, max_frames: i
     frames = [Image.fromarray(env.render())]
     finished = 0
     while finished < episodes and len(frames) < max_frames:
-        obs, _, dones, infos = env.step(model.predict(obs, deterministic=True)[0])
+        obs, _, dones, infos = env.step(act(obs))
         frames.append(Image.fromarray(env.render()))
         finished += int(dones[0] and "episode" in infos[0])
     fps = env.get_attr("metadata")[0].get("render_fps", 10)
