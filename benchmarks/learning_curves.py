@@ -1,0 +1,100 @@
+"""Learning curves of ``benchmarks/learning.py`` results: every check per seed, and SweepDQN's swept Q.
+
+Reads the JSON rows ``benchmarks/learning.py`` writes (one file or several, e.g. one per seed run in
+parallel), prints a Markdown table of every check per seed with the "holds what it learned" test (no
+check from ``--hold-from`` steps on below ``--hold-fraction`` of the best check before it), and draws
+two panels: the checks against env steps, and SweepDQN's mean swept Q-value per sweep (the Hvass-Labs
+tutorial's diagnostic plot).
+
+    python benchmarks/learning_curves.py benchmarks/results/breakout-sweep-dqn.json \\
+        --reference 20.9 --out docs/images/breakout_sweepdqn_curve.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+
+def held(checks: list[tuple[int, float]], hold_from: int, fraction: float) -> bool:
+    """Whether no check from ``hold_from`` steps on falls below ``fraction`` of the best check before it."""
+    best = float("-inf")
+    for steps, score in checks:
+        if steps >= hold_from and best > 0 and score < fraction * best:
+            return False
+        best = max(best, score)
+    return True
+
+
+def checks_table(rows: list[dict[str, Any]], hold_from: int, fraction: float) -> str:
+    """A Markdown table: one line per check step, one column per (algorithm, seed)."""
+    columns = [f"{row['algo']} seed {row['seed']}" for row in rows]
+    steps = sorted({steps for row in rows for steps, _ in row["checks"]})
+    scores = [dict(row["checks"]) for row in rows]
+    lines = ["| env steps | " + " | ".join(columns) + " |", "|---:|" + "---:|" * len(rows)]
+    for step in steps:
+        cells = [f"{score[step]:.1f}" if step in score else "" for score in scores]
+        lines.append(f"| {step:,} | " + " | ".join(cells) + " |")
+    lines.append("| final | " + " | ".join(f"**{row['final_score']:.1f}**" for row in rows) + " |")
+    lines.append("| train seconds | " + " | ".join(f"{row['train_seconds']:.0f}" for row in rows) + " |")
+    holds = ["yes" if held(row["checks"], hold_from, fraction) else "**no**" for row in rows]
+    lines.append(f"| holds from {hold_from:,} | " + " | ".join(holds) + " |")
+    return "\n".join(lines)
+
+
+def plot(rows: list[dict[str, Any]], path: Path, reference: float | None) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with_sweeps = [row for row in rows if row.get("sweeps")]
+    figure, axes = plt.subplots(
+        1, 2 if with_sweeps else 1, figsize=(11 if with_sweeps else 6, 4), squeeze=False
+    )
+    scores = axes[0][0]
+    for row in rows:
+        steps, values = zip(*row["checks"], strict=True) if row["checks"] else ((), ())
+        scores.plot(steps, values, marker="o", label=f"{row['algo']} seed {row['seed']}")
+    if reference is not None:
+        scores.axhline(reference, color="gray", linestyle="--", label=f"reference {reference:g}")
+    scores.set(xlabel="env steps", ylabel=f"score per game (epsilon {rows[0].get('epsilon', 0):g})")
+    scores.set_title(rows[0]["env"])
+    scores.grid(alpha=0.3)
+    scores.legend()
+    if with_sweeps:
+        q_values = axes[0][1]
+        for row in with_sweeps:
+            q_values.plot([s["steps"] for s in row["sweeps"]], [s["q_mean_swept"] for s in row["sweeps"]],
+                          label=f"{row['algo']} seed {row['seed']}")  # fmt: skip
+        q_values.set(
+            xlabel="env steps", ylabel="mean swept Q-value of the memory", title="Q-values per sweep"
+        )
+        q_values.grid(alpha=0.3)
+        q_values.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", nargs="+", type=Path, help="JSON files written by benchmarks/learning.py")
+    parser.add_argument("--out", type=Path, default=None, help="PNG of the curves (default: none)")
+    parser.add_argument("--reference", type=float, default=None, help="a score to draw as a line")
+    parser.add_argument("--hold-from", type=int, default=600_000, help="steps from which a curve must hold")
+    parser.add_argument("--hold-fraction", type=float, default=0.5, help="of the best check before it")
+    parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    args = parser.parse_args(argv)
+    if args.out is not None and args.out.exists() and not args.overwrite:
+        parser.error(f"{args.out} exists; pass --overwrite to replace it or choose another --out")
+    rows = [row for path in args.results for row in json.loads(path.read_text())]
+    print(checks_table(rows, args.hold_from, args.hold_fraction))
+    if args.out is not None:
+        plot(rows, args.out, args.reference)
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
