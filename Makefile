@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint docs bench clean
+.PHONY: demo test lint docs bench dist clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,21 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/env_throughput.py
+
+# The files the wheel must hold besides the modules: the typing markers and the agents' YAML data.
+export WHEEL_CHECK := import sys, zipfile; names = set(zipfile.ZipFile(sys.argv[1]).namelist()); \
+	need = {'gym_catchgames/py.typed', 'agents/py.typed', 'agents/targets.yml', \
+	'agents/hyperparams/dqn.yml', 'agents/hyperparams/double-dqn.yml', 'agents/hyperparams/sweep-dqn.yml', \
+	'agents/search_spaces/dqn.yml', 'agents/search_spaces/sweep-dqn.yml'}; \
+	missing = sorted(need - names); print('wheel: missing', missing) if missing else print('wheel: package data present'); \
+	sys.exit(1 if missing else 0)
+
+# Build the wheel and the sdist into a temporary folder and check them (the README must render on PyPI).
+dist: $(STAMP)
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(BIN)/python -m build --outdir "$$dir" . ; \
+	$(BIN)/twine check --strict "$$dir"/*; \
+	$(BIN)/python -c "$$WHEEL_CHECK" "$$dir"/*.whl
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -6,8 +6,13 @@
 vector per state of a Discrete observation space, e.g. Taxi-v4).
 """
 
-from agents.double_dqn import DoubleDQN
-from agents.networks import DiscreteEmbedding, SmallAtariCNN, SmallGridCNN
-from agents.sweep_dqn import SweepDQN
+from gym_catchgames.dependencies import require
+
+for _module in ("torch", "stable_baselines3", "yaml"):
+    require(_module, "The agents package")
+
+from agents.double_dqn import DoubleDQN  # noqa: E402
+from agents.networks import DiscreteEmbedding, SmallAtariCNN, SmallGridCNN  # noqa: E402
+from agents.sweep_dqn import SweepDQN  # noqa: E402
 
 __all__ = ["DiscreteEmbedding", "DoubleDQN", "SmallAtariCNN", "SmallGridCNN", "SweepDQN"]

@@ -3,8 +3,9 @@
 Plays ``--episodes`` greedy episodes and as many with a uniformly random player on the same seeds,
 prints mean return ± standard error and the game's natural score (catch rate, catches, frames survived,
 fruit eaten) for both, and writes ``evaluation.yml``, a GIF of the agent playing (``agent.gif``) and the
-learning curve (``learning_curve.png``) into the run folder. ``--watch`` shows the agent in a pygame
-window instead (``python -m agents.enjoy RUN_DIR`` does the same).
+learning curve (``learning_curve.png``) into the run folder. ``--model`` picks the saved model: the
+final one (default), the one saved when the run was stopped (``interrupted``) or the best evaluation's
+(``best``). ``python -m agents.enjoy RUN_DIR`` (``catchgames-enjoy``) shows the agent in a window.
 """
 
 from __future__ import annotations
@@ -162,9 +163,11 @@ class GreedyChecks(BaseCallback):
         return not (reached and self.after_target == "stop training")
 
 
-def evaluate_run(config: RunConfig, model, episodes: int) -> dict[str, dict[str, float]]:
-    """Greedy agent and random player on the same episode seeds."""
-    agent = play_episodes(config, lambda obs: model.predict(obs, deterministic=True)[0], episodes)
+def evaluate_run(
+    config: RunConfig, model, episodes: int, epsilon: float = 0.0
+) -> dict[str, dict[str, float]]:
+    """Greedy agent (``epsilon``-greedy if given) and random player on the same episode seeds."""
+    agent = play_episodes(config, epsilon_greedy(model, epsilon, config.seed), episodes)
     rng = np.random.default_rng(config.seed)
     n_actions = int(model.action_space.n)
     random = play_episodes(config, lambda obs: rng.integers(n_actions, size=len(obs)), episodes)
@@ -182,8 +185,12 @@ def format_table(env_id: str, results: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def write_gif(config: RunConfig, model, path: Path, episodes: int, max_frames: int = 600) -> None:
-    """A GIF of the greedy agent playing ``episodes`` episodes (frames from the env's renderer)."""
+def write_gif(
+    config: RunConfig, model, path: Path, episodes: int, max_frames: int = 600, epsilon: float = 0.0
+) -> None:
+    """A GIF of the greedy (or ``epsilon``-greedy) agent playing ``episodes`` episodes (frames from the
+    env's renderer)."""
+    act = epsilon_greedy(model, epsilon, config.seed)
     from PIL import Image
 
     env = make_env(config, n_envs=1, seed_offset=30_000, render_mode="rgb_array")
@@ -191,7 +198,7 @@ def write_gif(config: RunConfig, model, path: Path, episodes: int, max_frames: i
     frames = [Image.fromarray(env.render())]
     finished = 0
     while finished < episodes and len(frames) < max_frames:
-        obs, _, dones, infos = env.step(model.predict(obs, deterministic=True)[0])
+        obs, _, dones, infos = env.step(act(obs))
         frames.append(Image.fromarray(env.render()))
         finished += int(dones[0] and "episode" in infos[0])
     fps = env.get_attr("metadata")[0].get("render_fps", 10)
@@ -223,7 +230,8 @@ def plot_learning_curve(run_dir: Path, path: Path, env_id: str) -> None:
     axes.set_ylabel("episode return")
     axes.set_title(f"{env_id}: {run_dir.parent.name}, {run_dir.name}")
     axes.grid(alpha=0.3)
-    axes.legend(loc="lower right")
+    if axes.get_legend_handles_labels()[0]:  # nothing to label before the first episode or evaluation
+        axes.legend(loc="lower right")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
@@ -258,49 +266,59 @@ def report(run_dir: Path, *, model=None, episodes: int = 200, gif_episodes: int 
     return results
 
 
-def load_model(run_dir: Path, config: RunConfig, which: str = "model.zip"):
-    """Load a run's saved model without unpickling anything from it (see ``agents.model_files``).
+#: The models a run folder can hold (``--model``): written by ``agents.train`` at the end of the run,
+#: when it was stopped (Ctrl-C or SIGTERM), and by its periodic evaluation when a new best was scored.
+MODEL_FILES = {"final": "model.zip", "interrupted": "model_interrupted.zip", "best": "best/best_model.zip"}
 
-    A missing file, a corrupt or crafted zip, or a model of another algorithm or game than the run's
-    ``config.yml`` raises ``ValueError`` naming the file and what is wrong.
+
+def load_model(run_dir: Path, config: RunConfig, which: str = "final"):
+    """Load a run's saved model (``which``: a key of :data:`MODEL_FILES`) without unpickling anything
+    from it (see ``agents.model_files``).
+
+    A missing file (the message names the models the folder does hold), a corrupt or crafted zip, or a
+    model of another algorithm or game than the run's ``config.yml`` raises ``ValueError``.
     """
-    path = run_dir / which
+    check_choice("model", which, tuple(MODEL_FILES))
+    path = run_dir / MODEL_FILES[which]
     if not path.is_file():
-        raise ValueError(f"no model at {path}: train one with python -m agents.train, or pick a run folder")
+        present = [name for name, file in MODEL_FILES.items() if (run_dir / file).is_file()]
+        hint = f"this run has: --model {' or --model '.join(present)}" if present else "it holds no model"
+        raise ValueError(f"no {which} model at {path}; {hint}")
     return load_run_model(path, config)
 
 
-def watch(run_dir: Path, episodes: int) -> None:
-    """Show the greedy agent in a pygame window."""
-    config = RunConfig.load(run_dir)
-    model = load_model(run_dir, config)
-    env = make_env(config, n_envs=1, seed_offset=40_000, render_mode="human")
-    obs = env.reset()
-    finished = 0
-    while finished < episodes:
-        obs, _, dones, infos = env.step(model.predict(obs, deterministic=True)[0])
-        finished += int(dones[0] and "episode" in infos[0])
-    env.close()
+def add_model_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--model`` option of evaluate and enjoy."""
+    parser.add_argument(
+        "--model",
+        choices=list(MODEL_FILES),
+        default="final",
+        help="which saved model: " + ", ".join(f"{name} ({file})" for name, file in MODEL_FILES.items()),
+    )
+
+
+def check_run_dir(parser: argparse.ArgumentParser, run_dir: Path) -> None:
+    """A usage error unless ``run_dir`` is a run folder."""
+    if not (run_dir / "config.yml").is_file():
+        parser.error(f"{run_dir} is not a run folder (it has no config.yml)")
 
 
 def _stderr(values: Sequence[float]) -> float:
     return float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0
 
 
-def main(argv: Sequence[str] | None = None, *, watch_only: bool = False) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m agents.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path, help="a run folder made by python -m agents.train")
     parser.add_argument("--episodes", type=int_at_least(1), default=200)
     parser.add_argument("--gif-episodes", type=int_at_least(0), default=3)
-    parser.add_argument("--watch", action="store_true", default=watch_only, help="show the agent in a window")
+    add_model_argument(parser)
     args = parser.parse_args(argv)
-    if not (args.run_dir / "config.yml").is_file():
-        parser.error(f"{args.run_dir} is not a run folder (it has no config.yml)")
+    check_run_dir(parser, args.run_dir)
     try:
-        if args.watch:
-            watch(args.run_dir, args.episodes)
-        else:
-            report(args.run_dir, episodes=args.episodes, gif_episodes=args.gif_episodes)
+        config = RunConfig.load(args.run_dir)
+        model = load_model(args.run_dir, config, args.model)
+        report(args.run_dir, model=model, episodes=args.episodes, gif_episodes=args.gif_episodes)
     except ValueError as error:
         parser.error(str(error))
     return 0

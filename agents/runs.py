@@ -164,7 +164,7 @@ def make_env(
     """The run's vectorised env: ``gymnasium.make`` -> Monitor -> wrappers -> (VecFrameStack)."""
     register_env_packages(config.env_id)
     # YAML has no tuples; ale-py takes a random frame skip only as a tuple, e.g. frameskip: [2, 5].
-    env_kwargs = {name: tuple(value) if isinstance(value, list) else value for name, value in config.env_kwargs.items()}
+    env_kwargs = {name: tuple(v) if isinstance(v, list) else v for name, v in config.env_kwargs.items()}
     if render_mode is not None:
         env_kwargs["render_mode"] = render_mode
     score_key = natural_score(config.env_id).info_key  # Monitor records it at each episode's end

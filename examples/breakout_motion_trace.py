@@ -10,6 +10,7 @@ where things moved. A few random steps are played and a lost life is reported as
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -19,8 +20,11 @@ from gym_catchgames.atari import make_breakout
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--steps", type=int, default=60, help="random steps before the picture")
 parser.add_argument("--seed", type=int, default=3)
-parser.add_argument("--out", default="breakout_motion_trace.png")
+parser.add_argument("--out", type=Path, default=Path("breakout_motion_trace.png"))
+parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
 args = parser.parse_args()
+if args.out.exists() and not args.overwrite:
+    parser.error(f"{args.out} exists; pass --overwrite to replace it or choose another --out")
 
 # Build the pipeline; the defaults are ALE v5's frame skip 4 and sticky actions 0.25.
 env = make_breakout()

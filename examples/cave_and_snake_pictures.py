@@ -20,9 +20,13 @@ import gym_catchgames  # noqa: F401  (registers the ids)
 from gym_catchgames.envs import CaveEnv, SnakeEnv
 
 parser = argparse.ArgumentParser(description="Render pictures of Cave-v0 and Snake-v0 mid-game.")
-parser.add_argument("--out", type=Path, default=Path("docs/images"))
+parser.add_argument("--out", type=Path, default=Path("pictures"), help="folder for the pictures")
 parser.add_argument("--seed", type=int, default=2)
+parser.add_argument("--overwrite", action="store_true", help="replace pictures already in --out")
 args = parser.parse_args()
+existing = [str(args.out / name) for name in ("cave.png", "snake.png") if (args.out / name).exists()]
+if existing and not args.overwrite:
+    parser.error(f"{', '.join(existing)} exist; pass --overwrite to replace them or choose another --out")
 args.out.mkdir(parents=True, exist_ok=True)
 
 

@@ -19,11 +19,18 @@ from PIL import Image
 import gym_catchgames
 
 parser = argparse.ArgumentParser(description="Render and score every gym-catchgames game.")
-parser.add_argument("--out", type=Path, default=Path("docs/images"), help="folder for the GIFs")
+parser.add_argument(
+    "--out", type=Path, default=Path("gallery"), help="folder for the GIFs (default: gallery)"
+)
 parser.add_argument("--episodes", type=int, default=100, help="episodes scored per game")
 parser.add_argument("--max-frames", type=int, default=60, help="frames per GIF")
 parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--overwrite", action="store_true", help="replace pictures already in --out")
 args = parser.parse_args()
+gifs = {env_id: args.out / f"{env_id.split('-')[0].lower()}.gif" for env_id in gym_catchgames.ENV_IDS}
+existing = [str(path) for path in gifs.values() if path.exists()]
+if existing and not args.overwrite:
+    parser.error(f"{', '.join(existing)} exist; pass --overwrite to replace them or choose another --out")
 args.out.mkdir(parents=True, exist_ok=True)
 
 print(f"{'env id':<16} {'random return':>14} {'episode length':>15}")
@@ -42,7 +49,7 @@ for env_id in gym_catchgames.ENV_IDS:
         returns.append(total)
         lengths.append(length)
     env.close()
-    gif = args.out / f"{env_id.split('-')[0].lower()}.gif"
+    gif = gifs[env_id]
     frames[0].save(
         gif, save_all=True, append_images=frames[1:], duration=1000 // env.metadata["render_fps"], loop=0
     )

@@ -18,21 +18,23 @@ import torch
 
 import gym_catchgames  # noqa: F401  (registers the games)
 from agents.algorithms import tuned_model
+from gym_catchgames.validation import int_at_least
 
 ENV_ID = "Catch-v0"
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--episodes", type=int, default=200, help="greedy episodes scored per algorithm")
+parser.add_argument("--timesteps", type=int_at_least(1), default=None, help="default: the tuned budget")
 args = parser.parse_args()
 torch.set_num_threads(1)  # these networks are tiny: one thread is fastest
 
 for algo in ("sweep-dqn", "dqn"):
     # The tuned settings (the zoo's n_timesteps, n_envs, policy plus constructor arguments) and an
     # untrained model on n_envs Catch games.
-    config, model = tuned_model(ENV_ID, algo, seed=args.seed)
+    config, model = tuned_model(ENV_ID, algo, seed=args.seed, timesteps=args.timesteps)
 
     start = time.perf_counter()
-    model.learn(total_timesteps=config.timesteps)
+    model.learn(total_timesteps=config.timesteps, progress_bar=True)
     seconds = time.perf_counter() - start
 
     # Greedy play on fresh episodes: every Catch episode ends with reward +1 (caught) or -1 (missed).

@@ -19,18 +19,20 @@ import torch
 
 from agents.algorithms import ALGORITHMS, tuned_model
 from agents.evaluate import play_episodes
+from gym_catchgames.validation import int_at_least
 
 ENV_ID = "CatchBall-v0"
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--algo", choices=list(ALGORITHMS), default="sweep-dqn")
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--episodes", type=int, default=20, help="greedy episodes scored")
+parser.add_argument("--timesteps", type=int_at_least(1), default=None, help="default: the tuned budget")
 args = parser.parse_args()
 torch.set_num_threads(1)  # these networks are tiny: one thread is fastest
 
-config, model = tuned_model(ENV_ID, args.algo, seed=args.seed)
+config, model = tuned_model(ENV_ID, args.algo, seed=args.seed, timesteps=args.timesteps)
 start = time.perf_counter()
-model.learn(total_timesteps=config.timesteps)
+model.learn(total_timesteps=config.timesteps, progress_bar=True)
 print(f"{args.algo}: {config.timesteps:,} env steps in {time.perf_counter() - start:.1f} s")
 
 # A saved model is an ordinary SB3 zip: load it with the same class, no env needed to act.

@@ -27,15 +27,16 @@ ENV_ID, ALGO = "Cave-v0", "dqn"
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--episodes", type=int_at_least(1), default=50, help="greedy and random flights scored")
+parser.add_argument("--timesteps", type=int_at_least(1), default=None, help="default: the tuned budget")
 args = parser.parse_args()
 torch.set_num_threads(1)  # this small CNN runs fastest on one thread
 
-config, model = tuned_model(ENV_ID, ALGO, seed=args.seed)
+config, model = tuned_model(ENV_ID, ALGO, seed=args.seed, timesteps=args.timesteps)
 print(
     f"{ALGO} on {ENV_ID}: observation {model.observation_space.shape} (channels first), {config.env_kwargs}"
 )
 start = time.perf_counter()
-model.learn(config.timesteps)
+model.learn(config.timesteps, progress_bar=True)
 print(f"{ALGO}: {config.timesteps:,} steps in {time.perf_counter() - start:.0f} s")
 
 # Greedy agent and random pilot on the same cave seeds.

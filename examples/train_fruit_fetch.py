@@ -20,17 +20,21 @@ from stable_baselines3.common.env_util import make_vec_env
 
 import gym_catchgames  # noqa: F401  (registers the games)
 from agents.algorithms import tuned_model
+from gym_catchgames.validation import int_at_least
 
 ENV_ID = "FruitFetch-v0"
 CHECK_EVERY = 1_000  # env steps between greedy checks
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--timesteps", type=int_at_least(1), default=None, help="default: the tuned budget")
 args = parser.parse_args()
 torch.set_num_threads(1)  # these networks are tiny: one thread is fastest
 threshold = gymnasium.spec(ENV_ID).reward_threshold
 
 for algo in ("sweep-dqn", "dqn"):
-    config, model = tuned_model(ENV_ID, algo, seed=args.seed)  # the tuned settings, an untrained model
+    config, model = tuned_model(
+        ENV_ID, algo, seed=args.seed, timesteps=args.timesteps
+    )  # the tuned settings, an untrained model
 
     # eval_freq counts calls of the callback, one per vectorised step of all n_envs envs.
     solved = StopTrainingOnRewardThreshold(reward_threshold=threshold)
@@ -43,7 +47,7 @@ for algo in ("sweep-dqn", "dqn"):
         verbose=0,
     )
     start = time.perf_counter()
-    model.learn(total_timesteps=config.timesteps, callback=evaluation)
+    model.learn(total_timesteps=config.timesteps, callback=evaluation, progress_bar=True)
     seconds = time.perf_counter() - start  # includes the evaluations
 
     catch_rate = 100 * (evaluation.last_mean_reward + 1) / 2

@@ -30,10 +30,11 @@ tuned = [algo for algo in ALGORITHMS if ENV_ID in zoo.tuned_env_ids(algo)]
 parser.add_argument("--algo", choices=tuned, default="dqn")
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--episodes", type=int_at_least(1), default=100, help="greedy and random games scored")
+parser.add_argument("--timesteps", type=int_at_least(1), default=None, help="default: the tuned budget")
 args = parser.parse_args()
 torch.set_num_threads(1)  # a 361-256-256-5 network runs fastest on one thread
 
-config, model = tuned_model(ENV_ID, args.algo, seed=args.seed)
+config, model = tuned_model(ENV_ID, args.algo, seed=args.seed, timesteps=args.timesteps)
 
 # What the agent sees at the start: the board shifted so that the head (H) is in the middle of a
 # 19x19 view; outside the board reads as wall (#). Snake's cells: wall/body 1.0, head 0.75, food 0.5.
@@ -42,7 +43,7 @@ symbols = {1.0: "#", 0.75: "H", 0.5: "*", 0.0: "."}
 print("\n".join(" ".join(symbols[float(cell)] for cell in row) for row in view))
 print(f"{args.algo} on {ENV_ID} through {config.env_wrapper}: observation {view.shape}")
 start = time.perf_counter()
-model.learn(config.timesteps)
+model.learn(config.timesteps, progress_bar=True)
 print(f"{config.timesteps:,} steps in {time.perf_counter() - start:.0f} s")
 
 # Greedy agent and random player on the same seeds; the game score is info["fruit_eaten"].

@@ -21,6 +21,7 @@ import torch
 
 from agents.algorithms import ALGORITHMS, tuned_model
 from agents.evaluate import evaluate_run, format_table
+from gym_catchgames.validation import int_at_least
 
 ENV_ID = "Taxi-v4"
 
@@ -28,17 +29,18 @@ parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--algo", choices=list(ALGORITHMS), default="dqn")
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--episodes", type=int, default=200, help="greedy and random episodes to score")
+parser.add_argument("--timesteps", type=int_at_least(1), default=None, help="default: the tuned budget")
 args = parser.parse_args()
 torch.set_num_threads(1)  # a 500 x 32 table and a linear head run fastest on one thread
 
 # The tuned settings, read from the same YAML file as the training command, and a model built on them.
 # Taxi cuts episodes at 200 steps; SB3's DQN and SweepDQN bootstrap from such a cut (it is not a
 # real end), so a taxi that has not yet learned to deliver is not taught that wandering ends well.
-config, model = tuned_model(ENV_ID, args.algo, seed=args.seed)
+config, model = tuned_model(ENV_ID, args.algo, seed=args.seed, timesteps=args.timesteps)
 print(f"{args.algo} on {ENV_ID} for {config.timesteps:,} steps with {config.n_envs} envs")
 print(f"policy_kwargs: {config.algo_kwargs['policy_kwargs']}")
 start = time.perf_counter()
-model.learn(config.timesteps)
+model.learn(config.timesteps, progress_bar=True)
 print(f"trained in {time.perf_counter() - start:.0f} s")
 
 # Score the greedy policy and a uniformly random player on the same episode seeds.

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import ale_py
 import gymnasium as gym
 from gymnasium.vector import AutoresetMode
 
-from gym_catchgames.wrappers import LifeLossInfo, MotionTraceObservation, VectorMotionTraceObservation
+from gym_catchgames.dependencies import require
+from gym_catchgames.wrappers import LifeLossInfo
+from gym_catchgames.wrappers.motion_trace import MotionTraceObservation
+from gym_catchgames.wrappers.vector_motion_trace import VectorMotionTraceObservation
+
+ale_py = require("ale_py", "gym_catchgames.atari (Atari games)")
 
 #: The tutorial's state size: half of the Atari screen (210 x 160) along both axes.
 TUTORIAL_SIZE = (105, 80)

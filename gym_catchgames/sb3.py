@@ -28,15 +28,20 @@ import gymnasium
 import numpy as np
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import concatenate, create_empty_array
-from stable_baselines3.common.env_util import is_wrapped
-from stable_baselines3.common.vec_env.base_vec_env import (
+
+from gym_catchgames.dependencies import require
+
+require("stable_baselines3", "gym_catchgames.sb3 (the Stable-Baselines3 adapter)")
+
+from stable_baselines3.common.env_util import is_wrapped  # noqa: E402
+from stable_baselines3.common.vec_env.base_vec_env import (  # noqa: E402
     VecEnv,
     VecEnvIndices,
     VecEnvObs,
     VecEnvStepReturn,
 )
 
-from gym_catchgames.vector import GridGameVectorEnv
+from gym_catchgames.vector import GridGameVectorEnv  # noqa: E402
 
 #: Vector env classes known to honour ``reset(options={"reset_mask": ...})``.
 RESET_MASK_VECTOR_ENVS = (gymnasium.vector.SyncVectorEnv, gymnasium.vector.AsyncVectorEnv, GridGameVectorEnv)

@@ -403,7 +403,7 @@ def test_a_stopped_run_saves_a_loadable_model_and_exits_with_128_plus_the_signal
     saved = tmp_path / "Catch-v0" / "dqn" / "run-001" / "model_interrupted.zip"
     assert saved.is_file() and "interrupted at step" in stdout
     config = RunConfig.load(saved.parent)
-    assert evaluate.load_model(saved.parent, config, "model_interrupted.zip").num_timesteps > 0
+    assert evaluate.load_model(saved.parent, config, "interrupted").num_timesteps > 0
 
 
 def test_motion_trace_wrapper_from_the_command_line(tmp_path):

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import cv2
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from gym_catchgames.dependencies import require
 from gym_catchgames.validation import check_float, check_int
+
+cv2 = require("cv2", "The motion trace (gym_catchgames.wrappers.MotionTraceObservation)")
 
 #: The largest side ``size`` takes: Atari frames are 210x160; a 40000x40000 trace would need 12 GB per
 #: frame and be killed for memory rather than refused.
