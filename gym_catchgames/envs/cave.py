@@ -83,10 +83,11 @@ class CaveEnv(GridGameEnv):
     2. The frame counter ``frame`` (0 after reset) goes up by one.
     3. Narrowing: if ``frame % shrink_interval == 0``,
        ``gap = max(gap - gap_shrink * height, min_gap * height)``.
-    4. Random walk of the gap centre, one draw ``u = uniform[0, 1)`` per frame, with ``step = WALK_STEP
-       * height``: ``up = 0.2 if slope == +1 else 0.6``, ``down = 0.8 if slope == -1 else 0.4``. If
-       ``u > up``: ``centre += (u - 0.6) * step``, slope +1; elif ``u < down``: ``centre -= (0.4 - u) *
-       step``, slope -1; else slope 0 (a slope tends to persist).
+    4. Random walk of the gap centre, one draw ``u = uniform[0, 1)`` per frame, with
+       ``step = WALK_STEP * height``: ``up = 0.2 if slope == +1 else 0.6``,
+       ``down = 0.8 if slope == -1 else 0.4``. If ``u > up``: ``centre += (u - 0.6) * step``, slope +1;
+       elif ``u < down``: ``centre -= (0.4 - u) * step``, slope -1; else slope 0 (a slope tends to
+       persist).
     5. Scroll: the leftmost column leaves and a new one enters on the right, with ``top = centre - gap *
        0.5`` and ``bottom = centre + gap * 0.5``; it carries a block's rows if a block is still entering.
     6. If ``block_interval`` is not ``None``, ``frame > block_delay`` and ``frame % block_interval ==
