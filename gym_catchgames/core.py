@@ -94,9 +94,11 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     ACTION_MEANINGS: ClassVar[tuple[str, ...]]
     #: Value of each game element in the ``"grid"`` observation; its keys name the elements painted.
     GRID_VALUES: ClassVar[dict[str, float]]
-    #: Keyboard play: tuples of pygame key names (``pygame.K_<name>``) mapped to actions; ``()`` is the
-    #: action taken while no mapped key is held.
+    #: Keyboard play: non-empty tuples of pygame key names (``pygame.K_<name>``) mapped to actions.
     KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]]
+    #: The action taken while no mapped key is held (stay, release, keep going): ``noop=`` of
+    #: ``gymnasium.utils.play.play``.
+    NOOP_ACTION: ClassVar[int]
     #: The game's natural score (catch rate, catches, frames survived, fruit eaten).
     NATURAL_SCORE: ClassVar[NaturalScore]
     #: True for a game whose ``_paint`` overwrites every cell: its canvases then skip the zero fill.
@@ -213,7 +215,11 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
 
     # ----------------------------------------------------------------- helpers for games and users
     def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
-        """Key codes to actions, for ``gymnasium.utils.play.play`` and ``python -m gym_catchgames.play``."""
+        """Key codes to actions, for ``gymnasium.utils.play.play`` and ``python -m gym_catchgames.play``.
+
+        Every combination is non-empty, as ``gymnasium.utils.play.play`` requires; the action taken
+        while no key is held is :attr:`NOOP_ACTION` (pass it as ``play(..., noop=env.NOOP_ACTION)``).
+        """
         pygame = import_pygame()
         return {
             tuple(sorted(getattr(pygame, f"K_{name}") for name in keys)): action

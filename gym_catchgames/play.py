@@ -56,7 +56,7 @@ def play(
     pygame = import_pygame()
     env = gymnasium.make(env_id, render_mode="rgb_array", **(env_kwargs or {}))
     keys_to_action = env.unwrapped.get_keys_to_action()
-    noop = keys_to_action.get((), 0)
+    noop = env.unwrapped.NOOP_ACTION
     mapped_keys = {key for combination in keys_to_action for key in combination}
     fps = check_int("fps", fps if fps is not None else env.metadata["render_fps"], minimum=1)
     result = PlayResult()

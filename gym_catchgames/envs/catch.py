@@ -27,7 +27,7 @@ class CatchEnv(GridGameEnv):
     ## Action Space
 
     ``Discrete(3)``: 0 = move left, 1 = stay, 2 = move right (one column; the basket stops at the
-    edges of the grid).
+    edges of the grid). The no-op (``NOOP_ACTION``, keyboard play with no key held) is 1 = stay.
 
     ## Observation Space
 
@@ -72,7 +72,8 @@ class CatchEnv(GridGameEnv):
     GAME_NAME = "Catch"
     ACTION_MEANINGS = ("left", "stay", "right")
     GRID_VALUES: ClassVar[dict[str, float]] = {"basket": 1.0, "fruit": 1.0}
-    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("LEFT",): 0, ("RIGHT",): 2, (): 1}
+    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("LEFT",): 0, ("RIGHT",): 2}
+    NOOP_ACTION = 1  # stay
     NATURAL_SCORE = NaturalScore("catch rate %", percent_won=True)
 
     def __init__(

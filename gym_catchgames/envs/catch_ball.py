@@ -28,6 +28,7 @@ class CatchBallEnv(GridGameEnv):
     ## Action Space
 
     ``Discrete(3)``: 0 = move left, 1 = stay, 2 = move right (the paddle stops at the edges).
+    The no-op (``NOOP_ACTION``, keyboard play with no key held) is 1 = stay.
 
     ## Observation Space
 
@@ -70,7 +71,8 @@ class CatchBallEnv(GridGameEnv):
     GAME_NAME = "CatchBall"
     ACTION_MEANINGS = ("left", "stay", "right")
     GRID_VALUES: ClassVar[dict[str, float]] = {"paddle": 1.0, "ball": 0.5}
-    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("LEFT",): 0, ("RIGHT",): 2, (): 1}
+    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("LEFT",): 0, ("RIGHT",): 2}
+    NOOP_ACTION = 1  # stay
     NATURAL_SCORE = NaturalScore("catches", info_key="catches")
 
     def __init__(

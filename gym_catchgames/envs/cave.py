@@ -43,7 +43,8 @@ class CaveEnv(GridGameEnv):
 
     ## Action Space
 
-    ``Discrete(2)``: 0 = release (fall), 1 = hold (rise).
+    ``Discrete(2)``: 0 = release (fall), 1 = hold (rise). The no-op
+    (``NOOP_ACTION``, keyboard play with no key held) is 0 = release.
 
     ## Observation Space
 
@@ -119,7 +120,8 @@ class CaveEnv(GridGameEnv):
     GAME_NAME = "Cave"
     ACTION_MEANINGS = ("release", "hold")
     GRID_VALUES: ClassVar[dict[str, float]] = {"wall": 0.4, "block": 0.5, "trail": 0.8, "ship": 1.0}
-    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("SPACE",): 1, (): 0}
+    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("SPACE",): 1}
+    NOOP_ACTION = 0  # release: the ship falls
     NATURAL_SCORE = NaturalScore("frames survived", info_key="frames_survived")
     PAINTS_EVERY_CELL: ClassVar[bool] = True  # the view is one slice copy of the cached strip
 

@@ -23,6 +23,7 @@ class FruitFetchEnv(CatchEnv):
     ## Action Space
 
     ``Discrete(3)``: 0 = move left, 1 = stay, 2 = move right (the tutorial's -1 / 0 / +1 shifted by one).
+    The no-op (``NOOP_ACTION``, keyboard play with no key held) is 1 = stay.
 
     ## Observation Space
 

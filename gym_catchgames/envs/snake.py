@@ -33,7 +33,8 @@ class SnakeEnv(GridGameEnv):
 
     ``Discrete(5)``: 0 = up, 1 = right, 2 = down, 3 = left, 4 = forward (keep the current heading).
     Turning back into the neck is impossible: that action is ignored and the snake goes forward (as
-    qlearning4k; bitwise-ben's version let it kill itself).
+    qlearning4k; bitwise-ben's version let it kill itself). The snake never stands still, so the no-op
+    (``NOOP_ACTION``, keyboard play with no key held) is 4 = forward: keep going.
 
     ## Observation Space
 
@@ -95,8 +96,8 @@ class SnakeEnv(GridGameEnv):
         ("RIGHT",): 1,
         ("DOWN",): 2,
         ("LEFT",): 3,
-        (): FORWARD,
     }
+    NOOP_ACTION = FORWARD  # keep the current heading
     NATURAL_SCORE = NaturalScore("fruit eaten", info_key="fruit_eaten")
     PAINTS_EVERY_CELL: ClassVar[bool] = True  # the wall ring image is copied over the whole canvas
 
