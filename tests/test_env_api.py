@@ -214,7 +214,7 @@ def test_keys_to_action_cover_every_action(env_id):
         tuple(getattr(pygame, f"K_{name}") for name in names): a for names, a in key_names.items()
     }
     assert () not in keys  # gymnasium.utils.play.play refuses an empty key combination
-    assert env.NOOP_ACTION == noop and noop not in keys.values()
+    assert noop == env.NOOP_ACTION and noop not in keys.values()
     assert set(keys.values()) | {noop} == set(range(env.action_space.n))
     assert env.get_action_meanings() == meanings
     assert meanings[noop] in ("stay", "release", "forward")
