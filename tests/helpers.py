@@ -131,3 +131,22 @@ def mean_return(
 def greedy(model) -> Callable[[np.ndarray], np.ndarray]:
     """A model's deterministic policy on batched observations."""
     return lambda obs: model.predict(obs, deterministic=True)[0]
+
+
+class StepLimit(gymnasium.Wrapper):
+    """Gymnasium's ``TimeLimit`` rule (truncated once ``limit`` steps since the reset), written out here:
+    importing rl_zoo3 (as the training tests do) swaps Gymnasium's ``TimeLimit`` for one that does not
+    truncate an episode that terminates on its last step."""
+
+    def __init__(self, env: gymnasium.Env, limit: int) -> None:
+        super().__init__(env)
+        self.limit, self.elapsed = limit, 0
+
+    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        self.elapsed = 0
+        return self.env.reset(**kwargs)
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self.elapsed += 1
+        return obs, reward, terminated, truncated or self.elapsed >= self.limit, info

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+from gymnasium.vector import AutoresetMode
 
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.scoring import NaturalScore
@@ -124,7 +125,8 @@ class CatchVectorEnv(GridGameVectorEnv):
     The state of all ``num_envs`` games lives in three integer arrays, so a step costs a few NumPy
     operations whatever ``num_envs`` is. Arguments are the scalar env's plus ``num_envs`` and
     ``max_episode_steps`` (truncation; ``None``: none). Sub-env ``i`` after ``reset(seed=s)`` plays exactly
-    the episodes of ``CatchEnv`` after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``.
+    the episodes of ``CatchEnv`` after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``
+    unless ``autoreset_mode`` (``SAME_STEP``, ``DISABLED``) says otherwise.
     ``render()`` returns the frames of the first four sub-envs.
     """
 
@@ -142,9 +144,16 @@ class CatchVectorEnv(GridGameVectorEnv):
         obs_type: str = "grid",
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
     ) -> None:
         game = self.SCALAR_ENV(height, width, basket_width, basket_start, decide_above_basket, obs_type)
-        super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
+        super().__init__(
+            num_envs,
+            game,
+            max_episode_steps=max_episode_steps,
+            render_mode=render_mode,
+            autoreset_mode=autoreset_mode,
+        )
         self.basket_width, self.basket_start = game.basket_width, game.basket_start
         self.decide_above_basket = game.decide_above_basket
         #: Bounds of a new episode's draws, in the scalar env's order: fruit column, then basket.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+from gymnasium.vector import AutoresetMode
 
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.scoring import NaturalScore
@@ -175,7 +176,8 @@ class CatchBallVectorEnv(GridGameVectorEnv):
 
     Arguments are the scalar env's plus ``num_envs`` and ``max_episode_steps`` (500 from the registry;
     ``None``: no truncation). Sub-env ``i`` after ``reset(seed=s)`` plays exactly the episodes of
-    ``CatchBallEnv`` after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``.
+    ``CatchBallEnv`` after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``
+    unless ``autoreset_mode`` (``SAME_STEP``, ``DISABLED``) says otherwise.
 
     The balls batch cleanly because they all fall one row per step and one spawns every
     ``spawn_interval`` steps: the ``j``-th newest ball is on row ``phase + j * spawn_interval``, where
@@ -201,11 +203,18 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         obs_type: str = "grid",
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
     ) -> None:
         game = CatchBallEnv(
             height, width, paddle_width, spawn_interval, min_spawn_distance, max_spawn_distance, obs_type
         )
-        super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
+        super().__init__(
+            num_envs,
+            game,
+            max_episode_steps=max_episode_steps,
+            render_mode=render_mode,
+            autoreset_mode=autoreset_mode,
+        )
         self.paddle_width, self.spawn_interval = game.paddle_width, game.spawn_interval
         self.min_spawn_distance, self.max_spawn_distance = game.min_spawn_distance, game.max_spawn_distance
         self._max_left = game.max_paddle_left

@@ -6,6 +6,7 @@ import math
 from typing import Any, ClassVar
 
 import numpy as np
+from gymnasium.vector import AutoresetMode
 
 from gym_catchgames.core import MIN_GRID_SIZE, GridGameEnv
 from gym_catchgames.scoring import NaturalScore
@@ -411,7 +412,8 @@ class CaveVectorEnv(GridGameVectorEnv):
     Arguments are the scalar env's plus ``num_envs`` and ``max_episode_steps`` (10,000 from the
     registry; ``None``: none). Sub-env ``i`` after ``reset(seed=s)`` plays exactly the episodes of
     ``CaveEnv`` after ``reset(seed=s + i)``, with the same float64 operations in the same order;
-    autoreset is Gymnasium's ``NEXT_STEP``.
+    autoreset is Gymnasium's ``NEXT_STEP``
+    unless ``autoreset_mode`` (``SAME_STEP``, ``DISABLED``) says otherwise.
 
     The cave batches cleanly: every sub-env scrolls one column per frame, so the scalar env's ring of
     columns (gap, open cells, block rows, trail row) becomes a tape of columns shared by all sub-envs:
@@ -446,6 +448,7 @@ class CaveVectorEnv(GridGameVectorEnv):
         obs_type: str = "grid",
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
     ) -> None:
         game = CaveEnv(
             height,
@@ -461,7 +464,13 @@ class CaveVectorEnv(GridGameVectorEnv):
             crash_reward,
             obs_type,
         )
-        super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
+        super().__init__(
+            num_envs,
+            game,
+            max_episode_steps=max_episode_steps,
+            render_mode=render_mode,
+            autoreset_mode=autoreset_mode,
+        )
         for name in ("ship_column", "initial_gap", "min_gap", "gap_shrink", "shrink_interval"):
             setattr(self, name, getattr(game, name))
         for name in ("block_interval", "block_delay", "survival_reward", "crash_reward"):

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
+from gymnasium.vector import AutoresetMode
 
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.scoring import NaturalScore
@@ -217,7 +218,8 @@ class SnakeVectorEnv(GridGameVectorEnv):
 
     Arguments are the scalar env's plus ``num_envs`` and ``max_episode_steps`` (5,000 from the registry;
     ``None``: none). Sub-env ``i`` after ``reset(seed=s)`` plays exactly the episodes of ``SnakeEnv``
-    after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``. ``truncated`` is True after
+    after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``
+    unless ``autoreset_mode`` (``SAME_STEP``, ``DISABLED``) says otherwise. ``truncated`` is True after
     ``max_steps_without_food`` steps without a meal or after ``max_episode_steps`` steps.
 
     One row per sub-env holds its board: a map of the deadly cells (wall and body), the painted
@@ -242,9 +244,16 @@ class SnakeVectorEnv(GridGameVectorEnv):
         obs_type: str = "grid",
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
     ) -> None:
         game = SnakeEnv(height, width, reward_mode, max_steps_without_food, obs_type)
-        super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
+        super().__init__(
+            num_envs,
+            game,
+            max_episode_steps=max_episode_steps,
+            render_mode=render_mode,
+            autoreset_mode=autoreset_mode,
+        )
         self.reward_mode, self.max_steps_without_food = game.reward_mode, game.max_steps_without_food
         self.interior_cells = game.interior_cells
         n, cells, channels = self.num_envs, self.height * self.width, game.observation_space.shape[2:]
