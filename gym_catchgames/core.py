@@ -44,8 +44,12 @@ from gym_catchgames.validation import (
     check_seed,
 )
 
-#: Observation types every game accepts through its ``obs_type`` argument.
-OBS_TYPES = ("grid", "rgb")
+#: Observation types laid out as the board, ``(height, width)`` or ``(height, width, 3)``: the input of
+#: the package's observation wrappers.
+IMAGE_OBS_TYPES = ("grid", "rgb")
+#: Observation types every game accepts through its ``obs_type`` argument: the image ones and
+#: ``"flat"``, the grid as one vector (the shape SB3's ``check_env`` and ``MlpPolicy`` expect).
+OBS_TYPES = (*IMAGE_OBS_TYPES, "flat")
 #: The smallest grid side any game accepts.
 MIN_GRID_SIZE = 3
 #: The largest grid side any game accepts: far beyond a playable board, and every observation of a
@@ -121,13 +125,16 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         self.render_ink = {name: np.array(PALETTE[name], dtype=np.uint8) for name in self.GRID_VALUES}
         #: What ``_paint`` writes per element into an observation: the grid values or the colours.
         self.observation_ink: dict[str, Any]
-        if obs_type == "grid":
-            self.observation_space = spaces.Box(0.0, 1.0, (self.height, self.width), np.float32)
-            self.observation_ink = dict(self.GRID_VALUES)
-        else:
+        if obs_type == "rgb":
             self.observation_space = spaces.Box(0, 255, (self.height, self.width, 3), np.uint8)
             self.observation_ink = self.render_ink
+        else:  # "grid", and "flat": the same values in one row-major vector
+            shape = (self.height, self.width) if obs_type == "grid" else (self.height * self.width,)
+            self.observation_space = spaces.Box(0.0, 1.0, shape, np.float32)
+            self.observation_ink = dict(self.GRID_VALUES)
         self._obs_shape, self._obs_dtype = self.observation_space.shape, self.observation_space.dtype
+        #: The shape ``_paint`` draws into: the board's, whatever the observation's shape.
+        self._canvas_shape = (self.height, self.width, *self.observation_space.shape[2:])
 
         self._stream_key: int | None = None
         self._draws = 0
@@ -243,9 +250,9 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         return value
 
     def _observation(self) -> np.ndarray:
-        canvas = (np.empty if self.PAINTS_EVERY_CELL else np.zeros)(self._obs_shape, dtype=self._obs_dtype)
+        canvas = (np.empty if self.PAINTS_EVERY_CELL else np.zeros)(self._canvas_shape, dtype=self._obs_dtype)
         self._paint(canvas, self.observation_ink)
-        return canvas
+        return canvas.reshape(self._obs_shape)
 
     def _status(self) -> str:
         """The status line under the rendered board."""

@@ -303,7 +303,7 @@ class GridGameVectorEnv(VectorEnv):
     def _observation(self) -> np.ndarray:
         fresh = np.empty if self.game.PAINTS_EVERY_CELL else np.zeros  # a full repaint needs no zeros
         canvas = fresh(self.observation_space.shape, dtype=self.observation_space.dtype)
-        channels = canvas.shape[3:]
+        channels = self.game.observation_space.shape[2:]  # () for "grid" and "flat", (3,) for "rgb"
         self._paint(canvas.reshape(-1, *channels), self.game.observation_ink)
         return canvas
 

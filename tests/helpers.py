@@ -18,6 +18,8 @@ from gym_catchgames.rendering import PALETTE
 ID_OBS_PAIRS = [
     (env_id, obs_type) for env_id in gym_catchgames.ENV_IDS for obs_type in gym_catchgames.OBS_TYPES
 ]
+#: The pairs whose observation is laid out as the board (the observation wrappers' input).
+IMAGE_OBS_PAIRS = [pair for pair in ID_OBS_PAIRS if pair[1] in gym_catchgames.IMAGE_OBS_TYPES]
 
 #: SB3's check_env gives advice rather than errors on these; the advice is expected for small grids.
 SB3_ADVICE = (

@@ -43,15 +43,35 @@ def test_sb3_check_env(env_id, obs_type):
     assert len(advice) <= 1
 
 
+@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+def test_sb3_check_env_gives_no_warning_at_all_on_flat_observations(env_id):
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    env = gymnasium.make(env_id, obs_type="flat")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sb3_check_env(env, warn=True)
+    assert 'obs_type="flat"' in type(env.unwrapped).__doc__  # the docstring names the option
+
+
+@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+def test_flat_observations_are_the_grid_in_row_major_order(env_id):
+    grid, flat = gymnasium.make(env_id), gymnasium.make(env_id, obs_type="flat")
+    np.testing.assert_array_equal(flat.reset(seed=2)[0], grid.reset(seed=2)[0].ravel())
+    for action in (0, 1, 0):
+        np.testing.assert_array_equal(flat.step(action)[0], grid.step(action)[0].ravel())
+
+
 @pytest.mark.parametrize(("env_id", "obs_type"), ID_OBS_PAIRS)
 def test_spaces_and_python_types(env_id, obs_type):
     env = gymnasium.make(env_id, obs_type=obs_type)
     assert env.action_space == gymnasium.spaces.Discrete(len(ACTIONS_AND_KEYS[env_id][0]))
-    shape = env.observation_space.shape
-    assert shape[:2] == (env.unwrapped.height, env.unwrapped.width)
-    assert (shape, env.observation_space.dtype) == (
-        ((shape[0], shape[1]), np.float32) if obs_type == "grid" else ((shape[0], shape[1], 3), np.uint8)
-    )
+    height, width = env.unwrapped.height, env.unwrapped.width
+    assert (env.observation_space.shape, env.observation_space.dtype) == {
+        "grid": ((height, width), np.float32),
+        "rgb": ((height, width, 3), np.uint8),
+        "flat": ((height * width,), np.float32),
+    }[obs_type]
     obs, _ = env.reset(seed=0)
     previous = obs
     for _ in range(5):

@@ -35,6 +35,8 @@ class CatchEnv(GridGameEnv):
     ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with 1 at the fruit and at
     the basket cells, 0 elsewhere, as in qlearning4k. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3),
     uint8)``, one pixel per cell in the renderer's colours (fruit red, basket blue, background black).
+    ``obs_type="flat"``: the grid as one row-major vector, ``Box(0, 1, (height * width,), float32)``,
+    on which SB3's ``check_env`` warns nothing (it calls the 2-D grid an unconventional shape).
 
     ## Rewards
 

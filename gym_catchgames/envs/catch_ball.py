@@ -36,6 +36,8 @@ class CatchBallEnv(GridGameEnv):
     ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with the paddle at 1.0 and
     balls at 0.5, as in yukiB's article. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3), uint8)``, one
     pixel per cell (paddle blue, balls yellow).
+    ``obs_type="flat"``: the grid as one row-major vector, ``Box(0, 1, (height * width,), float32)``,
+    on which SB3's ``check_env`` warns nothing (it calls the 2-D grid an unconventional shape).
 
     ## Rewards
 

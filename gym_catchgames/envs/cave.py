@@ -53,6 +53,8 @@ class CaveEnv(GridGameEnv):
     0.4, block 0.5, trail 0.8, ship 1.0, open cave 0. ``obs_type="rgb"``: ``Box(0, 255, (height, width,
     3), uint8)``, one pixel per cell in the renderer's colours. The view's top row is world row
     ``floor(y) - height // 2``; the ship is drawn in the cell ``floor(y)``.
+    ``obs_type="flat"``: the grid as one row-major vector, ``Box(0, 1, (height * width,), float32)``,
+    on which SB3's ``check_env`` warns nothing (it calls the 2-D grid an unconventional shape).
 
     A wall column with gap ``(top, bottom)`` draws wall in the cells ``k < floor(top)`` and
     ``k >= ceil(bottom)``: every cell the open gap touches is drawn open. The ship crashes when

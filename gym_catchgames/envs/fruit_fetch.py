@@ -29,6 +29,8 @@ class FruitFetchEnv(CatchEnv):
 
     ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)``, 1 at the fruit and the basket
     cells. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3), uint8)``, one pixel per cell.
+    ``obs_type="flat"``: the grid as one row-major vector, ``Box(0, 1, (height * width,), float32)``,
+    on which SB3's ``check_env`` warns nothing (it calls the 2-D grid an unconventional shape).
 
     ## Rewards
 

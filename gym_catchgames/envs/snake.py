@@ -42,6 +42,8 @@ class SnakeEnv(GridGameEnv):
     ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with qlearning4k's values, wall
     and body 1.0 (everything deadly), food 0.5, plus the head at 0.75 so that one frame shows which end
     leads. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3), uint8)``, one pixel per cell.
+    ``obs_type="flat"``: the grid as one row-major vector, ``Box(0, 1, (height * width,), float32)``,
+    on which SB3's ``check_env`` warns nothing (it calls the 2-D grid an unconventional shape).
 
     ## Rewards
 
