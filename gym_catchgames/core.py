@@ -44,8 +44,12 @@ from gym_catchgames.validation import (
     check_seed,
 )
 
-#: Observation types every game accepts through its ``obs_type`` argument.
-OBS_TYPES = ("grid", "rgb")
+#: Observation types laid out as the board, ``(height, width)`` or ``(height, width, 3)``: the input of
+#: the package's observation wrappers.
+IMAGE_OBS_TYPES = ("grid", "rgb")
+#: Observation types every game accepts through its ``obs_type`` argument: the image ones and
+#: ``"flat"``, the grid as one vector (the shape SB3's ``check_env`` and ``MlpPolicy`` expect).
+OBS_TYPES = (*IMAGE_OBS_TYPES, "flat")
 #: The smallest grid side any game accepts.
 MIN_GRID_SIZE = 3
 #: The largest grid side any game accepts: far beyond a playable board, and every observation of a
@@ -94,9 +98,11 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     ACTION_MEANINGS: ClassVar[tuple[str, ...]]
     #: Value of each game element in the ``"grid"`` observation; its keys name the elements painted.
     GRID_VALUES: ClassVar[dict[str, float]]
-    #: Keyboard play: tuples of pygame key names (``pygame.K_<name>``) mapped to actions; ``()`` is the
-    #: action taken while no mapped key is held.
+    #: Keyboard play: non-empty tuples of pygame key names (``pygame.K_<name>``) mapped to actions.
     KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]]
+    #: The action taken while no mapped key is held (stay, release, keep going): ``noop=`` of
+    #: ``gymnasium.utils.play.play``.
+    NOOP_ACTION: ClassVar[int]
     #: The game's natural score (catch rate, catches, frames survived, fruit eaten).
     NATURAL_SCORE: ClassVar[NaturalScore]
     #: True for a game whose ``_paint`` overwrites every cell: its canvases then skip the zero fill.
@@ -119,13 +125,16 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         self.render_ink = {name: np.array(PALETTE[name], dtype=np.uint8) for name in self.GRID_VALUES}
         #: What ``_paint`` writes per element into an observation: the grid values or the colours.
         self.observation_ink: dict[str, Any]
-        if obs_type == "grid":
-            self.observation_space = spaces.Box(0.0, 1.0, (self.height, self.width), np.float32)
-            self.observation_ink = dict(self.GRID_VALUES)
-        else:
+        if obs_type == "rgb":
             self.observation_space = spaces.Box(0, 255, (self.height, self.width, 3), np.uint8)
             self.observation_ink = self.render_ink
+        else:  # "grid", and "flat": the same values in one row-major vector
+            shape = (self.height, self.width) if obs_type == "grid" else (self.height * self.width,)
+            self.observation_space = spaces.Box(0.0, 1.0, shape, np.float32)
+            self.observation_ink = dict(self.GRID_VALUES)
         self._obs_shape, self._obs_dtype = self.observation_space.shape, self.observation_space.dtype
+        #: The shape ``_paint`` draws into: the board's, whatever the observation's shape.
+        self._canvas_shape = (self.height, self.width, *self.observation_space.shape[2:])
 
         self._stream_key: int | None = None
         self._draws = 0
@@ -213,7 +222,11 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
 
     # ----------------------------------------------------------------- helpers for games and users
     def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
-        """Key codes to actions, for ``gymnasium.utils.play.play`` and ``python -m gym_catchgames.play``."""
+        """Key codes to actions, for ``gymnasium.utils.play.play`` and ``python -m gym_catchgames.play``.
+
+        Every combination is non-empty, as ``gymnasium.utils.play.play`` requires; the action taken
+        while no key is held is :attr:`NOOP_ACTION` (pass it as ``play(..., noop=env.NOOP_ACTION)``).
+        """
         pygame = import_pygame()
         return {
             tuple(sorted(getattr(pygame, f"K_{name}") for name in keys)): action
@@ -237,9 +250,9 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         return value
 
     def _observation(self) -> np.ndarray:
-        canvas = (np.empty if self.PAINTS_EVERY_CELL else np.zeros)(self._obs_shape, dtype=self._obs_dtype)
+        canvas = (np.empty if self.PAINTS_EVERY_CELL else np.zeros)(self._canvas_shape, dtype=self._obs_dtype)
         self._paint(canvas, self.observation_ink)
-        return canvas
+        return canvas.reshape(self._obs_shape)
 
     def _status(self) -> str:
         """The status line under the rendered board."""

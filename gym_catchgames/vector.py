@@ -19,8 +19,9 @@ Optional: ``_info_arrays()`` (arrays for ``info``, one entry per sub-env) and ``
 
 The base class does the rest once for every game: argument checks (by building the scalar env, which
 validates and stores the game's parameters), spaces, seeding, action validation with a clear error,
-``NEXT_STEP`` autoreset, ``max_episode_steps`` truncation, ``info`` arrays with ``_key`` masks,
-``options["reset_mask"]`` and rendering the first few sub-envs with the scalar games' renderer.
+Gymnasium's three autoreset modes (``autoreset_mode=``, see :class:`GridGameVectorEnv`),
+``max_episode_steps`` truncation, ``info`` arrays with ``_key`` masks, ``options["reset_mask"]`` and
+rendering the first few sub-envs with the scalar games' renderer.
 
 Seeding rule: ``reset(seed=s)`` gives sub-env ``i`` exactly the episodes of the scalar env after
 ``reset(seed=s + i)``; ``reset(seed=[s0, s1, ...])`` uses one seed per sub-env (``None`` entries as a
@@ -59,12 +60,22 @@ RENDERED_ENVS = 4
 
 
 def vector_metadata(scalar_env_class: type[GridGameEnv]) -> dict[str, Any]:
-    """The metadata of a game's vector env: the scalar env's frame rate, ``NEXT_STEP`` autoreset."""
+    """The class metadata of a game's vector env: the scalar env's frame rate and the default autoreset
+    mode, ``NEXT_STEP`` (an instance's ``metadata["autoreset_mode"]`` is the mode it was built with)."""
     return {
         "render_modes": ["rgb_array"],
         "render_fps": scalar_env_class.metadata["render_fps"],
         "autoreset_mode": AutoresetMode.NEXT_STEP,
     }
+
+
+def check_autoreset_mode(mode: Any) -> AutoresetMode:
+    """``mode`` as an :class:`~gymnasium.vector.AutoresetMode`: one of them or its value (``"SameStep"``)."""
+    try:
+        return AutoresetMode(mode)
+    except (ValueError, TypeError):
+        allowed = ", ".join(f"AutoresetMode.{m.name} ({m.value!r})" for m in AutoresetMode)
+        raise ValueError(f"autoreset_mode must be one of {allowed}, got {mode!r}") from None
 
 
 def episode_step_limit(max_episode_steps: Any) -> int | None:
@@ -83,7 +94,18 @@ def episode_step_limit(max_episode_steps: Any) -> int | None:
 
 
 class GridGameVectorEnv(VectorEnv):
-    """Base class of the games' native vector envs (see the module docstring for the contract)."""
+    """Base class of the games' native vector envs (see the module docstring for the contract).
+
+    ``autoreset_mode`` (also in ``metadata["autoreset_mode"]``), as Gymnasium's ``SyncVectorEnv``:
+
+    * ``NEXT_STEP`` (default): the step after an episode ended resets that sub-env instead (its action is
+      ignored, its reward is 0 and its flags are False);
+    * ``SAME_STEP``: the step on which an episode ends already returns the new episode's observation and
+      ``info``; the last observation is in ``info["final_obs"]`` (a batch, valid where the mask
+      ``info["_final_obs"]`` is True) and the last ``info`` in ``info["final_info"]`` (``_final_info``);
+    * ``DISABLED``: no autoreset; reset the ended sub-envs with ``reset(options={"reset_mask": mask})``
+      before the next ``step()``, which otherwise raises ``ResetNeeded``.
+    """
 
     metadata: ClassVar[dict[str, Any]] = vector_metadata(GridGameEnv)
 
@@ -94,11 +116,14 @@ class GridGameVectorEnv(VectorEnv):
         *,
         max_episode_steps: int | None = None,
         render_mode: str | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
     ) -> None:
         """``game`` is a scalar env of the same game built with the user's arguments: it checks them and
         holds the game's parameters; it is never stepped."""
         self.num_envs = check_int("num_envs", num_envs, minimum=1, maximum=MAX_NUM_ENVS)
         self.max_episode_steps = episode_step_limit(max_episode_steps)
+        self.autoreset_mode = check_autoreset_mode(autoreset_mode)
+        self.metadata = {**type(self).metadata, "autoreset_mode": self.autoreset_mode}
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.game = game
         self.height, self.width, self.obs_type = game.height, game.width, game.obs_type
@@ -114,6 +139,8 @@ class GridGameVectorEnv(VectorEnv):
         self._stream_states: np.ndarray | None = None
         self._steps = np.zeros(self.num_envs, dtype=np.int64)
         self._episode_returns = np.zeros(self.num_envs, dtype=np.float64)
+        #: Sub-envs whose episode ended on the last step: reset on this step (``NEXT_STEP``) or by the
+        #: user (``DISABLED``); always False with ``SAME_STEP``.
         self._autoreset = np.zeros(self.num_envs, dtype=np.bool_)
         self._renderers: list[GridRenderer] = []
 
@@ -162,12 +189,17 @@ class GridGameVectorEnv(VectorEnv):
         return self._observation(), self._info(mask)
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        """Step every sub-env; a sub-env whose episode ended on the previous step is reset instead (its
-        action is ignored, its reward is 0 and its flags are False), as Gymnasium's ``NEXT_STEP`` mode."""
+        """Step every sub-env; ended episodes restart as ``autoreset_mode`` says (see the class docstring)."""
         actions = self._checked_actions(actions)
         if self._stream_states is None:
             raise ResetNeeded(f"{type(self).__name__}: call reset() before step()")
-        resetting = self._autoreset
+        if self.autoreset_mode is AutoresetMode.DISABLED and self._autoreset.any():
+            raise ResetNeeded(
+                f"{type(self).__name__}: the episodes of sub-envs {np.flatnonzero(self._autoreset).tolist()} "
+                "ended; with autoreset_mode DISABLED, reset them with "
+                "reset(options={'reset_mask': terminated | truncated}) before step()"
+            )
+        resetting = self._autoreset  # all False unless NEXT_STEP
         self._steps += 1
         reward, terminated, truncated = self._advance(actions, ~resetting)
         self._episode_returns += reward
@@ -182,8 +214,23 @@ class GridGameVectorEnv(VectorEnv):
             reward[index] = 0.0
             terminated[index] = False
             truncated[index] = False
-        self._autoreset = terminated | truncated
+        ended = terminated | truncated
+        if self.autoreset_mode is not AutoresetMode.SAME_STEP:
+            self._autoreset = ended
+        elif ended.any():
+            observation, info = self._same_step_reset(ended)
+            return observation, reward, terminated, truncated, info
         return self._observation(), reward, terminated, truncated, self._info()
+
+    def _same_step_reset(self, ended: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+        """``SAME_STEP``: reset the sub-envs of ``ended`` now; the observations and ``info`` after the
+        reset, with the last ones in ``info["final_obs"]`` and ``info["final_info"]`` (masked by
+        ``ended``)."""
+        final_obs, final_info = self._observation(), self._info(ended)
+        self._start_episodes(np.flatnonzero(ended))
+        info = self._info()
+        info.update(final_obs=final_obs, _final_obs=ended, final_info=final_info, _final_info=ended.copy())
+        return self._observation(), info
 
     def render(self) -> tuple[np.ndarray, ...] | None:
         """The frames of the first ``min(num_envs, 4)`` sub-envs, each as the scalar env renders it."""
@@ -256,7 +303,7 @@ class GridGameVectorEnv(VectorEnv):
     def _observation(self) -> np.ndarray:
         fresh = np.empty if self.game.PAINTS_EVERY_CELL else np.zeros  # a full repaint needs no zeros
         canvas = fresh(self.observation_space.shape, dtype=self.observation_space.dtype)
-        channels = canvas.shape[3:]
+        channels = self.game.observation_space.shape[2:]  # () for "grid" and "flat", (3,) for "rgb"
         self._paint(canvas.reshape(-1, *channels), self.game.observation_ink)
         return canvas
 

@@ -18,6 +18,8 @@ from gym_catchgames.rendering import PALETTE
 ID_OBS_PAIRS = [
     (env_id, obs_type) for env_id in gym_catchgames.ENV_IDS for obs_type in gym_catchgames.OBS_TYPES
 ]
+#: The pairs whose observation is laid out as the board (the observation wrappers' input).
+IMAGE_OBS_PAIRS = [pair for pair in ID_OBS_PAIRS if pair[1] in gym_catchgames.IMAGE_OBS_TYPES]
 
 #: SB3's check_env gives advice rather than errors on these; the advice is expected for small grids.
 SB3_ADVICE = (
@@ -131,3 +133,22 @@ def mean_return(
 def greedy(model) -> Callable[[np.ndarray], np.ndarray]:
     """A model's deterministic policy on batched observations."""
     return lambda obs: model.predict(obs, deterministic=True)[0]
+
+
+class StepLimit(gymnasium.Wrapper):
+    """Gymnasium's ``TimeLimit`` rule (truncated once ``limit`` steps since the reset), written out here:
+    importing rl_zoo3 (as the training tests do) swaps Gymnasium's ``TimeLimit`` for one that does not
+    truncate an episode that terminates on its last step."""
+
+    def __init__(self, env: gymnasium.Env, limit: int) -> None:
+        super().__init__(env)
+        self.limit, self.elapsed = limit, 0
+
+    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        self.elapsed = 0
+        return self.env.reset(**kwargs)
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self.elapsed += 1
+        return obs, reward, terminated, truncated or self.elapsed >= self.limit, info

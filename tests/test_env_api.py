@@ -17,16 +17,17 @@ from hypothesis import strategies as st
 import gym_catchgames
 from tests.helpers import ID_OBS_PAIRS, assert_same_steps, check_env_strict, check_sb3_env, rollout
 
-#: What each game's actions do and the keys that play them (pygame key names; () = no key held),
-#: written out here so that a change to either is a deliberate one.
+#: What each game's actions do, the keys that play them (pygame key names) and the no-op (the action
+#: while no key is held), written out here so that a change to any is a deliberate one.
 ACTIONS_AND_KEYS = {
-    "Catch-v0": (["left", "stay", "right"], {("LEFT",): 0, ("RIGHT",): 2, (): 1}),
-    "FruitFetch-v0": (["left", "stay", "right"], {("LEFT",): 0, ("RIGHT",): 2, (): 1}),
-    "CatchBall-v0": (["left", "stay", "right"], {("LEFT",): 0, ("RIGHT",): 2, (): 1}),
-    "Cave-v0": (["release", "hold"], {("SPACE",): 1, (): 0}),
+    "Catch-v0": (["left", "stay", "right"], {("LEFT",): 0, ("RIGHT",): 2}, 1),
+    "FruitFetch-v0": (["left", "stay", "right"], {("LEFT",): 0, ("RIGHT",): 2}, 1),
+    "CatchBall-v0": (["left", "stay", "right"], {("LEFT",): 0, ("RIGHT",): 2}, 1),
+    "Cave-v0": (["release", "hold"], {("SPACE",): 1}, 0),
     "Snake-v0": (
         ["up", "right", "down", "left", "forward"],
-        {("UP",): 0, ("RIGHT",): 1, ("DOWN",): 2, ("LEFT",): 3, (): 4},
+        {("UP",): 0, ("RIGHT",): 1, ("DOWN",): 2, ("LEFT",): 3},
+        4,
     ),
 }
 
@@ -42,15 +43,35 @@ def test_sb3_check_env(env_id, obs_type):
     assert len(advice) <= 1
 
 
+@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+def test_sb3_check_env_gives_no_warning_at_all_on_flat_observations(env_id):
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    env = gymnasium.make(env_id, obs_type="flat")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sb3_check_env(env, warn=True)
+    assert 'obs_type="flat"' in type(env.unwrapped).__doc__  # the docstring names the option
+
+
+@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+def test_flat_observations_are_the_grid_in_row_major_order(env_id):
+    grid, flat = gymnasium.make(env_id), gymnasium.make(env_id, obs_type="flat")
+    np.testing.assert_array_equal(flat.reset(seed=2)[0], grid.reset(seed=2)[0].ravel())
+    for action in (0, 1, 0):
+        np.testing.assert_array_equal(flat.step(action)[0], grid.step(action)[0].ravel())
+
+
 @pytest.mark.parametrize(("env_id", "obs_type"), ID_OBS_PAIRS)
 def test_spaces_and_python_types(env_id, obs_type):
     env = gymnasium.make(env_id, obs_type=obs_type)
     assert env.action_space == gymnasium.spaces.Discrete(len(ACTIONS_AND_KEYS[env_id][0]))
-    shape = env.observation_space.shape
-    assert shape[:2] == (env.unwrapped.height, env.unwrapped.width)
-    assert (shape, env.observation_space.dtype) == (
-        ((shape[0], shape[1]), np.float32) if obs_type == "grid" else ((shape[0], shape[1], 3), np.uint8)
-    )
+    height, width = env.unwrapped.height, env.unwrapped.width
+    assert (env.observation_space.shape, env.observation_space.dtype) == {
+        "grid": ((height, width), np.float32),
+        "rgb": ((height, width, 3), np.uint8),
+        "flat": ((height * width,), np.float32),
+    }[obs_type]
     obs, _ = env.reset(seed=0)
     previous = obs
     for _ in range(5):
@@ -207,13 +228,42 @@ def test_keys_to_action_cover_every_action(env_id):
     import pygame
 
     env = gymnasium.make(env_id).unwrapped
-    meanings, key_names = ACTIONS_AND_KEYS[env_id]
+    meanings, key_names, noop = ACTIONS_AND_KEYS[env_id]
     keys = env.get_keys_to_action()
     assert keys == {
         tuple(getattr(pygame, f"K_{name}") for name in names): a for names, a in key_names.items()
     }
-    assert set(keys.values()) == set(range(env.action_space.n))
+    assert () not in keys  # gymnasium.utils.play.play refuses an empty key combination
+    assert noop == env.NOOP_ACTION and noop not in keys.values()
+    assert set(keys.values()) | {noop} == set(range(env.action_space.n))
     assert env.get_action_meanings() == meanings
+    assert meanings[noop] in ("stay", "release", "forward")
+
+
+@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+def test_gymnasium_play_runs_with_the_env_key_map_and_noop(env_id, monkeypatch):
+    """``gymnasium.utils.play.play`` with the env's own key map and no-op, headless: no key for three
+    frames (the no-op is taken), then the first mapped key held (its action is taken), then QUIT."""
+    import pygame
+    from gymnasium.utils import play as gymnasium_play
+
+    env = gymnasium.make(env_id, render_mode="rgb_array")
+    keys_to_action = env.unwrapped.get_keys_to_action()
+    (first_keys, first_action), *_ = keys_to_action.items()
+    frames = [[]] * 3 + [[pygame.event.Event(pygame.KEYDOWN, key=first_keys[0])], []]
+    script = iter(frames)
+    monkeypatch.setattr(pygame.event, "get", lambda: next(script, [pygame.event.Event(pygame.QUIT)]))
+    actions = []
+    gymnasium_play.play(
+        env,
+        keys_to_action=keys_to_action,
+        noop=env.unwrapped.NOOP_ACTION,
+        fps=1000,
+        seed=0,
+        callback=lambda *transition: actions.append(transition[2]),
+    )
+    # The first frame resets; each later one steps with the keys of the events read a frame earlier.
+    assert actions == [env.unwrapped.NOOP_ACTION] * 3 + [first_action] * 2
 
 
 @pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)

@@ -11,7 +11,7 @@ from stable_baselines3.common.preprocessing import is_image_space, is_image_spac
 from stable_baselines3.common.vec_env import DummyVecEnv, VecFrameStack
 
 from gym_catchgames.wrappers import MotionTraceObservation
-from tests.helpers import ID_OBS_PAIRS, check_sb3_env, check_wrapped_env_strict, independent_motion_trace
+from tests.helpers import IMAGE_OBS_PAIRS, check_sb3_env, check_wrapped_env_strict, independent_motion_trace
 
 
 class ScriptedFrames(gymnasium.Env):
@@ -275,7 +275,7 @@ def gray_0_255(obs: np.ndarray) -> np.ndarray:
     return obs.astype(np.float64) * 255.0
 
 
-@pytest.mark.parametrize(("env_id", "obs_type"), ID_OBS_PAIRS)
+@pytest.mark.parametrize(("env_id", "obs_type"), IMAGE_OBS_PAIRS)
 def test_every_game_matches_the_formula(env_id, obs_type):
     raw = gymnasium.make(env_id, obs_type=obs_type)
     traced = MotionTraceObservation(gymnasium.make(env_id, obs_type=obs_type))
@@ -294,7 +294,7 @@ def test_every_game_matches_the_formula(env_id, obs_type):
         np.testing.assert_array_equal(obs, want, err_msg=f"{env_id} {obs_type} step {step}")
 
 
-@pytest.mark.parametrize(("env_id", "obs_type"), ID_OBS_PAIRS)
+@pytest.mark.parametrize(("env_id", "obs_type"), IMAGE_OBS_PAIRS)
 def test_every_game_passes_the_env_checkers(env_id, obs_type):
     check_wrapped_env_strict(MotionTraceObservation(gymnasium.make(env_id, obs_type=obs_type)))
     check_sb3_env(MotionTraceObservation(gymnasium.make(env_id, obs_type=obs_type)))

@@ -47,13 +47,88 @@ def test_holding_right_moves_the_basket_to_the_right_edge_and_scores_episodes():
 
 
 def test_escape_quits_at_once():
+    # Any key starts the game (Space is no CatchBall key): two steps, then Esc.
+    start = [key(pygame.KEYDOWN, pygame.K_SPACE), key(pygame.KEYUP, pygame.K_SPACE)]
     result = play.play(
         "CatchBall-v0",
         fps=1000,
         seed=0,
-        get_events=scripted([[], [], [key(pygame.KEYDOWN, pygame.K_ESCAPE)]]),
+        get_events=scripted([[], start, [], [key(pygame.KEYDOWN, pygame.K_ESCAPE)]]),
     )
     assert result.steps == 2 and result.episode_returns == []
+
+
+class StepLog(gymnasium.Wrapper):
+    """Records each step's action and the number of frames read (event batches) when it was taken."""
+
+    def __init__(self, env: gymnasium.Env, log: list[tuple[int, int]], frames: list[int]) -> None:
+        super().__init__(env)
+        self.log, self.frames = log, frames
+
+    def step(self, action):
+        self.log.append((self.frames[0], int(action)))
+        return super().step(action)
+
+
+def logged_session(monkeypatch, events_per_frame, **kwargs) -> list[tuple[int, int]]:
+    """Play Catch-v0 through the scripted frames, then quit; the (frame, action) of every step."""
+    log: list[tuple[int, int]] = []
+    frames = [0]
+    make = gymnasium.make
+    monkeypatch.setattr(play.gymnasium, "make", lambda *args, **kw: StepLog(make(*args, **kw), log, frames))
+    script = iter([*events_per_frame, [pygame.event.Event(pygame.QUIT)]])
+
+    def get_events() -> list:
+        frames[0] += 1
+        return next(script)
+
+    play.play("Catch-v0", fps=1000, seed=0, get_events=get_events, **kwargs)
+    return log
+
+
+def test_ten_taps_within_one_frame_are_ten_moves_one_per_frame(monkeypatch):
+    # Ten Right taps (down and up) all read on one frame: each is one move, played on the next ten
+    # frames in order; then, with no key held, the basket stays. 20 rows: no episode ends meanwhile.
+    taps = [key(kind, pygame.K_RIGHT) for _ in range(10) for kind in (pygame.KEYDOWN, pygame.KEYUP)]
+    log = logged_session(
+        monkeypatch, [taps] + [[]] * 13, env_kwargs={"height": 20, "width": 30, "basket_start": "center"}
+    )
+    assert log == [(1 + frame, 2) for frame in range(10)] + [(11 + frame, 1) for frame in range(4)]
+
+
+def test_a_tap_between_held_frames_is_played_before_the_held_key(monkeypatch):
+    # Right held from frame 1; a Left tap read on frame 3 is frame 3's move, then Right again.
+    log = logged_session(
+        monkeypatch,
+        [
+            [key(pygame.KEYDOWN, pygame.K_RIGHT)],
+            [],
+            [key(pygame.KEYDOWN, pygame.K_LEFT), key(pygame.KEYUP, pygame.K_LEFT)],
+            [],
+        ],
+    )
+    assert [action for _, action in log] == [2, 2, 0, 2]
+
+
+def test_no_step_is_played_before_the_first_key_press(monkeypatch):
+    # Five frames without a key (mouse motion is no key): the game waits; a key starts it on frame 6.
+    idle = [[pygame.event.Event(pygame.MOUSEMOTION, pos=(1, 1), rel=(1, 1), buttons=(0, 0, 0))]] * 5
+    log = logged_session(monkeypatch, [*idle, [key(pygame.KEYDOWN, pygame.K_a)], [], []])
+    assert log == [(6, 1), (7, 1), (8, 1)]  # the no-op (stay): a is no Catch key
+    assert logged_session(monkeypatch, [[]] * 5) == []
+
+
+def test_keyboard_input_queues_taps_and_falls_back_to_held_keys_then_the_noop():
+    keyboard = play.KeyboardInput({(pygame.K_LEFT,): 0, (pygame.K_RIGHT,): 2}, noop=1)
+    assert not keyboard.started and keyboard.action() == 1
+    keyboard.read([key(pygame.KEYDOWN, pygame.K_LEFT), key(pygame.KEYUP, pygame.K_LEFT)] * 2, pygame)
+    keyboard.read([key(pygame.KEYDOWN, pygame.K_RIGHT)], pygame)
+    assert keyboard.started and not keyboard.quit
+    assert [keyboard.action() for _ in range(5)] == [0, 0, 2, 2, 2]  # the taps, then Right held
+    keyboard.read([key(pygame.KEYUP, pygame.K_RIGHT)], pygame)
+    assert keyboard.action() == 1
+    keyboard.read([pygame.event.Event(pygame.QUIT)], pygame)
+    assert keyboard.quit
 
 
 def test_held_key_decides_the_action():

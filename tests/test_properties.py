@@ -216,13 +216,14 @@ def assert_same(first, second) -> None:
         np.testing.assert_array_equal(first, second)
 
 
-#: Every id and observation type as a scalar env, a vector env and through the motion trace (scalar and
-#: vector), and Snake through the head-centred view.
+#: Every id and observation type as a scalar env and a vector env, every image one through the motion
+#: trace (scalar and vector), and Snake through the head-centred view.
 COPY_CASES = [
     (env_id, obs_type, kind)
     for env_id in gym_catchgames.ENV_IDS
     for obs_type in gym_catchgames.OBS_TYPES
     for kind in ("scalar", "vector", "motion-trace", "vector-motion-trace")
+    if obs_type in gym_catchgames.IMAGE_OBS_TYPES or kind in ("scalar", "vector")
 ] + [("Snake-v0", "grid", "head-centred")]
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import gymnasium
 import numpy as np
 import pytest
 from gymnasium.error import ResetNeeded
-from gymnasium.vector import AutoresetMode
+from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
 import gym_catchgames
 from gym_catchgames.envs.catch import CatchVectorEnv
@@ -17,6 +18,7 @@ from gym_catchgames.envs.cave import CaveVectorEnv
 from gym_catchgames.envs.fruit_fetch import FruitFetchVectorEnv
 from gym_catchgames.envs.snake import SnakeVectorEnv
 from gym_catchgames.vector import RENDERED_ENVS
+from tests.helpers import StepLimit
 
 VECTOR_CLASSES = {
     "Catch-v0": CatchVectorEnv,
@@ -41,80 +43,91 @@ def lowest_ball_policy(obs: np.ndarray, rng: np.random.Generator, noise: float) 
     return actions
 
 
+def scalar_env(env_id: str, limit: int | None, kwargs: dict[str, Any]) -> gymnasium.Env:
+    """The scalar env the reference ``SyncVectorEnv`` runs, with the step limit of :class:`StepLimit`."""
+    env = gymnasium.make(env_id, max_episode_steps=-1, disable_env_checker=True, **kwargs)
+    return env if limit is None else StepLimit(env, limit)
+
+
+def assert_same_info(info: dict[str, Any], expected: dict[str, Any], where: str) -> None:
+    """``info`` holds what ``expected`` (a ``SyncVectorEnv``'s) holds wherever its masks are True; the
+    native env's ``final_obs`` is a batch where Gymnasium's is an object array of sub-env observations."""
+    assert info.keys() == expected.keys(), where
+    for key, value in expected.items():
+        if isinstance(value, dict):
+            assert_same_info(info[key], value, f"{where}, {key}")
+        elif key.startswith("_"):
+            np.testing.assert_array_equal(info[key], value, err_msg=f"{where}, {key}")
+        else:
+            for i in np.flatnonzero(expected[f"_{key}"]):
+                np.testing.assert_array_equal(info[key][i], value[i], err_msg=f"{where}, {key}[{i}]")
+
+
+def assert_same_results(results: tuple, expected: tuple, where: str) -> None:
+    """Exactly the same observations, rewards and flags, and the same ``info`` (:func:`assert_same_info`)."""
+    for value, wanted in zip(results[:-1], expected[:-1], strict=True):
+        np.testing.assert_array_equal(value, wanted, err_msg=where)
+    assert_same_info(results[-1], expected[-1], where)
+
+
 def run_side_by_side(
     env_id: str,
     num_envs: int,
     steps: int,
     *,
     seed: int,
+    autoreset_mode: AutoresetMode = AutoresetMode.NEXT_STEP,
     max_episode_steps: int | None = None,
     catching_noise: float | None = None,
     reset_every: int | None = None,
     **kwargs: Any,
 ) -> dict[str, int]:
-    """Drive ``make_vec(env_id)`` and ``num_envs`` scalar envs with the same actions and compare everything.
+    """Drive ``make_vec(env_id)`` and Gymnasium's ``SyncVectorEnv`` over ``num_envs`` scalar envs, both in
+    ``autoreset_mode``, with the same seeds and actions, and compare everything they return.
 
-    Scalar env ``i`` is reset with ``seed + i``; after a scalar episode ends, the vector env resets that
-    sub-env on the next step (NEXT_STEP autoreset), so the scalar env is reset there instead of stepped.
-    Every ``reset_every`` steps both sides do a seedless ``reset()``, which continues the random streams.
-    The step limit (``max_episode_steps``, else the registry's) follows Gymnasium's ``TimeLimit`` rule,
-    applied here rather than by the wrapper: importing rl_zoo3 (as the training tests do) swaps
-    Gymnasium's ``TimeLimit`` for one that does not truncate an episode that terminates on its last step.
-    Returns how many terminations, truncations and autoresets were compared.
+    ``SyncVectorEnv.reset(seed=s)`` resets scalar env ``i`` with ``s + i``, the native env's seeding rule.
+    With ``DISABLED``, the ended sub-envs of both are reset with ``options["reset_mask"]`` before the next
+    step. Every ``reset_every`` steps both do a seedless ``reset()``, which continues the random streams.
+    The step limit is ``max_episode_steps``, else the registry's (see :class:`StepLimit`).
+    Returns how many terminations, truncations and autoresets (resets after an episode's end) were compared.
     """
     limit = max_episode_steps or gymnasium.spec(env_id).max_episode_steps
-    vector_env = gymnasium.make_vec(env_id, num_envs=num_envs, max_episode_steps=limit, **kwargs)
+    vector_env = gymnasium.make_vec(
+        env_id, num_envs=num_envs, max_episode_steps=limit, autoreset_mode=autoreset_mode, **kwargs
+    )
     assert type(vector_env) is VECTOR_CLASSES[env_id]
-    scalar_envs = [
-        gymnasium.make(env_id, max_episode_steps=-1, disable_env_checker=True, **kwargs)
-        for _ in range(num_envs)
-    ]
-    elapsed = np.zeros(num_envs, dtype=int)  # steps since each scalar env's reset, as TimeLimit counts
+    assert vector_env.metadata["autoreset_mode"] is autoreset_mode
+    reference = SyncVectorEnv(
+        [functools.partial(scalar_env, env_id, limit, kwargs)] * num_envs, autoreset_mode=autoreset_mode
+    )
     rng = np.random.default_rng(seed)
     counts = {"terminated": 0, "truncated": 0, "autoresets": 0}
 
-    def compare_resets(obs: np.ndarray, info: dict[str, Any], seeds: list[int | None]) -> None:
-        elapsed[:] = 0
-        for i, env in enumerate(scalar_envs):
-            scalar_obs, scalar_info = env.reset(seed=seeds[i])
-            np.testing.assert_array_equal(obs[i], scalar_obs)
-            for key, value in scalar_info.items():
-                assert info[key][i] == value and info[f"_{key}"][i]
-
     obs, info = vector_env.reset(seed=seed)
-    compare_resets(obs, info, [seed + i for i in range(num_envs)])
+    assert_same_results((obs, info), reference.reset(seed=seed), "first reset")
     done = np.zeros(num_envs, dtype=bool)
     for step in range(1, steps + 1):
         if reset_every and step % reset_every == 0:
             obs, info = vector_env.reset()
-            compare_resets(obs, info, [None] * num_envs)
+            assert_same_results((obs, info), reference.reset(), f"reset at step {step}")
             done[:] = False
             continue
+        if autoreset_mode is AutoresetMode.DISABLED and done.any():
+            obs, info = vector_env.reset(options={"reset_mask": done.copy()})
+            expected = reference.reset(options={"reset_mask": done.copy()})
+            assert_same_results((obs, info), expected, f"masked reset before step {step}")
+            counts["autoresets"] += int(done.sum())
         if catching_noise is None:
             actions = rng.integers(0, vector_env.single_action_space.n, num_envs)
         else:
             actions = lowest_ball_policy(obs, rng, catching_noise)
-        obs, rewards, terminated, truncated, info = vector_env.step(actions)
-        for i, env in enumerate(scalar_envs):
-            if done[i]:
-                scalar_obs, scalar_info = env.reset()
-                reward, scalar_terminated, scalar_truncated = 0.0, False, False
-                elapsed[i] = 0
-                counts["autoresets"] += 1
-            else:
-                scalar_obs, reward, scalar_terminated, scalar_truncated, scalar_info = env.step(
-                    int(actions[i])
-                )
-                elapsed[i] += 1
-                scalar_truncated = scalar_truncated or (limit is not None and elapsed[i] >= limit)
-            np.testing.assert_array_equal(obs[i], scalar_obs, err_msg=f"sub-env {i}, step {step}")
-            assert (rewards[i], terminated[i], truncated[i]) == (
-                reward,
-                scalar_terminated,
-                scalar_truncated,
-            ), f"sub-env {i}, step {step}"
-            for key, value in scalar_info.items():
-                assert info[key][i] == value and info[f"_{key}"][i]
+        results = vector_env.step(actions)
+        assert_same_results(results, reference.step(actions), f"step {step}")
+        obs, _, terminated, truncated, info = results
+        if autoreset_mode is AutoresetMode.NEXT_STEP:
+            counts["autoresets"] += int(done.sum())
+        elif autoreset_mode is AutoresetMode.SAME_STEP:
+            counts["autoresets"] += int((terminated | truncated).sum())
         counts["terminated"] += int(terminated.sum())
         counts["truncated"] += int(truncated.sum())
         done = terminated | truncated
@@ -122,6 +135,7 @@ def run_side_by_side(
     return counts
 
 
+@pytest.mark.parametrize("autoreset_mode", list(AutoresetMode))
 @pytest.mark.parametrize("obs_type", gym_catchgames.OBS_TYPES)
 @pytest.mark.parametrize(
     ("env_id", "num_envs", "kwargs"),
@@ -153,28 +167,56 @@ def run_side_by_side(
     ],
 )
 def test_vector_env_matches_scalar_envs_step_for_step(
-    env_id: str, num_envs: int, kwargs: dict[str, Any], obs_type: str
+    env_id: str, num_envs: int, kwargs: dict[str, Any], obs_type: str, autoreset_mode: AutoresetMode
 ) -> None:
-    counts = run_side_by_side(env_id, num_envs, 600, seed=17, reset_every=250, obs_type=obs_type, **kwargs)
+    counts = run_side_by_side(
+        env_id,
+        num_envs,
+        600,
+        seed=17,
+        autoreset_mode=autoreset_mode,
+        reset_every=250,
+        obs_type=obs_type,
+        **kwargs,
+    )
     assert counts["terminated"] >= 5 * num_envs  # many episodes, hence many autoresets, were compared
     assert counts["autoresets"] >= 5 * num_envs
 
 
+@pytest.mark.parametrize("autoreset_mode", list(AutoresetMode))
 @pytest.mark.parametrize("max_episode_steps", [15, 40])
-def test_catch_ball_truncation_matches_time_limit(max_episode_steps: int) -> None:
+def test_catch_ball_truncation_matches_time_limit(
+    max_episode_steps: int, autoreset_mode: AutoresetMode
+) -> None:
     """A catching policy survives to ``max_episode_steps``: truncation (with the same step counting as
     Gymnasium's TimeLimit, also on the step where the first miss happens) and autoreset after it."""
     counts = run_side_by_side(
-        "CatchBall-v0", 6, 1000, seed=3, max_episode_steps=max_episode_steps, catching_noise=0.1
+        "CatchBall-v0",
+        6,
+        1000,
+        seed=3,
+        autoreset_mode=autoreset_mode,
+        max_episode_steps=max_episode_steps,
+        catching_noise=0.1,
     )
     assert counts["truncated"] >= 30
-    assert counts["terminated"] >= 5
+    assert counts["terminated"] >= 3
 
 
-def test_catch_is_truncated_by_max_episode_steps() -> None:
-    """Episodes of 4 steps (before the fruit lands) plus one autoreset step: 60 cycles of 5 in 300 steps."""
-    counts = run_side_by_side("Catch-v0", 3, 300, seed=5, max_episode_steps=4)
-    assert counts == {"terminated": 0, "truncated": 3 * 60, "autoresets": 3 * 60}
+@pytest.mark.parametrize(
+    ("autoreset_mode", "episodes", "autoresets"),
+    [
+        (AutoresetMode.NEXT_STEP, 60, 60),  # 4 steps (before the fruit lands) and the autoreset step
+        (AutoresetMode.SAME_STEP, 75, 75),  # 4 steps, the last one resets
+        (AutoresetMode.DISABLED, 75, 74),  # 4 steps, then a reset with reset_mask (none after the last)
+    ],
+)
+def test_catch_is_truncated_by_max_episode_steps(
+    autoreset_mode: AutoresetMode, episodes: int, autoresets: int
+) -> None:
+    """Episodes cut at 4 steps by ``max_episode_steps`` in 300 steps, in each autoreset mode."""
+    counts = run_side_by_side("Catch-v0", 3, 300, seed=5, autoreset_mode=autoreset_mode, max_episode_steps=4)
+    assert counts == {"terminated": 0, "truncated": 3 * episodes, "autoresets": 3 * autoresets}
 
 
 def test_seed_list_and_reset_mask_reset_only_the_chosen_sub_envs() -> None:
@@ -359,3 +401,96 @@ def test_snake_boards_filled_by_a_cycling_policy_are_won_as_in_the_scalar_env() 
             assert rewards[i] == 1.0 and not (obs[i] == 0.5).any()  # the last meal; no food to draw
         restarted, done = done, terminated | truncated
     assert wins >= 3
+
+
+@pytest.mark.parametrize("env_id", list(VECTOR_CLASSES))
+@pytest.mark.parametrize("autoreset_mode", [*AutoresetMode, "SameStep", "Disabled"])
+def test_metadata_says_the_autoreset_mode_it_was_built_with(env_id: str, autoreset_mode: Any) -> None:
+    env = gymnasium.make_vec(env_id, num_envs=2, autoreset_mode=autoreset_mode)
+    assert env.metadata["autoreset_mode"] is AutoresetMode(autoreset_mode) is env.autoreset_mode
+    assert VECTOR_CLASSES[env_id].metadata["autoreset_mode"] is AutoresetMode.NEXT_STEP  # class default
+    assert env.metadata["render_fps"] == VECTOR_CLASSES[env_id].metadata["render_fps"]
+    default = gymnasium.make_vec(env_id, num_envs=2)
+    assert default.metadata["autoreset_mode"] is AutoresetMode.NEXT_STEP
+
+
+@pytest.mark.parametrize("autoreset_mode", ["same_step", 1, None])
+def test_unknown_autoreset_modes_are_refused_naming_the_allowed_ones(autoreset_mode: Any) -> None:
+    with pytest.raises(
+        ValueError, match=r"autoreset_mode must be one of AutoresetMode.NEXT_STEP \('NextStep'\), "
+    ):
+        CatchVectorEnv(num_envs=2, autoreset_mode=autoreset_mode)
+
+
+def test_make_vec_passes_autoreset_mode_as_an_env_kwarg_not_through_vector_kwargs() -> None:
+    """Gymnasium 1.x's ``make_vec`` refuses ``vector_kwargs`` for a vector entry point ("Custom vector
+    environment can be passed arguments only through kwargs"): the mode is an argument of the env."""
+    env = gymnasium.make_vec(
+        "Catch-v0",
+        num_envs=4,
+        vectorization_mode="vector_entry_point",
+        autoreset_mode=AutoresetMode.SAME_STEP,
+    )
+    assert isinstance(env, CatchVectorEnv) and env.metadata["autoreset_mode"] is AutoresetMode.SAME_STEP
+    with pytest.raises(gymnasium.error.Error, match="only through kwargs"):
+        gymnasium.make_vec(
+            "Catch-v0",
+            num_envs=4,
+            vectorization_mode="vector_entry_point",
+            vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP},
+        )
+
+
+def test_disabled_autoreset_refuses_to_step_an_ended_episode_until_it_is_reset() -> None:
+    env = CatchVectorEnv(num_envs=2, height=4, autoreset_mode=AutoresetMode.DISABLED)
+    env.reset(seed=0)
+    for _ in range(3):
+        _, _, terminated, _, _ = env.step(np.ones(2, dtype=np.int64))
+    assert terminated.all()
+    with pytest.raises(ResetNeeded, match=r"sub-envs \[0, 1\] ended.*reset_mask"):
+        env.step(np.ones(2, dtype=np.int64))
+    env.reset(options={"reset_mask": np.array([True, False])})
+    with pytest.raises(ResetNeeded, match=r"sub-envs \[1\] ended"):
+        env.step(np.ones(2, dtype=np.int64))
+    env.reset(options={"reset_mask": np.array([False, True])})
+    env.step(np.ones(2, dtype=np.int64))
+
+
+def finished_episodes(envs: Any, episodes: int) -> list[list[tuple[bytes, float]]]:
+    """A Gymnasium 1.x consumer that reads ``envs.metadata["autoreset_mode"]`` (as torchrl's and other
+    libraries' vector-env collectors do) and collects each sub-env's first ``episodes`` episodes, as
+    (final observation, return), handling each mode its own way. The policy depends only on the
+    observation, so the episodes do not depend on the mode."""
+    mode = envs.metadata["autoreset_mode"]
+    assert isinstance(mode, AutoresetMode)
+    obs, _ = envs.reset(seed=4)
+    finished: list[list[tuple[bytes, float]]] = [[] for _ in range(envs.num_envs)]
+    returns = np.zeros(envs.num_envs)
+    skip = np.zeros(envs.num_envs, dtype=bool)  # NEXT_STEP: the step that resets, not a transition
+    while min(map(len, finished)) < episodes:
+        actions = obs.reshape(envs.num_envs, -1).argmax(axis=1) % envs.single_action_space.n
+        next_obs, rewards, terminated, truncated, info = envs.step(actions)
+        returns += np.where(skip, 0.0, rewards)
+        ended = (terminated | truncated) & ~skip
+        if mode == AutoresetMode.SAME_STEP:
+            np.testing.assert_array_equal(info.get("_final_obs", np.zeros_like(ended)), ended)
+            final = info.get("final_obs")
+        else:
+            final = next_obs
+        for i in np.flatnonzero(ended):
+            finished[i].append((final[i].tobytes(), float(returns[i])))
+            returns[i] = 0.0
+        if mode == AutoresetMode.NEXT_STEP:
+            skip = ended
+        elif mode == AutoresetMode.DISABLED and ended.any():
+            next_obs, _ = envs.reset(options={"reset_mask": ended})
+        obs = next_obs
+    return [episodes_of_env[:episodes] for episodes_of_env in finished]
+
+
+@pytest.mark.parametrize("env_id", list(VECTOR_CLASSES))
+def test_a_consumer_reading_metadata_autoreset_mode_sees_the_same_episodes_in_every_mode(env_id: str) -> None:
+    expected = finished_episodes(gymnasium.make_vec(env_id, num_envs=3, max_episode_steps=30), 4)
+    for mode in (AutoresetMode.SAME_STEP, AutoresetMode.DISABLED):
+        envs = gymnasium.make_vec(env_id, num_envs=3, max_episode_steps=30, autoreset_mode=mode)
+        assert finished_episodes(envs, 4) == expected, mode

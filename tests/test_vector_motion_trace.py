@@ -10,6 +10,7 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
 import gym_catchgames  # noqa: F401  (registers the envs)
 from gym_catchgames.wrappers import MotionTraceObservation, VectorMotionTraceObservation
+from tests.helpers import StepLimit
 
 
 def catch_ball_rgb() -> gymnasium.Env:
@@ -135,3 +136,37 @@ def test_a_leading_frame_stack_axis_of_one_is_dropped():
     env.reset(seed=0)
     obs = env.step(np.zeros(2, dtype=np.int64))[0]
     np.testing.assert_array_equal(obs, 255)  # white everywhere, and everything changed
+
+
+@pytest.mark.parametrize("mode", list(AutoresetMode))
+@pytest.mark.parametrize("env_id", ["CatchBall-v0", "Snake-v0"])
+def test_batched_traces_over_native_vector_envs_in_every_autoreset_mode(mode, env_id):
+    """The traces restart where the native env's episodes do, in each mode, as the scalar wrapper's in
+    a SyncVectorEnv of the same mode (``final_obs`` traced too); short episodes, many restarts."""
+    num_envs, limit = 4, 12
+
+    def scalar() -> gymnasium.Env:
+        return MotionTraceObservation(StepLimit(gymnasium.make(env_id, max_episode_steps=-1), limit))
+
+    batched = VectorMotionTraceObservation(
+        gymnasium.make_vec(env_id, num_envs=num_envs, max_episode_steps=limit, autoreset_mode=mode)
+    )
+    oracle = SyncVectorEnv([scalar] * num_envs, autoreset_mode=mode)
+    np.testing.assert_array_equal(batched.reset(seed=3)[0], oracle.reset(seed=3)[0])
+    rng = np.random.default_rng(2)
+    episodes_ended = 0
+    for step in range(60):
+        actions = rng.integers(0, batched.single_action_space.n, num_envs)
+        obs, _, terminated, truncated, info = batched.step(actions)
+        want, _, want_terminated, want_truncated, want_info = oracle.step(actions)
+        np.testing.assert_array_equal(obs, want, err_msg=f"step {step}")
+        ended = terminated | truncated
+        np.testing.assert_array_equal(ended, want_terminated | want_truncated)
+        episodes_ended += int(ended.sum())
+        if mode == AutoresetMode.SAME_STEP:
+            for i in np.flatnonzero(ended):
+                np.testing.assert_array_equal(info["final_obs"][i], want_info["final_obs"][i])
+        if mode == AutoresetMode.DISABLED and ended.any():
+            obs, _ = batched.reset(options={"reset_mask": ended.copy()})
+            np.testing.assert_array_equal(obs, oracle.reset(options={"reset_mask": ended.copy()})[0])
+    assert episodes_ended >= 12

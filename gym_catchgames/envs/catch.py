@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+from gymnasium.vector import AutoresetMode
 
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.scoring import NaturalScore
@@ -27,13 +28,15 @@ class CatchEnv(GridGameEnv):
     ## Action Space
 
     ``Discrete(3)``: 0 = move left, 1 = stay, 2 = move right (one column; the basket stops at the
-    edges of the grid).
+    edges of the grid). The no-op (``NOOP_ACTION``, keyboard play with no key held) is 1 = stay.
 
     ## Observation Space
 
     ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with 1 at the fruit and at
     the basket cells, 0 elsewhere, as in qlearning4k. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3),
     uint8)``, one pixel per cell in the renderer's colours (fruit red, basket blue, background black).
+    ``obs_type="flat"``: the grid as one row-major vector, ``Box(0, 1, (height * width,), float32)``,
+    on which SB3's ``check_env`` warns nothing (it calls the 2-D grid an unconventional shape).
 
     ## Rewards
 
@@ -72,7 +75,8 @@ class CatchEnv(GridGameEnv):
     GAME_NAME = "Catch"
     ACTION_MEANINGS = ("left", "stay", "right")
     GRID_VALUES: ClassVar[dict[str, float]] = {"basket": 1.0, "fruit": 1.0}
-    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("LEFT",): 0, ("RIGHT",): 2, (): 1}
+    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("LEFT",): 0, ("RIGHT",): 2}
+    NOOP_ACTION = 1  # stay
     NATURAL_SCORE = NaturalScore("catch rate %", percent_won=True)
 
     def __init__(
@@ -123,7 +127,8 @@ class CatchVectorEnv(GridGameVectorEnv):
     The state of all ``num_envs`` games lives in three integer arrays, so a step costs a few NumPy
     operations whatever ``num_envs`` is. Arguments are the scalar env's plus ``num_envs`` and
     ``max_episode_steps`` (truncation; ``None``: none). Sub-env ``i`` after ``reset(seed=s)`` plays exactly
-    the episodes of ``CatchEnv`` after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``.
+    the episodes of ``CatchEnv`` after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``
+    unless ``autoreset_mode`` (``SAME_STEP``, ``DISABLED``) says otherwise.
     ``render()`` returns the frames of the first four sub-envs.
     """
 
@@ -141,9 +146,16 @@ class CatchVectorEnv(GridGameVectorEnv):
         obs_type: str = "grid",
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
     ) -> None:
         game = self.SCALAR_ENV(height, width, basket_width, basket_start, decide_above_basket, obs_type)
-        super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
+        super().__init__(
+            num_envs,
+            game,
+            max_episode_steps=max_episode_steps,
+            render_mode=render_mode,
+            autoreset_mode=autoreset_mode,
+        )
         self.basket_width, self.basket_start = game.basket_width, game.basket_start
         self.decide_above_basket = game.decide_above_basket
         #: Bounds of a new episode's draws, in the scalar env's order: fruit column, then basket.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+from gymnasium.vector import AutoresetMode
 
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.scoring import NaturalScore
@@ -28,12 +29,15 @@ class CatchBallEnv(GridGameEnv):
     ## Action Space
 
     ``Discrete(3)``: 0 = move left, 1 = stay, 2 = move right (the paddle stops at the edges).
+    The no-op (``NOOP_ACTION``, keyboard play with no key held) is 1 = stay.
 
     ## Observation Space
 
     ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with the paddle at 1.0 and
     balls at 0.5, as in yukiB's article. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3), uint8)``, one
     pixel per cell (paddle blue, balls yellow).
+    ``obs_type="flat"``: the grid as one row-major vector, ``Box(0, 1, (height * width,), float32)``,
+    on which SB3's ``check_env`` warns nothing (it calls the 2-D grid an unconventional shape).
 
     ## Rewards
 
@@ -70,7 +74,8 @@ class CatchBallEnv(GridGameEnv):
     GAME_NAME = "CatchBall"
     ACTION_MEANINGS = ("left", "stay", "right")
     GRID_VALUES: ClassVar[dict[str, float]] = {"paddle": 1.0, "ball": 0.5}
-    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("LEFT",): 0, ("RIGHT",): 2, (): 1}
+    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("LEFT",): 0, ("RIGHT",): 2}
+    NOOP_ACTION = 1  # stay
     NATURAL_SCORE = NaturalScore("catches", info_key="catches")
 
     def __init__(
@@ -173,7 +178,8 @@ class CatchBallVectorEnv(GridGameVectorEnv):
 
     Arguments are the scalar env's plus ``num_envs`` and ``max_episode_steps`` (500 from the registry;
     ``None``: no truncation). Sub-env ``i`` after ``reset(seed=s)`` plays exactly the episodes of
-    ``CatchBallEnv`` after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``.
+    ``CatchBallEnv`` after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``
+    unless ``autoreset_mode`` (``SAME_STEP``, ``DISABLED``) says otherwise.
 
     The balls batch cleanly because they all fall one row per step and one spawns every
     ``spawn_interval`` steps: the ``j``-th newest ball is on row ``phase + j * spawn_interval``, where
@@ -199,11 +205,18 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         obs_type: str = "grid",
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
     ) -> None:
         game = CatchBallEnv(
             height, width, paddle_width, spawn_interval, min_spawn_distance, max_spawn_distance, obs_type
         )
-        super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
+        super().__init__(
+            num_envs,
+            game,
+            max_episode_steps=max_episode_steps,
+            render_mode=render_mode,
+            autoreset_mode=autoreset_mode,
+        )
         self.paddle_width, self.spawn_interval = game.paddle_width, game.spawn_interval
         self.min_spawn_distance, self.max_spawn_distance = game.min_spawn_distance, game.max_spawn_distance
         self._max_left = game.max_paddle_left

@@ -6,6 +6,7 @@ import math
 from typing import Any, ClassVar
 
 import numpy as np
+from gymnasium.vector import AutoresetMode
 
 from gym_catchgames.core import MIN_GRID_SIZE, GridGameEnv
 from gym_catchgames.scoring import NaturalScore
@@ -43,7 +44,8 @@ class CaveEnv(GridGameEnv):
 
     ## Action Space
 
-    ``Discrete(2)``: 0 = release (fall), 1 = hold (rise).
+    ``Discrete(2)``: 0 = release (fall), 1 = hold (rise). The no-op
+    (``NOOP_ACTION``, keyboard play with no key held) is 0 = release.
 
     ## Observation Space
 
@@ -51,6 +53,8 @@ class CaveEnv(GridGameEnv):
     0.4, block 0.5, trail 0.8, ship 1.0, open cave 0. ``obs_type="rgb"``: ``Box(0, 255, (height, width,
     3), uint8)``, one pixel per cell in the renderer's colours. The view's top row is world row
     ``floor(y) - height // 2``; the ship is drawn in the cell ``floor(y)``.
+    ``obs_type="flat"``: the grid as one row-major vector, ``Box(0, 1, (height * width,), float32)``,
+    on which SB3's ``check_env`` warns nothing (it calls the 2-D grid an unconventional shape).
 
     A wall column with gap ``(top, bottom)`` draws wall in the cells ``k < floor(top)`` and
     ``k >= ceil(bottom)``: every cell the open gap touches is drawn open. The ship crashes when
@@ -120,7 +124,8 @@ class CaveEnv(GridGameEnv):
     GAME_NAME = "Cave"
     ACTION_MEANINGS = ("release", "hold")
     GRID_VALUES: ClassVar[dict[str, float]] = {"wall": 0.4, "block": 0.5, "trail": 0.8, "ship": 1.0}
-    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("SPACE",): 1, (): 0}
+    KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("SPACE",): 1}
+    NOOP_ACTION = 0  # release: the ship falls
     NATURAL_SCORE = NaturalScore("frames survived", info_key="frames_survived")
     PAINTS_EVERY_CELL: ClassVar[bool] = True  # the view is one slice copy of the cached strip
 
@@ -410,7 +415,8 @@ class CaveVectorEnv(GridGameVectorEnv):
     Arguments are the scalar env's plus ``num_envs`` and ``max_episode_steps`` (10,000 from the
     registry; ``None``: none). Sub-env ``i`` after ``reset(seed=s)`` plays exactly the episodes of
     ``CaveEnv`` after ``reset(seed=s + i)``, with the same float64 operations in the same order;
-    autoreset is Gymnasium's ``NEXT_STEP``.
+    autoreset is Gymnasium's ``NEXT_STEP``
+    unless ``autoreset_mode`` (``SAME_STEP``, ``DISABLED``) says otherwise.
 
     The cave batches cleanly: every sub-env scrolls one column per frame, so the scalar env's ring of
     columns (gap, open cells, block rows, trail row) becomes a tape of columns shared by all sub-envs:
@@ -445,6 +451,7 @@ class CaveVectorEnv(GridGameVectorEnv):
         obs_type: str = "grid",
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
     ) -> None:
         game = CaveEnv(
             height,
@@ -460,7 +467,13 @@ class CaveVectorEnv(GridGameVectorEnv):
             crash_reward,
             obs_type,
         )
-        super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
+        super().__init__(
+            num_envs,
+            game,
+            max_episode_steps=max_episode_steps,
+            render_mode=render_mode,
+            autoreset_mode=autoreset_mode,
+        )
         for name in ("ship_column", "initial_gap", "min_gap", "gap_shrink", "shrink_interval"):
             setattr(self, name, getattr(game, name))
         for name in ("block_interval", "block_delay", "survival_reward", "crash_reward"):

@@ -23,11 +23,14 @@ class FruitFetchEnv(CatchEnv):
     ## Action Space
 
     ``Discrete(3)``: 0 = move left, 1 = stay, 2 = move right (the tutorial's -1 / 0 / +1 shifted by one).
+    The no-op (``NOOP_ACTION``, keyboard play with no key held) is 1 = stay.
 
     ## Observation Space
 
     ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)``, 1 at the fruit and the basket
     cells. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3), uint8)``, one pixel per cell.
+    ``obs_type="flat"``: the grid as one row-major vector, ``Box(0, 1, (height * width,), float32)``,
+    on which SB3's ``check_env`` warns nothing (it calls the 2-D grid an unconventional shape).
 
     ## Rewards
 

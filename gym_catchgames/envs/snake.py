@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
+from gymnasium.vector import AutoresetMode
 
 from gym_catchgames.core import GridGameEnv
 from gym_catchgames.scoring import NaturalScore
@@ -33,13 +34,16 @@ class SnakeEnv(GridGameEnv):
 
     ``Discrete(5)``: 0 = up, 1 = right, 2 = down, 3 = left, 4 = forward (keep the current heading).
     Turning back into the neck is impossible: that action is ignored and the snake goes forward (as
-    qlearning4k; bitwise-ben's version let it kill itself).
+    qlearning4k; bitwise-ben's version let it kill itself). The snake never stands still, so the no-op
+    (``NOOP_ACTION``, keyboard play with no key held) is 4 = forward: keep going.
 
     ## Observation Space
 
     ``obs_type="grid"`` (default): ``Box(0, 1, (height, width), float32)`` with qlearning4k's values, wall
     and body 1.0 (everything deadly), food 0.5, plus the head at 0.75 so that one frame shows which end
     leads. ``obs_type="rgb"``: ``Box(0, 255, (height, width, 3), uint8)``, one pixel per cell.
+    ``obs_type="flat"``: the grid as one row-major vector, ``Box(0, 1, (height * width,), float32)``,
+    on which SB3's ``check_env`` warns nothing (it calls the 2-D grid an unconventional shape).
 
     ## Rewards
 
@@ -95,8 +99,8 @@ class SnakeEnv(GridGameEnv):
         ("RIGHT",): 1,
         ("DOWN",): 2,
         ("LEFT",): 3,
-        (): FORWARD,
     }
+    NOOP_ACTION = FORWARD  # keep the current heading
     NATURAL_SCORE = NaturalScore("fruit eaten", info_key="fruit_eaten")
     PAINTS_EVERY_CELL: ClassVar[bool] = True  # the wall ring image is copied over the whole canvas
 
@@ -216,7 +220,8 @@ class SnakeVectorEnv(GridGameVectorEnv):
 
     Arguments are the scalar env's plus ``num_envs`` and ``max_episode_steps`` (5,000 from the registry;
     ``None``: none). Sub-env ``i`` after ``reset(seed=s)`` plays exactly the episodes of ``SnakeEnv``
-    after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``. ``truncated`` is True after
+    after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``
+    unless ``autoreset_mode`` (``SAME_STEP``, ``DISABLED``) says otherwise. ``truncated`` is True after
     ``max_steps_without_food`` steps without a meal or after ``max_episode_steps`` steps.
 
     One row per sub-env holds its board: a map of the deadly cells (wall and body), the painted
@@ -241,9 +246,16 @@ class SnakeVectorEnv(GridGameVectorEnv):
         obs_type: str = "grid",
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
     ) -> None:
         game = SnakeEnv(height, width, reward_mode, max_steps_without_food, obs_type)
-        super().__init__(num_envs, game, max_episode_steps=max_episode_steps, render_mode=render_mode)
+        super().__init__(
+            num_envs,
+            game,
+            max_episode_steps=max_episode_steps,
+            render_mode=render_mode,
+            autoreset_mode=autoreset_mode,
+        )
         self.reward_mode, self.max_steps_without_food = game.reward_mode, game.max_steps_without_food
         self.interior_cells = game.interior_cells
         n, cells, channels = self.num_envs, self.height * self.width, game.observation_space.shape[2:]
