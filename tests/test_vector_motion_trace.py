@@ -18,6 +18,30 @@ def catch_ball_rgb() -> gymnasium.Env:
     return gymnasium.make("CatchBall-v0", obs_type="rgb", max_episode_steps=12)
 
 
+def step_side_by_side(batched, oracle, mode: AutoresetMode, steps: int, seed: int) -> tuple[int, np.ndarray]:
+    """Step both vector envs with the same random actions and assert the same observations, rewards, ends
+    and final observations, resetting the ended sub-envs of a ``DISABLED`` pair; returns the episodes
+    ended and the last observations."""
+    rng = np.random.default_rng(seed)
+    episodes_ended = 0
+    for step in range(steps):
+        actions = rng.integers(0, batched.single_action_space.n, batched.num_envs)
+        obs, rewards, terminated, truncated, info = batched.step(actions)
+        want, want_rewards, want_terminated, want_truncated, want_info = oracle.step(actions)
+        np.testing.assert_array_equal(obs, want, err_msg=f"step {step}")
+        np.testing.assert_array_equal(rewards, want_rewards)
+        ended = terminated | truncated
+        np.testing.assert_array_equal(ended, want_terminated | want_truncated)
+        episodes_ended += int(ended.sum())
+        if mode == AutoresetMode.SAME_STEP:
+            for i in np.flatnonzero(ended):
+                np.testing.assert_array_equal(info["final_obs"][i], want_info["final_obs"][i])
+        if mode == AutoresetMode.DISABLED and ended.any():
+            obs, _ = batched.reset(options={"reset_mask": ended.copy()})
+            np.testing.assert_array_equal(obs, oracle.reset(options={"reset_mask": ended.copy()})[0])
+    return episodes_ended, obs
+
+
 @pytest.mark.parametrize("mode", list(AutoresetMode))
 @pytest.mark.parametrize(
     ("size", "exact"),
@@ -42,23 +66,7 @@ def test_batched_traces_are_the_scalar_wrappers_in_every_autoreset_mode(mode, si
     assert batched.observation_space == oracle.observation_space
     obs, _ = batched.reset(seed=5)
     np.testing.assert_array_equal(obs, oracle.reset(seed=5)[0])
-    rng = np.random.default_rng(0)
-    episodes_ended = 0
-    for step in range(80):
-        actions = rng.integers(0, 3, num_envs)
-        obs, rewards, terminated, truncated, info = batched.step(actions)
-        want, want_rewards, want_terminated, want_truncated, want_info = oracle.step(actions)
-        np.testing.assert_array_equal(obs, want, err_msg=f"step {step}")
-        np.testing.assert_array_equal(rewards, want_rewards)
-        ended = terminated | truncated
-        np.testing.assert_array_equal(ended, want_terminated | want_truncated)
-        episodes_ended += int(ended.sum())
-        if mode == AutoresetMode.SAME_STEP:
-            for i in np.flatnonzero(ended):
-                np.testing.assert_array_equal(info["final_obs"][i], want_info["final_obs"][i])
-        if mode == AutoresetMode.DISABLED and ended.any():
-            obs, _ = batched.reset(options={"reset_mask": ended.copy()})
-            np.testing.assert_array_equal(obs, oracle.reset(options={"reset_mask": ended.copy()})[0])
+    episodes_ended, obs = step_side_by_side(batched, oracle, mode, steps=80, seed=0)
     assert episodes_ended >= 10  # many traces were restarted, in the middle of the batch
     assert obs[..., 1].any()
 
@@ -153,20 +161,5 @@ def test_batched_traces_over_native_vector_envs_in_every_autoreset_mode(mode, en
     )
     oracle = SyncVectorEnv([scalar] * num_envs, autoreset_mode=mode)
     np.testing.assert_array_equal(batched.reset(seed=3)[0], oracle.reset(seed=3)[0])
-    rng = np.random.default_rng(2)
-    episodes_ended = 0
-    for step in range(60):
-        actions = rng.integers(0, batched.single_action_space.n, num_envs)
-        obs, _, terminated, truncated, info = batched.step(actions)
-        want, _, want_terminated, want_truncated, want_info = oracle.step(actions)
-        np.testing.assert_array_equal(obs, want, err_msg=f"step {step}")
-        ended = terminated | truncated
-        np.testing.assert_array_equal(ended, want_terminated | want_truncated)
-        episodes_ended += int(ended.sum())
-        if mode == AutoresetMode.SAME_STEP:
-            for i in np.flatnonzero(ended):
-                np.testing.assert_array_equal(info["final_obs"][i], want_info["final_obs"][i])
-        if mode == AutoresetMode.DISABLED and ended.any():
-            obs, _ = batched.reset(options={"reset_mask": ended.copy()})
-            np.testing.assert_array_equal(obs, oracle.reset(options={"reset_mask": ended.copy()})[0])
+    episodes_ended, _ = step_side_by_side(batched, oracle, mode, steps=60, seed=2)
     assert episodes_ended >= 12
