@@ -141,6 +141,10 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def save(self, run_dir: Path) -> None:
+        """Write ``config.yml`` into a run folder, as :meth:`load` reads it."""
+        (run_dir / "config.yml").write_text(yaml.safe_dump(self.to_dict(), sort_keys=False))
+
     def model_kwargs(self) -> dict[str, Any]:
         """The algorithm's constructor arguments (``policy_kwargs`` and ``lin_`` rates read as by the zoo)."""
         kwargs = dict(self.algo_kwargs)

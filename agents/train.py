@@ -21,7 +21,6 @@ from pathlib import Path
 
 import gymnasium
 import torch
-import yaml
 from stable_baselines3.common.callbacks import CheckpointCallback, EvalCallback
 from stable_baselines3.common.vec_env import VecTransposeImage, is_vecenv_wrapped
 
@@ -135,7 +134,7 @@ def _check_runs_dir(runs_dir: Path) -> None:
 def train(config: RunConfig, args: argparse.Namespace) -> Path:
     """Train, save and evaluate one run; return its folder."""
     run_dir = new_run_dir(args.runs_dir, config.env_id, config.algo)
-    (run_dir / "config.yml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False))
+    config.save(run_dir)
     env = make_env(config, n_envs=config.n_envs, monitor_dir=run_dir / "monitor")
     model = build_model(config, env, tensorboard_log=_tensorboard_dir(run_dir))
     eval_env = make_env(config, n_envs=1, seed_offset=10_000)

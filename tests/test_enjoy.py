@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pygame
 import pytest
-import yaml
 
 from agents import enjoy, evaluate
 from agents.algorithms import tuned_model
@@ -24,7 +23,7 @@ def run_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("run")
     config, model = tuned_model("Catch-v0", "dqn", timesteps=200, overrides={"learning_starts": 50})
     model.learn(200)
-    (folder / "config.yml").write_text(yaml.safe_dump(config.to_dict()))
+    config.save(folder)
     model.save(folder / "model_interrupted.zip")
     (folder / "best").mkdir()
     shutil.copy(folder / "model_interrupted.zip", folder / "best" / "best_model.zip")
