@@ -111,8 +111,9 @@ AFTER_TARGET = ("keep checking", "stop checking", "stop training")
 class GreedyChecks(BaseCallback):
     """Scores the greedy policy every ``check_every`` env steps; remembers when it first reached ``target``.
 
-    ``checks`` holds ``(env steps, score)`` of every check, ``reached_at`` the env steps and training
-    seconds (checks excluded) of the first check at or above ``target``. Once there, it keeps checking,
+    ``checks`` holds ``(env steps, score)`` of every check and ``check_train_seconds`` the training seconds
+    (checks excluded) at each, ``reached_at`` the env steps and training seconds of the first check at or
+    above ``target``. Once there, it keeps checking,
     stops checking (cheaper) or stops training, as ``after_target`` says. ``on_check(checks)`` is called
     after each check, e.g. to report to Ray Tune. ``epsilon`` > 0 scores the epsilon-greedy policy.
     """
@@ -135,6 +136,7 @@ class GreedyChecks(BaseCallback):
         self.on_check = on_check
         self.reached_at: tuple[int, float] | None = None
         self.checks: list[tuple[int, float]] = []
+        self.check_train_seconds: list[float] = []
         self.check_seconds = 0.0
         self.next_check = check_every
         self.start = time.perf_counter()
@@ -151,6 +153,7 @@ class GreedyChecks(BaseCallback):
         if self.num_timesteps < self.next_check or done_checking:
             return True
         self.next_check += self.check_every
+        self.check_train_seconds.append(self.train_seconds())
         started = time.perf_counter()
         score = greedy_score(self.config, self.model, self.episodes, self.epsilon)
         self.check_seconds += time.perf_counter() - started

@@ -68,6 +68,7 @@ def run_pair(env_id: str, algo_spec: str, seed: int, options: dict[str, Any]) ->
         "steps": model.num_timesteps, "train_seconds": seconds, "target": target, "random_score": baseline,
         "final_score": final,
         "steps_to_target": steps, "seconds_to_target": reached_seconds, "checks": checks.checks,
+        "check_train_seconds": checks.check_train_seconds,
         "epsilon": options["epsilon"], "sweeps": getattr(model, "sweep_log", None),
     }  # fmt: skip
 
