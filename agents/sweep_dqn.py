@@ -114,6 +114,12 @@ class SweepDQN(DQN):
        Q-values (tutorial), or SB3's Huber loss on the taken action.
     4. **Discard** the memory; the next fill begins.
 
+    Two options beyond the tutorial (off by default) spend more fitting per env step, for games
+    where env steps are dear: ``keep_fraction`` keeps the newest rows of the memory after each fit
+    (a sliding memory: the next sweep comes after ``1 - keep_fraction`` of a fill of fresh rows and
+    re-sweeps the kept ones with the new Q-values), and ``fits_per_fill`` repeats steps 2-3 on the
+    same rows (each sweep with the Q-values of the fit before).
+
     ``sweep_log`` keeps one record per sweep (env steps, mean Q-value of the memory before and after
     the sweep, epochs run, mean fit loss): the tutorial's diagnostic of a run, its mean swept Q-value
     against steps, is ``[(r["steps"], r["q_mean_swept"]) for r in model.sweep_log]``.
@@ -142,6 +148,11 @@ class SweepDQN(DQN):
     :param max_epochs: control signal >= ``min_epochs``: epochs at most per fit.
     :param error_threshold: estimation errors at or above it count as high, >= 0.
     :param loss_window: number of recent batch losses averaged for the loss-limit rule, >= 1.
+    :param keep_fraction: in [0, 1): fraction of the swept rows (the newest) kept after each fit.
+        0 (the tutorial) discards the memory; otherwise the memory slides: once it first holds
+        ``replay_fraction`` of its rows, a sweep is due each time ``1 - keep_fraction`` of that is
+        fresh, so each transition is swept and fitted about ``1 / (1 - keep_fraction)`` times.
+    :param fits_per_fill: sweeps and fits per fill, >= 1 (1: the tutorial).
     :param loss: ``"squared_all_actions"`` (tutorial: sum over actions of the squared error
         against the swept Q-values, batch mean) or ``"huber_taken_action"`` (SB3 DQN's loss).
     :param reward_clip: ``(low, high)`` stored rewards are clipped to, or None for raw rewards.
@@ -178,6 +189,8 @@ class SweepDQN(DQN):
         max_epochs: ControlSignal = (5.0, 10.0),
         error_threshold: float = 0.1,
         loss_window: int = 100,
+        keep_fraction: float = 0.0,
+        fits_per_fill: int = 1,
         loss: Literal["squared_all_actions", "huber_taken_action"] = "squared_all_actions",
         reward_clip: tuple[float, float] | None = (-1.0, 1.0),
         schedule_horizon: int | None = None,
@@ -205,6 +218,10 @@ class SweepDQN(DQN):
         check_float("gamma", gamma, minimum=0.0, maximum=1.0)
         error_threshold = check_float("error_threshold", error_threshold, minimum=0.0)
         loss_window = check_int("loss_window", loss_window, minimum=1)
+        keep_fraction = check_float(
+            "keep_fraction", keep_fraction, minimum=0.0, maximum=1.0, exclusive_maximum=True
+        )
+        fits_per_fill = check_int("fits_per_fill", fits_per_fill, minimum=1)
         check_choice("loss", loss, LOSSES)
         if reward_clip is not None:
             if not isinstance(reward_clip, tuple | list) or len(reward_clip) != 2:
@@ -223,6 +240,8 @@ class SweepDQN(DQN):
             check_float("max_grad_norm", max_grad_norm, minimum=0.0, exclusive_minimum=True)
         self.error_threshold = error_threshold
         self.loss_window = loss_window
+        self.keep_fraction = keep_fraction
+        self.fits_per_fill = fits_per_fill
         self.loss = loss
         self.reward_clip = reward_clip
         self.schedule_horizon = schedule_horizon
@@ -390,15 +409,22 @@ class SweepDQN(DQN):
 
     # ------------------------------------------------------------------ learning: sweep and fit
     def train(self, gradient_steps: int, batch_size: int = 128) -> None:
-        """Called by SB3 after every VecEnv step: sweep and fit once the memory is due."""
+        """Called by SB3 after every VecEnv step: sweep and fit once the memory is due.
+
+        Due when full, or when the stored rows reach ``replay_fraction`` of it; with a sliding memory
+        also only once the rows added since the last fit reach ``1 - keep_fraction`` of that.
+        """
         memory = self.replay_buffer
         progress = self._current_progress_remaining
-        if memory.n_rows == 0 or not (
-            memory.is_full or memory.used_fraction >= self.replay_fraction(progress)
+        fraction = self.replay_fraction(progress)
+        fresh_enough = memory.n_fresh_rows / memory.rows >= (1.0 - self.keep_fraction) * fraction
+        if memory.n_fresh_rows == 0 or not (
+            memory.is_full or (memory.used_fraction >= fraction and fresh_enough)
         ):
             return
-        self._sweep_and_fit(progress)
-        memory.reset()
+        for _ in range(self.fits_per_fill):
+            self._sweep_and_fit(progress)
+        memory.keep_newest(int(self.keep_fraction * memory.n_rows))
 
     def _sweep_and_fit(self, progress: float) -> None:
         memory = self.replay_buffer

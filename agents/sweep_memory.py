@@ -1,4 +1,4 @@
-"""The replay memory of SweepDQN: a fill-then-discard store, the backward sweep, the sampler.
+"""The replay memory of SweepDQN: a fill-then-discard (or sliding) store, the backward sweep, the sampler.
 
 Pure NumPy (no torch), so every rule here is unit-testable on hand-made arrays.
 
@@ -143,8 +143,19 @@ def _reverse_compose_scan(alpha: np.ndarray, beta: np.ndarray, c: np.ndarray) ->
         offset *= 2
 
 
+#: The per-row arrays of a :class:`SweepMemory`, moved together when rows are kept.
+_ROW_FIELDS = (
+    "observations", "actions", "rewards", "terminated", "truncated", "life_lost", "truncation_values",
+    "successor_missing",
+)  # fmt: skip
+
+
 class SweepMemory:
     """Fill-then-discard replay memory with per-column end flags (not a ring buffer).
+
+    After a fit the memory is emptied (:meth:`reset`, the tutorial) or keeps its newest rows
+    (:meth:`keep_newest`, SweepDQN's sliding memory), which stay in time order at the front;
+    ``n_fresh_rows`` counts the rows added since.
 
     :param size: total rows over all columns; each column holds ``size // n_columns`` rows.
     :param n_columns: number of envs stepping together (one column each).
@@ -180,6 +191,7 @@ class SweepMemory:
         self.truncation_values = np.zeros(shape, dtype=np.float32)
         self.successor_missing = np.zeros(shape, dtype=bool)
         self.n_rows = 0
+        self.n_fresh_rows = 0
 
     @property
     def capacity(self) -> int:
@@ -229,6 +241,7 @@ class SweepMemory:
         self.truncation_values[row] = 0.0 if truncation_values is None else truncation_values
         self.successor_missing[row] = False
         self.n_rows += 1
+        self.n_fresh_rows += 1
 
     def mark_successor_missing(self) -> None:
         """Mark the newest row of every column as having no stored successor.
@@ -241,7 +254,23 @@ class SweepMemory:
 
     def reset(self) -> None:
         """Discard all stored transitions (arrays are reused, not cleared)."""
-        self.n_rows = 0
+        self.keep_newest(0)
+
+    def keep_newest(self, rows: int) -> None:
+        """Keep the newest ``rows`` rows of every column, moved to the front in time order; discard the rest.
+
+        The kept rows' end flags move with them, so the newest kept row is followed by the next row
+        added, as it was in time. ``n_fresh_rows`` restarts at 0.
+        """
+        if not 0 <= rows <= self.n_rows:
+            raise ValueError(f"rows to keep must be in [0, {self.n_rows}] (the stored rows), got {rows}")
+        start = self.n_rows - rows
+        if rows and start:
+            for name in _ROW_FIELDS:
+                array = getattr(self, name)
+                array[:rows] = array[start : self.n_rows].copy()
+        self.n_rows = rows
+        self.n_fresh_rows = 0
 
     def stored_rewards(self) -> np.ndarray:
         """The stored rewards, clipped to ``reward_clip`` (a copy), (rows, columns)."""

@@ -53,16 +53,18 @@ def check_float(
     minimum: float | None = None,
     maximum: float | None = None,
     exclusive_minimum: bool = False,
+    exclusive_maximum: bool = False,
 ) -> float:
     """Return ``value`` as a finite ``float`` within the given bounds, else raise ``ValueError``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
     value = float(value)
     low = "" if minimum is None else f"{'>' if exclusive_minimum else '>='} {minimum}"
-    high = "" if maximum is None else f"<= {maximum}"
+    high = "" if maximum is None else f"{'<' if exclusive_maximum else '<='} {maximum}"
     allowed = " and ".join(["finite", *(part for part in (low, high) if part)])
     too_low = minimum is not None and (value <= minimum if exclusive_minimum else value < minimum)
-    if not math.isfinite(value) or too_low or (maximum is not None and value > maximum):
+    too_high = maximum is not None and (value >= maximum if exclusive_maximum else value > maximum)
+    if not math.isfinite(value) or too_low or too_high:
         raise ValueError(f"{name} must be {allowed}, got {value}")
     return value
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import zipfile
 
 import gymnasium
@@ -147,6 +148,9 @@ def test_q_values_at_sweep_time_equal_acting_time_values():
         ({"reward_clip": (-1.0, 1.0, 2.0)}, r"reward_clip must be None or a \(low, high\) pair"),
         ({"schedule_horizon": 0}, "schedule_horizon must be >= 1"),
         ({"loss_window": 0}, "loss_window must be >= 1"),
+        ({"keep_fraction": 1.0}, r"keep_fraction must be finite and >= 0.0 and < 1.0, got 1.0"),
+        ({"keep_fraction": -0.5}, r"keep_fraction must be finite and >= 0.0 and < 1.0, got -0.5"),
+        ({"fits_per_fill": 0}, "fits_per_fill must be >= 1"),
         ({"max_epochs": (5.0, 10.0, 20.0)}, r"max_epochs as a tuple must be \(start, end\)"),
     ],
 )
@@ -252,6 +256,51 @@ def test_sweeps_are_triggered_by_the_replay_fraction():
     # up). Fill 3 (t = 57 + r): 0.8 r >= 31.4, r = 40. Fill 4 (t = 97 + r): 0.8 r >= 39.4, r = 50.
     # Fill 5 would need 62 rows, past step 200.
     assert sizes == [25, 32, 40, 50]
+
+
+def spy_on_sweeps(model: SweepDQN) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Record a copy of the stored observations and the Q-values of every sweep of ``model``."""
+    seen = []
+    memory = model.replay_buffer
+    sweep = memory.sweep
+
+    def recording_sweep(q_values, gamma):
+        seen.append((memory.stored_observations().copy(), q_values.copy()))
+        return sweep(q_values, gamma)
+
+    memory.sweep = recording_sweep
+    return seen
+
+
+def test_a_sliding_memory_sweeps_each_half_fill_and_re_sweeps_the_kept_rows():
+    model = SweepDQN(
+        "MlpPolicy", LivesEnv(), buffer_size=100, batch_size=8, replay_fraction=0.4, keep_fraction=0.5, seed=0
+    )
+    seen = spy_on_sweeps(model)
+    model.learn(100)
+    # First sweep once 40 rows are stored (step 40); then 20 are kept and the next sweep is due when
+    # 20 fresh rows make 40 again: steps 60, 80 and 100.
+    assert [record["steps"] for record in model.sweep_log] == [40, 60, 80, 100]
+    assert [len(observations) for observations, _ in seen] == [40, 40, 40, 40]
+    for (before, q_before), (after, q_after) in itertools.pairwise(seen):
+        np.testing.assert_array_equal(after[:20], before[20:])  # the newest 20 rows, kept in order
+        assert not np.allclose(q_after[:20], q_before[20:])  # swept again with the refitted network
+    assert model.replay_buffer.n_rows == 20
+
+
+def test_fits_per_fill_sweeps_and_fits_each_fill_that_many_times():
+    model = SweepDQN(
+        "MlpPolicy", LivesEnv(), buffer_size=100, batch_size=8, replay_fraction=0.5, fits_per_fill=3, seed=0
+    )
+    seen = spy_on_sweeps(model)
+    model.learn(100)
+    assert [record["steps"] for record in model.sweep_log] == [50, 50, 50, 100, 100, 100]
+    for fill in (seen[:3], seen[3:]):
+        for (before, q_before), (after, q_after) in itertools.pairwise(fill):
+            np.testing.assert_array_equal(after, before)  # the same rows ...
+            assert not np.allclose(q_after, q_before)  # ... with the Q-values of the fit before
+    np.testing.assert_array_equal(seen[0][0][:, 0, 0], np.arange(50) % 6)
+    np.testing.assert_array_equal(seen[3][0][:, 0, 0], np.arange(50, 100) % 6)
 
 
 def test_logger_records_the_sweep_and_fit():

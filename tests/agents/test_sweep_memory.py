@@ -281,3 +281,41 @@ def test_fit_with_fewer_rows_than_a_batch_runs_at_least_one_batch():
     losses = ScriptedLosses([0.0])
     result = fit_until_loss_limit(losses, 50, 128, 1.0, 5.0, loss_limit=0.1)
     assert result.n_batches == 1  # int(50/128 * 1) = 0 raised to 1; int(50/128 * 5) = 1
+
+
+def test_keep_newest_moves_the_newest_rows_to_the_front_with_their_flags():
+    memory = SweepMemory(size=10, n_columns=2, observation_shape=(1,))
+    for row in range(5):
+        memory.add(
+            np.full((2, 1), row), [row % 3, 1], [row, -row], [row == 3, False], [False, row == 4],
+            [False, row == 2], [0.0, 0.5 * row],
+        )  # fmt: skip
+    memory.mark_successor_missing()
+    memory.keep_newest(2)
+    assert (memory.n_rows, memory.n_fresh_rows) == (2, 0)
+    assert memory.observations[:2, 0, 0].tolist() == [3, 4]
+    assert memory.actions[:2, 0].tolist() == [0, 1]
+    assert memory.rewards[:2, 1].tolist() == [-3, -4]
+    assert memory.terminated[:2, 0].tolist() == [True, False]
+    assert memory.truncated[:2, 1].tolist() == [False, True]
+    assert memory.life_lost[:2].tolist() == [[False, False], [False, False]]  # row 2's is dropped
+    assert memory.truncation_values[:2, 1].tolist() == [1.5, 2.0]
+    assert memory.successor_missing[:2, 0].tolist() == [False, True]
+    memory.add(np.full((2, 1), 5), [0, 0], [0, 0], [False] * 2, [False] * 2, [False] * 2)
+    assert (memory.n_rows, memory.n_fresh_rows, memory.successor_missing[2, 0]) == (3, 1, False)
+    with pytest.raises(ValueError, match=r"rows to keep must be in \[0, 3\] \(the stored rows\), got 4"):
+        memory.keep_newest(4)
+
+
+def test_a_kept_newest_row_is_chained_to_the_next_row_added():
+    memory = SweepMemory(size=4, n_columns=1, observation_shape=(1,))
+    memory.add(np.zeros((1, 1)), [0], [0.0], [False], [False], [False])
+    memory.add(np.ones((1, 1)), [1], [0.0], [False], [False], [False])
+    memory.keep_newest(1)  # the row acted on obs 1, whose successor is not stored yet
+    memory.add(np.full((1, 1), 2), [0], [1.0], [True], [False], [False])
+    q_values = np.array([[[0.25, 0.0]], [[0.5, 0.125]]], dtype=np.float32)
+    result = memory.sweep(q_values, GAMMA)
+    # Row 1 terminated with reward 1 (its target 1, so its swept Q is [1, 0.125]); row 0 took action
+    # 1 with reward 0: 0 + 0.5 * max(1, 0.125) = 0.5.
+    assert result.taken_targets[:, 0].tolist() == [0.5, 1.0]
+    assert result.trainable[:, 0].tolist() == [True, True]
