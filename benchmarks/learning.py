@@ -8,6 +8,9 @@ table and writes it, with the raw numbers and every check's score, to ``--out``;
 keeps the final models in ``<out>-models/``.
 
     python benchmarks/learning.py --envs Catch-v0 FruitFetch-v0 --algos sweep-dqn dqn --seeds 0 1 2
+
+An algorithm may be a variant of its tuned entry (``sweep-dqn+keep_fraction=0.75``) or an entry of
+another file (``dqn@benchmarks/protocols/dqn-breakout-tutorial-protocol.yml``); see ``parse_algo_spec``.
 """
 
 from __future__ import annotations
@@ -23,26 +26,46 @@ from typing import Any
 import numpy as np
 import torch
 
+from agents import zoo
 from agents.algorithms import ALGORITHMS, tuned_model
 from agents.evaluate import GreedyChecks, greedy_score, random_score, score_name
 from agents.targets import TARGETS_FILE, load_targets, target_score
 from gym_catchgames.validation import int_at_least
 
 
+def parse_algo_spec(spec: str) -> tuple[str, Path | None, dict[str, Any]]:
+    """``NAME[@FILE][+KEY=VALUE...]`` -> (algorithm, entry file or None, overrides).
+
+    ``@FILE`` reads the entry from another file in the tuned files' format (such as the ``best.yml``
+    of ``agents.tune``); each ``+KEY=VALUE`` overrides one setting (the value read as YAML), e.g.
+    ``sweep-dqn+keep_fraction=0.75`` for a variant beside the tuned entry in the same table.
+
+    :raises ValueError: naming what is allowed, for an unknown algorithm, a missing file or an
+        override that is not ``KEY=VALUE`` with a key of the algorithm.
+    """
+    head, *override_texts = spec.split("+")
+    algo, _, hyperparams = head.partition("@")
+    if algo not in ALGORITHMS:
+        raise ValueError(f"--algos {spec!r}: the name must be one of {', '.join(ALGORITHMS)}")
+    if hyperparams and not Path(hyperparams).is_file():
+        raise ValueError(f"--algos {spec!r}: no file {hyperparams}")
+    try:
+        overrides = dict(zoo.parse_override(text) for text in override_texts)
+        zoo.check_keys(overrides, ALGORITHMS[algo])
+    except zoo.HyperparameterError as error:
+        raise ValueError(f"--algos {spec!r}: {error}") from None
+    return algo, Path(hyperparams) if hyperparams else None, overrides
+
+
 def run_pair(env_id: str, algo_spec: str, seed: int, options: dict[str, Any]) -> dict[str, Any]:
     """Train and score one (env, algorithm, seed); the result depends on nothing else.
 
-    ``algo_spec`` is an algorithm name, or ``NAME@FILE`` to read the entry from another file in the
-    tuned files' format (such as the ``best.yml`` of ``agents.tune``).
+    ``algo_spec`` is read by :func:`parse_algo_spec`.
     """
-    algo, _, hyperparams = algo_spec.partition("@")
+    algo, hyperparams, overrides = parse_algo_spec(algo_spec)
     torch.set_num_threads(1)
     config, model = tuned_model(
-        env_id,
-        algo,
-        seed,
-        timesteps=options["timesteps"],
-        hyperparams=Path(hyperparams) if hyperparams else None,
+        env_id, algo, seed, timesteps=options["timesteps"], overrides=overrides, hyperparams=hyperparams
     )
     baseline = random_score(config, int(model.action_space.n), options["episodes"])
     target = target_score(options["targets"][env_id], baseline)
@@ -60,7 +83,7 @@ def run_pair(env_id: str, algo_spec: str, seed: int, options: dict[str, Any]) ->
     seconds = checks.train_seconds()
     final = greedy_score(config, model, options["episodes"], options["epsilon"])
     if options["models_dir"]:
-        name = f"{env_id}-{algo_spec}-seed{seed}".replace("/", "_").replace("@", "-")
+        name = f"{env_id}-{algo_spec}-seed{seed}".replace("/", "_").replace("@", "-").replace("+", "-")
         model.save(Path(options["models_dir"]) / f"{name}.zip")
     steps, reached_seconds = checks.reached_at or (None, None)
     return {
@@ -138,7 +161,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", nargs="+", default=["Catch-v0", "FruitFetch-v0"])
     parser.add_argument(
-        "--algos", nargs="+", default=["sweep-dqn", "dqn"], help="names, or NAME@FILE for another entry file"
+        "--algos",
+        nargs="+",
+        default=["sweep-dqn", "dqn"],
+        help="names; NAME@FILE reads the entry from another file; +KEY=VALUE overrides a setting",
     )
     parser.add_argument("--seeds", nargs="+", type=int_at_least(0), default=[0, 1, 2])
     parser.add_argument("--timesteps", type=int_at_least(1), default=None, help="default: each tuned budget")
@@ -168,11 +194,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.address is not None and not args.ray:
         parser.error("--address needs --ray")
     for spec in args.algos:
-        algo, _, hyperparams = spec.partition("@")
-        if algo not in ALGORITHMS or (hyperparams and not Path(hyperparams).is_file()):
-            parser.error(
-                f"--algos {spec!r}: give one of {', '.join(ALGORITHMS)}, or NAME@FILE of an existing file"
-            )
+        try:
+            parse_algo_spec(spec)
+        except ValueError as error:
+            parser.error(str(error))
     for existing in (args.out.with_suffix(".md"), models_dir(args.out) if args.save_models else None):
         if existing is not None and existing.exists() and not args.overwrite:
             parser.error(f"{existing} exists; pass --overwrite to replace it or choose another --out")

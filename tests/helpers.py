@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import gymnasium
@@ -13,6 +16,9 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import gym_catchgames
 from gym_catchgames.rendering import PALETTE
+
+#: The repository's root folder.
+REPO = Path(__file__).resolve().parents[1]
 
 #: Every (registered id, observation type) pair, for parametrised tests.
 ID_OBS_PAIRS = [
@@ -152,3 +158,11 @@ class StepLimit(gymnasium.Wrapper):
         obs, reward, terminated, truncated, info = self.env.step(action)
         self.elapsed += 1
         return obs, reward, terminated, truncated or self.elapsed >= self.limit, info
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """The script ``benchmarks/<name>.py`` as a module (the benchmarks are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,15 +10,7 @@ import pytest
 from agents.algorithms import tuned_config, tuned_model
 from agents.evaluate import epsilon_greedy
 from agents.runs import make_env
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def load_benchmark(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.helpers import load_benchmark
 
 
 def test_the_entry_is_the_tutorials_protocol():

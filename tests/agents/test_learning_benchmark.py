@@ -1,0 +1,52 @@
+"""benchmarks/learning.py's algorithm specs and the protocol entry files it is run with."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from tests.helpers import REPO, load_benchmark
+
+learning = load_benchmark("learning")
+PROTOCOLS = REPO / "benchmarks" / "protocols"
+
+
+def test_a_spec_names_the_algorithm_an_entry_file_and_overrides():
+    assert learning.parse_algo_spec("dqn") == ("dqn", None, {})
+    entry = PROTOCOLS / "dqn-breakout-tutorial-protocol.yml"
+    assert learning.parse_algo_spec(f"dqn@{entry}") == ("dqn", entry, {})
+    assert learning.parse_algo_spec("sweep-dqn+keep_fraction=0.75+loss_limit=[2e-2, 5e-3]") == (
+        "sweep-dqn", None, {"keep_fraction": 0.75, "loss_limit": [0.02, 0.005]},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("ppo", r"'ppo': the name must be one of sweep-dqn, dqn, double-dqn"),
+        ("dqn@no/such.yml", r"'dqn@no/such.yml': no file no/such.yml"),
+        ("dqn+keep_fraction=0.5", r"unknown hyperparameter\(s\) keep_fraction for DQN; valid keys: "),
+        ("sweep-dqn+keep_fraction", r"must look like key=value, got 'keep_fraction'"),
+    ],
+)
+def test_a_bad_spec_says_what_is_allowed(spec, message):
+    with pytest.raises(ValueError, match=message):
+        learning.parse_algo_spec(spec)
+
+
+@pytest.mark.parametrize(
+    ("protocol_file", "tuned_file", "env_kwargs"),
+    [
+        (
+            "dqn-breakout-tutorial-protocol.yml", "dqn.yml",
+            {"frameskip": [2, 5], "repeat_action_probability": 0.0},
+        ),
+        ("sweep-dqn-breakout-v5-protocol.yml", "sweep-dqn.yml", None),
+    ],
+)  # fmt: skip
+def test_a_protocol_file_is_the_tuned_entry_on_another_protocol(protocol_file, tuned_file, env_kwargs):
+    protocol = yaml.safe_load((PROTOCOLS / protocol_file).read_text())["ALE/Breakout-v5"]
+    tuned = yaml.safe_load((REPO / "agents" / "hyperparams" / tuned_file).read_text())["ALE/Breakout-v5"]
+    assert protocol.pop("env_kwargs", None) == env_kwargs
+    tuned.pop("env_kwargs", None)
+    assert protocol == tuned
