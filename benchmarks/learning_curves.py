@@ -4,7 +4,8 @@ Reads the JSON rows ``benchmarks/learning.py`` writes (one file or several, e.g.
 parallel), prints a Markdown table of every check per seed with the "holds what it learned" test (no
 check from ``--hold-from`` steps on below ``--hold-fraction`` of the best check before it), and draws
 two panels: the checks against env steps, and SweepDQN's mean swept Q-value per sweep (the Hvass-Labs
-tutorial's diagnostic plot).
+tutorial's diagnostic plot). ``--within-seconds S`` compares runs at equal wall-clock time: each run's
+last check made within S seconds of training.
 
     python benchmarks/learning_curves.py benchmarks/results/breakout-sweep-dqn.json \\
         --reference 20.9 --out docs/images/breakout_sweepdqn_curve.png
@@ -26,6 +27,20 @@ def held(checks: list[tuple[int, float]], hold_from: int, fraction: float) -> bo
             return False
         best = max(best, score)
     return True
+
+
+def score_within(row: dict[str, Any], seconds: float) -> tuple[int, float, float] | None:
+    """The last check of ``row`` made within ``seconds`` of training: (env steps, score, seconds).
+
+    None when the row has no training seconds per check (rows written before they were recorded)
+    or its first check came later.
+    """
+    within = [
+        (steps, score, at)
+        for (steps, score), at in zip(row["checks"], row.get("check_train_seconds") or [], strict=False)
+        if at <= seconds
+    ]
+    return within[-1] if within else None
 
 
 def checks_table(rows: list[dict[str, Any]], hold_from: int, fraction: float) -> str:
@@ -86,11 +101,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hold-from", type=int, default=600_000, help="steps from which a curve must hold")
     parser.add_argument("--hold-fraction", type=float, default=0.5, help="of the best check before it")
     parser.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    parser.add_argument(
+        "--within-seconds",
+        type=float,
+        default=None,
+        help="also print each run's last check within this many training seconds",
+    )
     args = parser.parse_args(argv)
     if args.out is not None and args.out.exists() and not args.overwrite:
         parser.error(f"{args.out} exists; pass --overwrite to replace it or choose another --out")
     rows = [row for path in args.results for row in json.loads(path.read_text())]
     print(checks_table(rows, args.hold_from, args.hold_fraction))
+    if args.within_seconds is not None:
+        for row in rows:
+            found = score_within(row, args.within_seconds)
+            text = (
+                "no check recorded" if found is None else "{1:.1f} at {0:,} steps ({2:.0f} s)".format(*found)
+            )
+            print(
+                f"{row['algo']} seed {row['seed']} within {args.within_seconds:.0f} training seconds: {text}"
+            )
     if args.out is not None:
         plot(rows, args.out, args.reference)
         print(f"wrote {args.out}")

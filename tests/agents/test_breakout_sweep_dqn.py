@@ -82,3 +82,15 @@ def test_holds_what_it_learned(scores, holds):
     held = load_benchmark("learning_curves").held
     checks = [(100_000 * (index + 1), score) for index, score in enumerate(scores)]
     assert held(checks, hold_from=600_000, fraction=0.5) is holds
+
+
+def test_score_within_seconds_is_the_last_check_made_in_time():
+    score_within = load_benchmark("learning_curves").score_within
+    row = {
+        "checks": [(50_000, 1.5), (100_000, 4.0), (150_000, 7.5)],
+        "check_train_seconds": [400.0, 810.5, 1220.0],
+    }
+    assert score_within(row, 1000.0) == (100_000, 4.0, 810.5)
+    assert score_within(row, 1220.0) == (150_000, 7.5, 1220.0)
+    assert score_within(row, 399.0) is None
+    assert score_within({"checks": row["checks"]}, 5000.0) is None  # rows without seconds per check
