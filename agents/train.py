@@ -55,8 +55,12 @@ class Stopped(KeyboardInterrupt):
         self.exit_status = 128 + signum
 
 
-def _stop(signum: int, frame: object) -> None:
-    """The handler of the stop signals: let the next ones pass (the model is being saved), then stop."""
+def stop_on_signal(signum: int, frame: object) -> None:
+    """The handler of the stop signals: let the next ones pass (the model is being saved), then stop.
+
+    Raises :class:`Stopped`; ``agents.train`` and ``benchmarks/learning.py`` install it for
+    ``STOP_SIGNALS`` around training.
+    """
     for each in STOP_SIGNALS:
         # A Python handler that does nothing, not SIG_IGN: Python raises "OSError: Signal 15 ignored due
         # to race condition" for a signal already pending when its handler becomes SIG_IGN.
@@ -193,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         parser.error(str(error))
     torch.set_num_threads(args.threads)
-    previous = {each: signal.signal(each, _stop) for each in STOP_SIGNALS}
+    previous = {each: signal.signal(each, stop_on_signal) for each in STOP_SIGNALS}
     try:
         train(config, args)
     except Stopped as stopped:

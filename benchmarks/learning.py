@@ -5,7 +5,9 @@ For every pair and seed it trains for the tuned budget, checks the greedy policy
 at which the game's target (``agents/targets.yml``, in the game's natural score) was first
 reached; then it scores the final greedy policy over ``--episodes`` episodes. It prints a Markdown
 table and writes it, with the raw numbers and every check's score, to ``--out``; ``--save-models``
-keeps the final models in ``<out>-models/``.
+keeps the final models in ``<out>-models/``. Ctrl-C or SIGTERM stops the run in progress, scores what
+it has learned (its row's ``stopped_by`` names the signal) and writes the rows so far before exiting
+with status 128 + the signal's number.
 
     python benchmarks/learning.py --envs Catch-v0 FruitFetch-v0 --algos sweep-dqn dqn --seeds 0 1 2
 
@@ -19,6 +21,8 @@ import argparse
 import itertools
 import json
 import os
+import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -30,6 +34,7 @@ from agents import zoo
 from agents.algorithms import ALGORITHMS, tuned_model
 from agents.evaluate import GreedyChecks, greedy_score, random_score, score_name
 from agents.targets import TARGETS_FILE, load_targets, target_score
+from agents.train import STOP_SIGNALS, Stopped, stop_on_signal
 from gym_catchgames.validation import int_at_least
 
 
@@ -79,7 +84,15 @@ def run_pair(env_id: str, algo_spec: str, seed: int, options: dict[str, Any]) ->
         config, options["check_every"], options["check_episodes"], target, after_target=after_target,
         on_check=progress, epsilon=options["epsilon"],
     )  # fmt: skip
-    model.learn(config.timesteps, callback=checks)
+    stopped = None
+    try:
+        model.learn(config.timesteps, callback=checks)
+    except Stopped as signal_name:  # Ctrl-C or SIGTERM: score and keep what was trained so far
+        stopped = str(signal_name)
+        print(
+            f"{env_id} {algo_spec} seed {seed}: {stopped} at {model.num_timesteps:,} steps; scoring it",
+            flush=True,
+        )
     seconds = checks.train_seconds()
     final = greedy_score(config, model, options["episodes"], options["epsilon"])
     if options["models_dir"]:
@@ -92,16 +105,18 @@ def run_pair(env_id: str, algo_spec: str, seed: int, options: dict[str, Any]) ->
         "final_score": final,
         "steps_to_target": steps, "seconds_to_target": reached_seconds, "checks": checks.checks,
         "check_train_seconds": checks.check_train_seconds,
-        "epsilon": options["epsilon"], "sweeps": getattr(model, "sweep_log", None),
+        "epsilon": options["epsilon"], "sweeps": getattr(model, "sweep_log", None), "stopped_by": stopped,
     }  # fmt: skip
 
 
 def run_grid(grid: list[tuple[str, str, int]], options: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every (env, algorithm, seed) of ``grid`` in turn, in this process."""
+    """Every (env, algorithm, seed) of ``grid`` in turn, in this process, until one is stopped by a signal."""
     rows = []
     for env_id, algo_spec, seed in grid:
         rows.append(run_pair(env_id, algo_spec, seed, options))
         print(json.dumps(rows[-1]), flush=True)
+        if rows[-1]["stopped_by"]:
+            break
     return rows
 
 
@@ -157,7 +172,7 @@ def summarise(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", nargs="+", default=["Catch-v0", "FruitFetch-v0"])
     parser.add_argument(
@@ -219,15 +234,20 @@ def main(argv: list[str] | None = None) -> None:
         except ValueError as error:  # agents.tune.UsageError: an unreachable address
             parser.error(str(error))
     else:
+        previous = {each: signal.signal(each, stop_on_signal) for each in STOP_SIGNALS}
         rows = run_grid(grid, options)
+        for each, handler in previous.items():
+            signal.signal(each, handler)
     mode = "as Ray tasks" if args.ray else "one after another"
-    print(f"{len(grid)} runs in {time.perf_counter() - start:.0f} s wall-clock, {mode}")
+    print(f"{len(rows)} of {len(grid)} runs in {time.perf_counter() - start:.0f} s wall-clock, {mode}")
     table = summarise(rows)
     print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
     args.out.with_suffix(".md").write_text(table + "\n")
+    stopped_by = rows[-1]["stopped_by"] if rows else None
+    return 128 + signal.Signals[stopped_by].value if stopped_by else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import signal
+import subprocess
+import sys
+
 import pytest
 import yaml
 
@@ -50,3 +55,24 @@ def test_a_protocol_file_is_the_tuned_entry_on_another_protocol(protocol_file, t
     assert protocol.pop("env_kwargs", None) == env_kwargs
     tuned.pop("env_kwargs", None)
     assert protocol == tuned
+
+
+def test_sigterm_scores_the_run_in_progress_and_writes_the_rows_so_far(tmp_path):
+    out = tmp_path / "stopped"
+    command = [
+        sys.executable, str(REPO / "benchmarks" / "learning.py"), "--envs", "Catch-v0",
+        "--algos", "sweep-dqn",
+        "--seeds", "0", "1", "--timesteps", "10000000", "--check-every", "500", "--check-episodes", "5",
+        "--episodes", "5", "--out", str(out),
+    ]  # fmt: skip
+    run = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in run.stdout:  # the first check proves training is under way
+        if "greedy score" in line:
+            break
+    run.send_signal(signal.SIGTERM)
+    output = run.stdout.read()
+    assert run.wait(timeout=120) == 128 + signal.SIGTERM, output
+    (row,) = json.loads(out.with_suffix(".json").read_text())  # seed 1 never started
+    assert (row["seed"], row["stopped_by"]) == (0, "SIGTERM")
+    assert 500 <= row["steps"] < 10_000_000 and row["checks"] and 0.0 <= row["final_score"] <= 100.0
+    assert "Catch-v0 | sweep-dqn" in out.with_suffix(".md").read_text()
