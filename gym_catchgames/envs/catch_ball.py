@@ -293,7 +293,7 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         key += self._slots + 1
         spawning = key >= self._spawn_key
         spawning &= stepping
-        spawning = np.flatnonzero(spawning)
+        spawning = spawning.nonzero()[0]  # as np.flatnonzero, without its Python wrapper's cost
         if spawning.size:
             self._spawn_balls(spawning)
         # No ball lands where the landing slot is ``slots``: its column ``width`` is off every paddle.

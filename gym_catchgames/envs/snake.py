@@ -351,7 +351,7 @@ class SnakeVectorEnv(GridGameVectorEnv):
         self._length += eats
         self._steps_without_food += leaving
         reward = np.subtract(eats, dead, dtype=np.float64)
-        eaters = np.flatnonzero(eats)
+        eaters = eats.nonzero()[0]  # as np.flatnonzero, without its Python wrapper's cost
         if eaters.size:
             self._eat(eaters, reward, dead)
         # Only a leaving snake's count grows, and it starts each step below the limit.
@@ -373,7 +373,7 @@ class SnakeVectorEnv(GridGameVectorEnv):
                 return
         free_cells = self.interior_cells - lengths
         rank = self._random_ints(eaters, free_cells[:, None])[:, 0]
-        free = np.flatnonzero(~self._blocked[:-1].reshape(self.num_envs, -1)[eaters])
+        free = (~self._blocked[:-1].reshape(self.num_envs, -1)[eaters]).ravel().nonzero()[0]
         # The free cells of eater ``j`` start at position ``sum(free_cells[:j])`` of ``free``, which
         # counts the cells of the boards of ``eaters`` only: shift them to those sub-envs' boards.
         rank += free_cells.cumsum()
