@@ -183,12 +183,16 @@ class CatchBallVectorEnv(GridGameVectorEnv):
 
     The balls batch cleanly because they all fall one row per step and one spawns every
     ``spawn_interval`` steps: the ``j``-th newest ball is on row ``phase + j * spawn_interval``, where
-    ``phase`` counts the steps since the last spawn. So the state is the paddle, ``phase``, the number
-    of balls spawned (counted up to the ``ceil(height / spawn_interval)`` balls the board can hold) and
-    their columns, newest first, with no list of balls to loop over. Which balls are on the board and
-    which one lands depend only on ``phase`` and that count, and the next ball's column only on the
-    previous one's and a draw, so they are looked up in small tables. Arrays over sub-envs keep them on
-    their last axis: NumPy's loops then run along thousands of elements, not a handful.
+    ``phase`` counts the steps since the last spawn. So the state is the paddle, a key
+    ``phase * (slots + 1) + balls`` (``balls``: the balls spawned, counted up to the ``slots`` the board
+    can hold) and the balls' columns, newest first, with no list of balls to loop over. Which balls are
+    on the board, on which row, and which one lands depend only on the key, and the next ball's column
+    only on the previous one's and a draw, so they are looked up in small tables. A step is a fixed few
+    dozen array operations over all sub-envs, plus the spawns of the sub-envs whose phase is up. The
+    observation is painted in two writes: the balls above the bottom row (the others are sent to the
+    bottom row) and then the whole bottom row, copied from a table of bottom rows by paddle position
+    and landing ball. Arrays over sub-envs keep them on their last axis: NumPy's loops then run along
+    thousands of elements, not a handful.
     """
 
     metadata: ClassVar[dict[str, Any]] = vector_metadata(CatchBallEnv)
@@ -222,17 +226,25 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         self._max_left = game.max_paddle_left
         n, slots = self.num_envs, -(-self.height // self.spawn_interval)  # the most balls on the board
         self._slots = slots
-        # Tables by ``key = phase * (slots + 1) + balls`` (balls spawned and tracked, 1..slots): whether
-        # slot j is on the board (at ``key + j * keys``), and the slot of the ball on the bottom row, if
-        # one lands. Phase ``spawn_interval`` is only reached by sub-envs about to be reset.
+        # The paddle's left cell after (left, action), at ``left * 3 + action``.
+        moved = np.arange(self._max_left + 1)[:, None] + np.arange(3) - 1
+        self._paddle_after = np.clip(moved, 0, self._max_left).ravel()
+        # Tables by ``key = phase * (slots + 1) + balls`` (balls spawned and tracked, 1..slots), slot j
+        # at ``key + j * keys``: the flat offset of its row (the bottom row's when it is not on the board
+        # above it), the slot of the ball on the bottom row (``slots``, whose column is ``width``, when
+        # none lands) and the key after a spawn. Phase ``spawn_interval`` is only reached by sub-envs
+        # about to be reset.
         keys = (self.spawn_interval + 1) * (slots + 1)
+        self._spawn_key = self.spawn_interval * (slots + 1)  # the keys from here on spawn
         phase, balls = np.divmod(np.arange(keys), slots + 1)
         rows = phase + np.arange(slots)[:, None] * self.spawn_interval  # (slots, keys)
         on_board = (np.arange(slots)[:, None] < balls) & (rows < self.height) & (phase < self.spawn_interval)
         landing = on_board & (rows == self.height - 1)
-        self._on_board, self._slot_keys = on_board.ravel(), np.arange(slots)[:, None] * keys
-        self._lands, self._landing_slot = landing.any(axis=0), landing.argmax(axis=0) * n
-        self._slot_cells = (np.arange(slots) * (self.spawn_interval * self.width))[:, None]
+        self._slot_keys = np.arange(slots)[:, None] * keys
+        self._ball_rows = (np.where(on_board & ~landing, rows, self.height - 1) * self.width).ravel()
+        self._lands = landing.any(axis=0)
+        self._landing_slot = np.where(self._lands, landing.argmax(axis=0), slots) * n
+        self._key_after_spawn = np.minimum(balls + 1, slots)
         self._older_slots = np.arange(slots - 1)[:, None] * n  # flat offsets of slots 0..slots-2
         # The next ball's column: how many columns each previous column allows, and which.
         choices = [
@@ -245,38 +257,49 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         for previous, columns in enumerate(choices):
             self._spawn_columns[previous, : len(columns)] = columns
         self._spawn_columns = self._spawn_columns.ravel()
+        self._bottom_rows = self._bottom_row_images(game.observation_ink)
         self._envs = np.arange(n)
         self._paddle_left = np.zeros(n, dtype=np.int64)
-        self._phase = np.zeros(n, dtype=np.int64)  # steps since the last spawn
-        self._balls = np.zeros(n, dtype=np.int64)  # balls spawned, counted up to ``slots``
-        self._ball_columns = np.zeros((slots, n), dtype=np.int64)  # row j: the j-th newest ball
+        self._key = np.zeros(n, dtype=np.int64)
+        # Row j < slots: the j-th newest ball's column; row ``slots``: ``width``, the column of no ball.
+        self._ball_columns = np.zeros((slots + 1, n), dtype=np.int64)
+        self._ball_columns[-1] = self.width
         self._catches = np.zeros(n, dtype=np.int64)
+
+    def _bottom_row_images(self, ink: dict[str, Any]) -> np.ndarray:
+        """The bottom row for each paddle position ``left`` and column ``c`` of the ball on it (``width``
+        for none), at ``left * (width + 1) + c``: the paddle, and the ball over it."""
+        paddle = np.asarray(ink["paddle"])
+        shape = (self._max_left + 1, self.width + 1, self.width + 1, *paddle.shape)
+        rows = np.zeros(shape, dtype=paddle.dtype)
+        for left in range(self._max_left + 1):
+            rows[left, :, left : left + self.paddle_width] = ink["paddle"]
+        columns = np.arange(self.width)
+        rows[:, columns, columns] = ink["ball"]
+        return rows[:, :, : self.width].reshape(-1, self.width, *paddle.shape)
 
     def _new_episodes(self, index: np.ndarray) -> None:
         draws = self._random_ints(index, (self._max_left + 1, self.width))
         self._paddle_left[index] = draws[:, 0]
         self._ball_columns[0, index] = draws[:, 1]
-        self._phase[index] = 0
-        self._balls[index] = 1
+        self._key[index] = 1  # phase 0, one ball
         self._catches[index] = 0
 
     def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
-        paddle = self._paddle_left + actions
-        paddle -= 1
-        np.maximum(paddle, 0, out=paddle)
-        self._paddle_left = np.minimum(paddle, self._max_left, out=paddle)
-        self._phase += 1
-        spawning = self._phase == self.spawn_interval
+        paddle = self._paddle_left * 3
+        paddle += actions
+        self._paddle_left = paddle = self._paddle_after[paddle]
+        key = self._key
+        key += self._slots + 1
+        spawning = key >= self._spawn_key
         spawning &= stepping
-        spawning = np.flatnonzero(spawning)
+        spawning = spawning.nonzero()[0]  # as np.flatnonzero, without its Python wrapper's cost
         if spawning.size:
             self._spawn_balls(spawning)
-        key = self._table_keys()
+        # No ball lands where the landing slot is ``slots``: its column ``width`` is off every paddle.
         column = self._ball_columns.ravel()[self._landing_slot[key] + self._envs]
         caught = (column - paddle).view(np.uint64) < self.paddle_width
-        lands = self._lands[key]
-        caught &= lands
-        missed = lands ^ caught
+        missed = np.greater(self._lands[key], caught)
         self._catches += caught
         return np.subtract(caught, missed, dtype=np.float64), missed, None
 
@@ -288,21 +311,19 @@ class CatchBallVectorEnv(GridGameVectorEnv):
         older = self._older_slots + index  # the balls move one slot on, the oldest leaves
         columns[older + self.num_envs] = columns[older]
         columns[index] = self._spawn_columns[previous * self._choice_stride + choice]
-        self._phase[index] = 0
-        self._balls[index] = np.minimum(self._balls[index] + 1, self._slots)
-
-    def _table_keys(self) -> np.ndarray:
-        """Each sub-env's key into the tables of balls on the board and landing."""
-        key = self._phase * (self._slots + 1)
-        key += self._balls
-        return key
+        self._key[index] = self._key_after_spawn[self._key[index]]
 
     def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
-        paddle = self._cell_index(self.height - 1, self._paddle_left)
-        self._paint_runs(cells, paddle, self.paddle_width, ink["paddle"])
-        ball_cells = self._cell_index(self._phase, 0) + self._slot_cells + self._ball_columns
-        on_board = self._on_board[self._table_keys() + self._slot_keys]
-        cells[ball_cells[on_board]] = ink["ball"]
+        key = self._key
+        balls = self._ball_rows[key + self._slot_keys]
+        balls += self._ball_columns[:-1]
+        balls += self._env_offsets
+        cells[balls] = ink["ball"]  # those not on the board above the bottom row are drawn on it ...
+        bottom = self._ball_columns.ravel()[self._landing_slot[key] + self._envs]
+        bottom += self._paddle_left * (self.width + 1)
+        rows = self._bottom_rows if ink is self.game.observation_ink else self._bottom_row_images(ink)
+        board_rows = cells.reshape(self.num_envs, self.height, self.width, *cells.shape[1:])
+        board_rows[:, -1] = rows[bottom]  # ... and painted over with the whole bottom row
 
     def _info_arrays(self) -> dict[str, np.ndarray]:
         return {"catches": self._catches.copy()}

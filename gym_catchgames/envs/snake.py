@@ -226,12 +226,15 @@ class SnakeVectorEnv(GridGameVectorEnv):
 
     One row per sub-env holds its board: a map of the deadly cells (wall and body), the painted
     observation, and for each body cell the cell after it towards the head, so the tail follows the body
-    with one lookup. A step changes at most four cells of a board (tail, old head, new head, food), so
-    the painted boards are kept from step to step, only those cells are written, and the observation is
-    a copy of them. Each update is one indexed write over all sub-envs, the sub-envs that do not move
-    writing back what their cells hold, so a step costs a fixed few dozen array operations. The food
-    respawns on the ``k``-th free cell of the boards of the sub-envs that ate; a new episode copies its
-    board from the four start boards (one per heading) and takes its food from their free cells.
+    with one lookup. Head, tail and food are indices into these rows of all sub-envs together (the
+    sub-env's offset included), so a step does no index arithmetic. A step changes at most four cells
+    of a board (tail, old head, new head, food), so the painted boards are kept from step to step, only
+    those cells are written, and the observation is a copy of them. Each update is one indexed write
+    over all sub-envs: the sub-envs whose tail stays send its write to a scratch cell past the boards,
+    those that do not move write back what their head's cells hold, so a step costs a fixed few dozen
+    array operations. Meals are handled for the sub-envs that ate only: a win when the board is full,
+    else the food respawns on the ``k``-th free cell of their boards. A new episode copies its board
+    from the four start boards (one per heading) and takes its food from their free cells.
     """
 
     metadata: ClassVar[dict[str, Any]] = vector_metadata(SnakeEnv)
@@ -261,10 +264,11 @@ class SnakeVectorEnv(GridGameVectorEnv):
         n, cells, channels = self.num_envs, self.height * self.width, game.observation_space.shape[2:]
         dtype = game.observation_space.dtype
         moves = np.array(game.moves)
-        # The heading after (heading, action), at heading * 5 + action: the action's, unless it is
-        # forward or a reversal; and the cell offset of each heading.
+        # By key ``heading * 5 + action``: the new heading's key row (the action's heading, unless the
+        # action is forward or a reversal, times 5) and its cell offset.
         turns = [[h if a in (FORWARD, (h + 2) % 4) else a for a in range(5)] for h in range(4)]
-        self._turns, self._moves = np.array(turns).ravel(), moves
+        turns = np.array(turns).ravel()
+        self._turn_rows, self._turn_moves = turns * 5, moves[turns]
         self._wall_flat = np.flatnonzero(game.wall_mask)
         # The start body of each heading, tail to head, and the start boards a new episode copies.
         centre = (self.height // 2) * self.width + self.width // 2
@@ -277,15 +281,17 @@ class SnakeVectorEnv(GridGameVectorEnv):
         self._paint_boards(start_cells, game.observation_ink, self._start_blocked, self._start_bodies[:, -1])
         ink = {name: np.asarray(value, dtype=dtype) for name, value in game.observation_ink.items()}
         self._snake_ink, self._head_ink, self._food_ink = ink["snake"], ink["snake_head"], ink["food"]
-        self._tail_inks = np.array([ink["snake"], np.zeros_like(ink["snake"])])  # indexed by ``leaving``
-        self._blocked = np.zeros(n * cells, dtype=np.bool_)  # wall and body: the deadly cells
+        # Cells are indices into the flat boards of all sub-envs: ``env_offset + row * width + column``;
+        # the maps have one more cell, ``_scratch``, where the sub-envs that change nothing write.
+        self._scratch = n * cells
+        self._blocked = np.zeros(n * cells + 1, dtype=np.bool_)  # wall and body: the deadly cells
         self._next_cell = np.zeros(n * cells, dtype=np.int64)  # of a body cell: the next towards the head
-        self._boards = np.zeros((n * cells, *channels), dtype=dtype)  # the painted observations
+        self._boards = np.zeros((n * cells + 1, *channels), dtype=dtype)  # the painted observations
         self._head = np.zeros(n, dtype=np.int64)
         self._tail = np.zeros(n, dtype=np.int64)
-        self._length = np.zeros(n, dtype=np.int64)
-        self._heading = np.zeros(n, dtype=np.int64)
         self._food = np.zeros(n, dtype=np.int64)  # -1 once the board is full
+        self._heading_row = np.zeros(n, dtype=np.int64)  # heading * 5: the row of the turn tables
+        self._length = np.zeros(n, dtype=np.int64)
         self._steps_without_food = np.zeros(n, dtype=np.int64)
 
     def _paint_boards(
@@ -300,80 +306,90 @@ class SnakeVectorEnv(GridGameVectorEnv):
     def _new_episodes(self, index: np.ndarray) -> None:
         draws = self._random_ints(index, (4, self.interior_cells - START_LENGTH))
         heading = draws[:, 0]
-        bodies = self._start_bodies[heading]
         offsets = self._env_offsets[index]
+        bodies = self._start_bodies[heading]
+        bodies += offsets[:, None]
         rows = (slice(None) if len(index) == self.num_envs else index, slice(None))
-        self._blocked.reshape(self.num_envs, -1)[rows] = self._start_blocked[heading]
-        self._boards.reshape(self.num_envs, -1, *self._boards.shape[1:])[rows] = self._start_boards[heading]
-        self._next_cell[offsets[:, None] + bodies[:, :-1]] = bodies[:, 1:]
+        self._blocked[:-1].reshape(self.num_envs, -1)[rows] = self._start_blocked[heading]
+        boards = self._boards[:-1].reshape(self.num_envs, -1, *self._boards.shape[1:])
+        boards[rows] = self._start_boards[heading]
+        self._next_cell[bodies[:, :-1]] = bodies[:, 1:]
         self._tail[index], self._head[index] = bodies[:, 0], bodies[:, -1]
+        self._heading_row[index] = heading * 5
         self._length[index] = START_LENGTH
-        self._heading[index] = heading
         self._steps_without_food[index] = 0
-        self._food[index] = food = self._start_free[heading, draws[:, 1]]
-        self._boards[offsets + food] = self._food_ink
+        self._food[index] = food = self._start_free[heading, draws[:, 1]] + offsets
+        self._boards[food] = self._food_ink
 
     def _advance(
         self, actions: np.ndarray, stepping: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        offsets, blocked, boards = self._env_offsets, self._blocked, self._boards
-        self._heading = heading = self._turns[self._heading * 5 + actions]
+        # The sub-envs not stepping are reset right after: whatever this writes to them is overwritten.
+        blocked, boards = self._blocked, self._boards
+        key = self._heading_row + actions
+        self._heading_row = self._turn_rows[key]
         old_head, tail = self._head, self._tail
-        head = old_head + self._moves[heading]
+        head = old_head + self._turn_moves[key]
         # Into the wall or the body is death; the tail's cell is free to enter (it leaves it).
-        dead = blocked[offsets + head]
+        dead = blocked[head]
         dead &= head != tail
-        dead &= stepping
-        moving = stepping ^ dead
+        moving = np.greater(stepping, dead)  # stepping and not dead
         eats = head == self._food
         eats &= moving
         leaving = moving ^ eats
-        # The tail leaves its cell, then the head moves; the others write back what their cells hold.
-        tail_cells = offsets + tail
-        blocked[tail_cells] = ~leaving
-        boards[tail_cells] = self._tail_inks[leaving.view(np.uint8)]
-        self._tail = np.where(leaving, self._next_cell[tail_cells], tail)
+        # The tail leaves its cell (the others clear the scratch cell), then the head moves (the others
+        # write back what their cells hold).
+        vacated = np.where(leaving, tail, self._scratch)
+        blocked[vacated] = False
+        boards[vacated] = 0
+        self._tail = np.where(leaving, self._next_cell[tail], tail)
         self._head = head = np.where(moving, head, old_head)
-        old_head_cells = offsets + old_head
-        boards[old_head_cells] = self._snake_ink
-        self._next_cell[old_head_cells] = head
-        head_cells = offsets + head
-        boards[head_cells] = self._head_ink
-        blocked[head_cells] = True
+        boards[old_head] = self._snake_ink
+        self._next_cell[old_head] = head
+        boards[head] = self._head_ink
+        blocked[head] = True
         self._length += eats
-        self._steps_without_food = np.where(eats, 0, self._steps_without_food + leaving)
-        won = self._length == self.interior_cells
-        won &= eats
-        eaters = np.flatnonzero(eats ^ won)
-        if won.any():
-            self._food[won] = -1
-        if eaters.size:
-            self._spawn_food(eaters)
+        self._steps_without_food += leaving
         reward = np.subtract(eats, dead, dtype=np.float64)
-        if self.reward_mode == "length":
-            reward[eats] = self._length[eats]
-        truncated = self._steps_without_food >= self.max_steps_without_food
-        truncated &= leaving
-        return reward, dead | won, truncated
+        eaters = eats.nonzero()[0]  # as np.flatnonzero, without its Python wrapper's cost
+        if eaters.size:
+            self._eat(eaters, reward, dead)
+        # Only a leaving snake's count grows, and it starts each step below the limit.
+        return reward, dead, self._steps_without_food >= self.max_steps_without_food
 
-    def _spawn_food(self, eaters: np.ndarray) -> None:
-        """Step 4 for the sub-envs in ``eaters``: the food on free cell ``randint(free cells)``."""
-        free_cells = self.interior_cells - self._length[eaters]
+    def _eat(self, eaters: np.ndarray, reward: np.ndarray, terminated: np.ndarray) -> None:
+        """Step 4 for the sub-envs in ``eaters``: a win if the board is full, else the food respawns on
+        free cell ``randint(free cells)``."""
+        self._steps_without_food[eaters] = 0
+        lengths = self._length[eaters]
+        if self.reward_mode == "length":
+            reward[eaters] = lengths
+        if lengths.max() == self.interior_cells:  # rare: someone won, and draws no new food
+            won = lengths == self.interior_cells
+            terminated[eaters[won]] = True
+            self._food[eaters[won]] = -1
+            eaters, lengths = eaters[~won], lengths[~won]
+            if not eaters.size:
+                return
+        free_cells = self.interior_cells - lengths
         rank = self._random_ints(eaters, free_cells[:, None])[:, 0]
-        board_cells = self.height * self.width
-        free = np.flatnonzero(~self._blocked.reshape(self.num_envs, -1)[eaters])
-        # The free cells of eater ``j`` start at position ``sum(free_cells[:j])`` of ``free``.
-        food = free[np.cumsum(free_cells) - free_cells + rank] - np.arange(len(eaters)) * board_cells
+        free = (~self._blocked[:-1].reshape(self.num_envs, -1)[eaters]).ravel().nonzero()[0]
+        # The free cells of eater ``j`` start at position ``sum(free_cells[:j])`` of ``free``, which
+        # counts the cells of the boards of ``eaters`` only: shift them to those sub-envs' boards.
+        rank += free_cells.cumsum()
+        rank -= free_cells
+        food = free[rank]
+        food += self._env_offsets[eaters]
+        food -= self._env_offsets[: len(eaters)]
         self._food[eaters] = food
-        self._boards[self._env_offsets[eaters] + food] = self._food_ink
+        self._boards[food] = self._food_ink
 
     def _observation(self) -> np.ndarray:
-        return self._boards.reshape(self.observation_space.shape).copy()
+        return self._boards[:-1].reshape(self.observation_space.shape).copy()
 
     def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
-        self._paint_boards(cells, ink, self._blocked, self._head)
-        has_food = self._food >= 0
-        cells[(self._env_offsets + self._food)[has_food]] = ink["food"]
+        self._paint_boards(cells, ink, self._blocked[:-1], self._head - self._env_offsets)
+        cells[self._food[self._food >= 0]] = ink["food"]
 
     def _info_arrays(self) -> dict[str, np.ndarray]:
         return {"length": self._length.copy(), "fruit_eaten": self._length - START_LENGTH}
