@@ -190,6 +190,8 @@ class MotionTracer:
         np.maximum(traces, moved.reshape(traces.shape), out=traces)
         if self._restarting:
             traces[~(self._started if every else self._started[streams])] = 0.0
+            self._started[slice(None) if every else streams] = True
+            self._restarting = not self._started.all()
         self._folds += 1
         if self._folds == FORGET_EVERY:
             self._folds = 0
@@ -197,11 +199,8 @@ class MotionTracer:
             cv2.threshold(flat_traces, 1.0 - 2.0**-10, 0.0, cv2.THRESH_TOZERO, dst=flat_traces)
         if every:
             self._frames = frames
-            self._started[:] = True
         else:
-            self._frames[streams], self._traces[streams], self._started[streams] = frames, traces, True
-        if self._restarting:
-            self._restarting = not self._started.all()
+            self._frames[streams], self._traces[streams] = frames, traces
         return _traced(frames, traces)
 
     def current(self) -> np.ndarray:
