@@ -30,7 +30,7 @@ MAX_REWARD = 1e6
 NO_ROW = -(1 << 62)
 #: Rows the vector env's picture band keeps painted above and below the view, as a share of the view's
 #: height (plus one row): every band row costs a cell per step, a band the view leaves is moved.
-BAND_MARGIN = 1 / 8
+BAND_MARGIN = 1 / 4
 #: Codes of what a cell shows, indexing an ink table made by ``_inks_by_code`` (open cave is 0).
 WALL_CODE, BLOCK_CODE, TRAIL_CODE = 1, 2, 3
 
