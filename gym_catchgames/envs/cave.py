@@ -28,8 +28,11 @@ TAPE_VIEWS = 4
 MAX_REWARD = 1e6
 #: The row stored for a column without a block or trail: far above any row the ship can reach.
 NO_ROW = -(1 << 62)
-#: Bytes of wall columns the vector env copies at a time: small enough to stay in a CPU core's cache.
-WALL_CHUNK_BYTES = 1 << 18
+#: Rows the vector env's picture band keeps painted above and below the view, as a share of the view's
+#: height (plus one row): every band row costs a cell per step, a band the view leaves is moved.
+BAND_MARGIN = 1 / 4
+#: Codes of what a cell shows, indexing an ink table made by ``_inks_by_code`` (open cave is 0).
+WALL_CODE, BLOCK_CODE, TRAIL_CODE = 1, 2, 3
 
 
 class CaveEnv(GridGameEnv):
@@ -313,6 +316,12 @@ class CaveEnv(GridGameEnv):
         return f"{super()._status()}   frames survived {self._frame - self._crashed}"
 
 
+def _inks_by_code(ink: dict[str, Any], dtype: np.dtype) -> np.ndarray:
+    """The inks of the cell codes, as one table: open (0), ``WALL_CODE``, ``BLOCK_CODE``, ``TRAIL_CODE``."""
+    wall = np.asarray(ink["wall"])
+    return np.array([np.zeros_like(wall), wall, ink["block"], ink["trail"]], dtype=dtype)
+
+
 def _check_side(name: str, value: Any, minimum: int, reason: str) -> int:
     """``check_int`` with the reason for the minimum added to its error."""
     try:
@@ -338,8 +347,7 @@ class _Strip:
         self.channels = np.shape(ink["wall"])
         self.image = np.zeros((self.rows, TAPE_VIEWS * env.width, *self.channels), dtype=dtype)
         self.wall, self.block, self.trail = ink["wall"], ink["block"], ink["trail"]
-        # Ink by code: 0 open, 1 wall, 2 block, 3 trail.
-        self._inks = np.array([np.zeros(self.channels), self.wall, self.block, self.trail], dtype=dtype)
+        self._inks = _inks_by_code(ink, dtype)
         self._templates: dict[int, np.ndarray] = {}  # wall column templates by number of open cells
         self._start_image: np.ndarray | None = None
         self.top_row = self.last_view_top = 0  # world rows: of the band's first row, of the lowest view
@@ -367,8 +375,8 @@ class _Strip:
             for ring in (env._open_first, env._open_end, env._block_tops, env._trail_rows)
         )
         codes = ((rows < first) | (rows >= end)).astype(np.int8)
-        codes[(rows >= block_tops) & (rows < block_tops + BLOCK_HEIGHT)] = 2
-        codes[rows == trail_rows] = 3
+        codes[(rows >= block_tops) & (rows < block_tops + BLOCK_HEIGHT)] = BLOCK_CODE
+        codes[rows == trail_rows] = TRAIL_CODE
         self.image[:, : self.width] = self._inks[codes]
 
     def paint_start(self, env: CaveEnv, view_top: int) -> None:
@@ -426,10 +434,23 @@ class CaveVectorEnv(GridGameVectorEnv):
     its own entries of the rows on screen). When the tape is full its last ``width - 1`` rows move back
     to its start.
 
-    Each view is painted from the tape every step: each view column is one row of a table of every
-    possible wall column (by its first and last open rows, clipped to the view), copied whole with
-    ``np.take``, a few sub-envs at a time so that the copy and the turn from columns to the
-    observation's rows stay in the CPU cache; then the few block cells, the trail and the ship.
+    The observation is kept painted, in its final row-major layout, on a picture tape per sub-env: a
+    band of world rows around the view (``BAND_MARGIN`` of the height above and below it, plus a row),
+    stored as one run of cells in rows of ``width`` cells. Cell ``(row, column)`` of a band is tape cell
+    ``start + row * width + column``, with ``start`` shared by all sub-envs. A step moves ``start`` on by
+    one cell, which scrolls every band one column to the left, and paints the new column into the cells
+    the leaving one gave up (one row down): a row of a table of every wall column (by its open rows,
+    clipped to the band) per sub-env, with one strided write for all of them, then the few block cells
+    and the trail's newest cell. A view is then ``height * width`` consecutive cells of its band, so the
+    observation is one gather of one contiguous run per sub-env (a fresh array every step) and the
+    ship's cells. A new episode copies the start picture (painted once) into its band; a view that
+    leaves its band moves the band to centre it: the rows both bands hold move with one gather, the
+    others are drawn from the tape of columns. When the picture tape is full, the bands go back to its
+    start. ``render()`` draws its views from the tape of columns.
+
+    Where a step's time goes at 1,024 sub-envs: the gather costs about one copy of the observation
+    batch; painting the new column, which touches one cache line per band row and sub-env, costs
+    about two thirds of that again; the rules, the new episodes and the band moves take the rest.
     """
 
     metadata: ClassVar[dict[str, Any]] = vector_metadata(CaveEnv)
@@ -484,8 +505,7 @@ class CaveVectorEnv(GridGameVectorEnv):
         self._frame = np.zeros(n, dtype=np.int64)
         self._crashed = np.zeros(n, dtype=np.bool_)
         # The tape: one row per cave column, one entry per sub-env; ``_newest`` is the row the last step
-        # wrote. The first open cell is kept times ``height + 1``, as the wall table's row index wants.
-        # Two arrays hold the tape's fields, so a new episode writes its start columns with two writes.
+        # wrote. Two arrays hold the tape's fields, so a new episode writes its start columns with two writes.
         self._float_tape, self._int_tape = np.zeros((2, *columns)), np.full((4, *columns), NO_ROW)
         self._view_tape_fields()
         self._accelerations = np.array([ACCELERATION, -ACCELERATION])  # by action
@@ -496,20 +516,29 @@ class CaveVectorEnv(GridGameVectorEnv):
         trail = np.where(np.arange(self.width) <= self.ship_column, start, NO_ROW)
         self._start_floats = np.array([[top], [bottom]]).repeat(self.width, axis=1)
         self._start_ints = np.array(
-            [
-                [math.floor(top) * (self.height + 1)] * self.width,
-                [math.ceil(bottom)] * self.width,
-                [NO_ROW] * self.width,
-                trail,
-            ]
+            [[math.floor(top)] * self.width, [math.ceil(bottom)] * self.width, [NO_ROW] * self.width, trail]
         )
         self._newest = self.width - 1
         self._next_block_top = np.full(n, NO_ROW, dtype=np.int64)
         self._next_block_columns = np.zeros(n, dtype=np.int64)
-        # The cell of row 0 of each screen column of each view, as (screen column, sub-env).
-        self._screen_cells = np.arange(self.width)[:, None] + self._env_offsets
-        self._block_rows = np.arange(BLOCK_HEIGHT)[:, None]
-        self._wall_tables: dict[tuple[bytes, str], np.ndarray] = {}
+        # The picture tape (see the class docstring), in the observation's ink and dtype.
+        self._margin = math.floor(self.height * BAND_MARGIN) + 1
+        self._band_rows = self.height + 2 * self._margin
+        self._band_cells = self._band_rows * self.width
+        ink, dtype = game.observation_ink, self.observation_space.dtype
+        self._channels = np.shape(ink["wall"])  # () for "grid" and "flat", (3,) for "rgb"
+        self._inks = _inks_by_code(ink, dtype)
+        self._ship_ink = np.asarray(ink["ship"], dtype=dtype)
+        self._picture = np.zeros((n, 2 * self._band_cells, *self._channels), dtype=dtype)
+        self._picture_start = 0  # tape cell of every band's first cell
+        self._picture_offsets = np.arange(n, dtype=np.int64) * self._picture.shape[1]  # in the flat cells
+        self._band_tops = np.zeros(n, dtype=np.int64)  # world row of each band's first row
+        self._start_band: np.ndarray | None = None  # a new episode's band, painted once
+        # Every band column: row ``first * (band_rows + 1) + end`` has wall (code 1) outside the rows
+        # first..end-1.
+        band_rows, bounds = np.arange(self._band_rows), np.arange(self._band_rows + 1)
+        wall = (band_rows < bounds[:, None, None]) | (band_rows >= bounds[:, None])
+        self._column_table = self._inks[wall.reshape(-1, self._band_rows).view(np.int8)]
 
     def _screen(self) -> slice:
         """The tape rows of the columns on screen, left to right."""
@@ -519,7 +548,7 @@ class CaveVectorEnv(GridGameVectorEnv):
         """The tape's fields as views of its two arrays (again after a copy, which turns views into
         arrays of their own: the copy's fields would then stop following its tapes)."""
         self._tops, self._bottoms = self._float_tape
-        self._open_first_rows, self._open_end = self._int_tape[:2]  # floor(top) * (height + 1), ceil(bottom)
+        self._open_first, self._open_end = self._int_tape[:2]  # floor(top), ceil(bottom)
         self._block_tops, self._trail_rows = self._int_tape[2:]
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -539,6 +568,12 @@ class CaveVectorEnv(GridGameVectorEnv):
         for tape, columns in ((self._float_tape, self._start_floats), (self._int_tape, self._start_ints)):
             rows = np.arange(len(tape))[:, None] * tape[0].size + np.arange(screen.start, screen.stop) * n
             tape.reshape(-1)[rows[:, :, None] + index] = columns[:, :, None]
+        self._band_tops[index] = -self._margin  # the view's top row is world row 0
+        if self._start_band is None:
+            self._start_band = self._draw_rows(
+                index[:1], self._band_tops[index[:1]], self._band_rows, self._inks
+            )[0]
+        self._picture[index, self._picture_start : self._picture_start + self._band_cells] = self._start_band
 
     def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
         game = self.game
@@ -559,7 +594,8 @@ class CaveVectorEnv(GridGameVectorEnv):
         if spawning.any():
             self._spawn_blocks(np.flatnonzero(spawning), newest)
         ship = newest - game.columns_right_of_ship
-        self._trail_rows[ship] = np.floor(y)
+        ship_rows = self._trail_rows[ship] = np.floor(y)
+        self._paint_new_column(ship_rows)
         block_top = self._block_tops[ship]
         crashed = y <= self._tops[ship]
         crashed |= y >= self._bottoms[ship]
@@ -596,7 +632,7 @@ class CaveVectorEnv(GridGameVectorEnv):
         half = self._gap[index] * 0.5
         top, bottom = self._centre[index] - half, self._centre[index] + half
         self._tops[column, index], self._bottoms[column, index] = top, bottom
-        self._open_first_rows[column, index] = np.floor(top).astype(np.int64) * (self.height + 1)
+        self._open_first[column, index] = np.floor(top)
         self._open_end[column, index] = np.ceil(bottom)
         self._trail_rows[column, index] = NO_ROW
         entering = self._next_block_columns[index] > 0
@@ -605,53 +641,109 @@ class CaveVectorEnv(GridGameVectorEnv):
 
     def _spawn_blocks(self, index: np.ndarray, column: int) -> None:
         """Step 6 for the sub-envs in ``index``: a block enters, inside the gap of their ``column``."""
-        first = self._open_first_rows[column, index] // (self.height + 1)
+        first = self._open_first[column, index]
         choices = np.floor(self._bottoms[column, index] - BLOCK_HEIGHT).astype(np.int64) - first
         self._next_block_top[index] = first + self._random_ints(index, choices[:, None])[:, 0]
         self._next_block_columns[index] = BLOCK_WIDTH
 
-    def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
-        n, height, width, screen = self.num_envs, self.height, self.width, self._screen()
-        board = cells.reshape(n, height, width, *cells.shape[1:])
-        view_top = np.floor(self._y).astype(np.int64) - height // 2
-        # Walls: view column (first, end) of the open rows is row first * (height + 1) + end of the table.
-        table_rows = self._open_first_rows[screen] - view_top * (height + 1)  # (width, n)
-        np.clip(table_rows, 0, height * (height + 1), out=table_rows)
-        end = self._open_end[screen] - view_top
-        np.clip(end, 0, height, out=end)
-        table_rows += end
-        table = self._wall_columns(ink["wall"], cells.dtype)
-        chunk = max(1, WALL_CHUNK_BYTES // table[0].nbytes // width)
-        columns = np.empty((chunk, width, *table.shape[1:]), dtype=cells.dtype)
-        for start in range(0, n, chunk):
-            part = columns[: min(chunk, n - start)]
-            # mode="clip" skips NumPy's bounds check (half the copy's time); the rows are in range.
-            np.take(table, table_rows[:, start : start + chunk].T, axis=0, out=part, mode="clip")
-            board[start : start + chunk] = np.swapaxes(part, 1, 2)
-        # Blocks over the walls, the trail over both, then the ship. Cells as (screen column, sub-env).
-        screen_cells = self._screen_cells
-        block_tops = self._block_tops[screen] - view_top
-        with_block = block_tops > -BLOCK_HEIGHT  # the few columns with a block in view
-        block_rows = block_tops[with_block] + self._block_rows  # (BLOCK_HEIGHT, blocks)
-        shown = block_rows.view(np.uint64) < height
-        cells[(screen_cells[with_block] + block_rows * width)[shown]] = ink["block"]
-        trail_rows = self._trail_rows[screen] - view_top
-        shown = trail_rows.view(np.uint64) < height
-        trail_rows *= width
-        trail_rows += screen_cells
-        cells[trail_rows[shown]] = ink["trail"]
-        board[:, height // 2, self.ship_column] = ink["ship"]
+    def _paint_new_column(self, ship_rows: np.ndarray) -> None:
+        """Scroll every band one column and paint the newest column into it, then the trail's newest cell
+        (in the column under the ship, on row ``ship_rows``)."""
+        n, width, band_rows, band_cells = self.num_envs, self.width, self._band_rows, self._band_cells
+        start = self._picture_start + 1
+        if start + band_cells > self._picture.shape[1]:  # the tape is full: the bands go to its start
+            self._picture[:, : band_cells - 1] = self._picture[:, start : start + band_cells - 1]
+            start = 0
+        self._picture_start = start
+        newest, band_tops = self._newest, self._band_tops
+        first = self._open_first[newest] - band_tops
+        np.clip(first, 0, band_rows, out=first)
+        end = self._open_end[newest] - band_tops
+        np.clip(end, 0, band_rows, out=end)
+        first *= band_rows + 1
+        first += end
+        # mode="clip" skips NumPy's bounds check; the rows are in range.
+        column = np.take(self._column_table, first, axis=0, mode="clip")  # (n, band_rows, ...)
+        block_tops = self._block_tops[newest] - band_tops
+        with_block = np.flatnonzero(block_tops > -BLOCK_HEIGHT)  # the few sub-envs with a block in it
+        if len(with_block):
+            rows = block_tops[with_block, None] + np.arange(BLOCK_HEIGHT)
+            shown = rows.view(np.uint64) < band_rows
+            column.reshape(n * band_rows, *self._channels)[
+                (rows + with_block[:, None] * band_rows)[shown]
+            ] = self._inks[BLOCK_CODE]
+        cells = self._picture.reshape(-1, *self._channels)
+        self._picture[:, start + width - 1 : start + band_cells : width] = column
+        rows = ship_rows.astype(np.int64) - band_tops
+        shown = rows.view(np.uint64) < band_rows
+        rows *= width
+        rows += self._picture_offsets + start
+        cells[rows[shown] + self.ship_column] = self._inks[TRAIL_CODE]
 
-    def _wall_columns(self, ink: Any, dtype: np.dtype) -> np.ndarray:
-        """Every possible view column in ``ink``: row ``first * (height + 1) + end`` has wall outside
-        the open rows ``first..end-1``. Made once per ink, so painting the walls is one lookup."""
-        key = (np.asarray(ink).tobytes(), np.dtype(dtype).str)
-        if key not in self._wall_tables:
-            rows, bounds = np.arange(self.height), np.arange(self.height + 1)
-            wall = ((rows < bounds[:, None, None]) | (rows >= bounds[:, None])).reshape(-1, self.height)
-            ink = np.asarray(ink)
-            self._wall_tables[key] = (wall.reshape(wall.shape + (1,) * ink.ndim) * ink).astype(dtype)
-        return self._wall_tables[key]
+    def _observation(self) -> np.ndarray:
+        height, width = self.height, self.width
+        view_tops = np.floor(self._y).astype(np.int64) - height // 2
+        rows = view_tops - self._band_tops
+        leaving = rows.view(np.uint64) > self._band_rows - height
+        if leaving.any():
+            index = np.flatnonzero(leaving)
+            self._move_bands(index, view_tops[index] - self._margin)
+            rows[index] = self._margin
+        rows *= width
+        rows += self._picture_offsets + self._picture_start
+        cells = self._picture.reshape(-1, *self._channels)
+        # Every run of height * width cells of the picture tape, as a view: an observation per cell.
+        views = np.lib.stride_tricks.as_strided(
+            cells,
+            shape=(len(cells) - height * width + 1, height, width, *self._channels),
+            strides=(cells.strides[0], width * cells.strides[0], *cells.strides),
+            writeable=False,
+        )
+        observation = views[rows]  # a fresh array
+        observation[:, height // 2, self.ship_column] = self._ship_ink
+        return observation.reshape(self.observation_space.shape)
+
+    def _move_bands(self, index: np.ndarray, tops: np.ndarray) -> None:
+        """Move the bands of the sub-envs in ``index`` to start at world rows ``tops``: the rows the old
+        band holds move with one gather, the others are drawn from the tape of columns."""
+        band_rows, start = self._band_rows, self._picture_start
+        moves = tops - self._band_tops[index]
+        self._band_tops[index] = tops
+        bands = self._picture[index, start : start + self._band_cells].reshape(len(index), band_rows, -1)
+        from_rows = np.clip(np.arange(band_rows) + moves[:, None], 0, band_rows - 1)
+        bands = bands[np.arange(len(index))[:, None], from_rows]  # (sub-env, row, cells of a row)
+        # The rows that come from outside the old band, at the top or the bottom (a few more where the
+        # bands move by different numbers of rows: drawing a row again changes nothing).
+        drawn = min(int(np.abs(moves).max()), band_rows)
+        first_rows = np.where(moves > 0, band_rows - drawn, 0)
+        rows = first_rows[:, None] + np.arange(drawn)
+        bands[np.arange(len(index))[:, None], rows] = self._draw_rows(
+            index, tops + first_rows, drawn, self._inks
+        ).reshape(len(index), drawn, *bands.shape[2:])
+        self._picture[index, start : start + self._band_cells] = bands.reshape(
+            len(index), -1, *self._channels
+        )
+
+    def _draw_rows(self, index: np.ndarray, tops: np.ndarray, count: int, inks: np.ndarray) -> np.ndarray:
+        """The ``count`` world rows from ``tops`` down of the columns on screen of the sub-envs in
+        ``index``, as ``(len(index), count * width, ...)`` cells in ``inks`` (by code): walls, blocks
+        over them, the trail over both (no ship)."""
+        screen = self._screen()
+        rows = tops[:, None, None] + np.arange(count)[:, None]  # (sub-env, row, 1)
+        first, end, block_tops, trail_rows = (field[screen][:, index].T[:, None] for field in self._int_tape)
+        codes = ((rows < first) | (rows >= end)).view(np.int8)  # 0 open, 1 wall (WALL_CODE)
+        codes[(rows >= block_tops) & (rows < block_tops + BLOCK_HEIGHT)] = BLOCK_CODE
+        codes[rows == trail_rows] = TRAIL_CODE
+        return inks[codes.reshape(len(index), -1)]
+
+    def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
+        """Render (``render()``): every view drawn from the tape of columns in ``ink``."""
+        view_tops = np.floor(self._y).astype(np.int64) - self.height // 2
+        inks = _inks_by_code(ink, cells.dtype)
+        views = self._draw_rows(np.arange(self.num_envs), view_tops, self.height, inks)
+        board = cells.reshape(self.num_envs, self.height, self.width, *cells.shape[1:])
+        board[...] = views.reshape(board.shape)
+        board[:, self.height // 2, self.ship_column] = ink["ship"]
 
     def _info_arrays(self) -> dict[str, np.ndarray]:
         return {"frames_survived": self._frame - self._crashed}
