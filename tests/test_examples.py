@@ -25,10 +25,14 @@ def test_every_training_example_takes_a_timesteps_budget(name):
     assert "--timesteps TIMESTEPS" in usage.stdout
 
 
-def test_a_training_example_runs_a_small_budget_with_progress(tmp_path):
-    result = run_example("train_cave.py", "--timesteps", "300", "--episodes", "2", cwd=tmp_path)
+@pytest.mark.parametrize("algo", ["dqn", "sweep-dqn"])
+def test_a_training_example_runs_a_small_budget_with_progress(tmp_path, algo):
+    result = run_example(
+        "train_cave.py", "--algo", algo, "--timesteps", "300", "--episodes", "2", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "300/300" in result.stdout  # the progress bar (rich, on stdout) reached the whole budget
+    assert f"{algo} on Cave-v0" in result.stdout
     assert list(tmp_path.iterdir()) == []  # it wrote nothing
 
 
