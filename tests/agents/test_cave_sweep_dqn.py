@@ -46,15 +46,18 @@ def test_a_fit_every_5000_steps_sweeps_to_finite_values():
         assert 0.0 < record["q_mean_swept"] < 1.0
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_the_committed_rows_were_made_with_the_entrys_settings(seed, monkeypatch):
-    # The rows of the results table name the attempt file and overrides they ran; resolved, they
-    # must be the tuned entry, so that `--algos sweep-dqn` reproduces them.
+def test_the_committed_rows_were_made_with_the_entrys_settings(monkeypatch):
+    # The rows of benchmarks/results/cave-sweep-dqn.md name the attempt file and overrides they ran;
+    # resolved, they must be the tuned entry, so that `--algos sweep-dqn` reproduces them.
     monkeypatch.chdir(REPO)  # the rows name their files relative to the repository
-    rows = json.loads(
-        (REPO / "benchmarks" / "results" / "cave-sweep-dqn" / f"m5_seed{seed}.json").read_text()
-    )
-    _, attempt_file, overrides = load_benchmark("learning").parse_algo_spec(rows[0]["algo"])
+    entry = yaml.safe_load(zoo.hyperparams_file("sweep-dqn").read_text())["Cave-v0"]
+    results = REPO / "benchmarks" / "results" / "cave-sweep-dqn"
+    seed0 = json.loads((results / "m5L_seed0.json").read_text())[0]
+    _, attempt_file, overrides = load_benchmark("learning").parse_algo_spec(seed0["algo"])
     attempt = yaml.safe_load(attempt_file.read_text())["Cave-v0"] | overrides
-    assert attempt == yaml.safe_load(zoo.hyperparams_file("sweep-dqn").read_text())["Cave-v0"]
-    assert (rows[0]["seed"], rows[0]["steps"]) == (seed, 300_000)
+    # The attempt file's budget is 300k; the row ran the entry's 600k (--timesteps, schedules spanning it).
+    assert attempt | {"n_timesteps": entry["n_timesteps"]} == entry
+    assert (seed0["seed"], seed0["steps"]) == (0, entry["n_timesteps"])
+    for seed in (1, 2):
+        row = json.loads((results / f"entry_seed{seed}.json").read_text())[0]
+        assert (row["algo"], row["seed"], row["steps"]) == ("sweep-dqn", seed, entry["n_timesteps"])
