@@ -1,4 +1,5 @@
-"""Features extractors SB3 lacks: a CNN for grids below 36x36 and an embedding for Discrete states."""
+"""Features extractors SB3 lacks: CNNs for small grids and for Atari on a CPU, the Breakout tutorial's
+convolutions, and an embedding for Discrete states."""
 
 from __future__ import annotations
 
@@ -117,6 +118,42 @@ class SmallAtariCNN(BaseFeaturesExtractor):
 
     def forward(self, observations: th.Tensor) -> th.Tensor:
         return self.linear(self.cnn(observations))
+
+
+class TutorialCNN(BaseFeaturesExtractor):
+    """The convolutions of the Breakout tutorial's network (Hvass-Labs TensorFlow tutorial #16).
+
+    Three 3x3 convolutions, 16 filters with stride 2, 32 with stride 2 and 64 with stride 1, each padded
+    by 1 (the sizes of TensorFlow's ``"same"`` padding), ReLU after each, flattened: on the motion-trace
+    state (2 x 105 x 80) that is 64 x 27 x 20 = 34,560 features. The tutorial follows them with four
+    dense layers of 1,024 units, ``net_arch=[1024, 1024, 1024, 1024]`` in SB3, for 38,566,804 weights
+    in all, most of them in the first dense layer. Its author chose these small filters because
+    DeepMind's 8x8 stride-4 first layer distorted the Q-values under his training scheme. On a CPU the
+    whole network costs many times ``SmallAtariCNN``'s time per step (``benchmarks/network_cost.py``),
+    which is why the tuned Breakout entry uses the smaller one.
+
+    :param observation_space: a channels-first image Box, as SB3 hands images to ``CnnPolicy``.
+    """
+
+    def __init__(self, observation_space: spaces.Box) -> None:
+        if not isinstance(observation_space, spaces.Box) or len(observation_space.shape) != 3:
+            raise ValueError(f"TutorialCNN needs a 3-D channels-first image Box, got {observation_space}")
+        layers = nn.Sequential(
+            nn.Conv2d(observation_space.shape[0], 16, kernel_size=3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(16, 32, kernel_size=3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 64, kernel_size=3, stride=1, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
+        )
+        with th.no_grad():
+            n_flatten = layers(th.zeros(1, *observation_space.shape)).shape[1]
+        super().__init__(observation_space, n_flatten)
+        self.cnn = layers
+
+    def forward(self, observations: th.Tensor) -> th.Tensor:
+        return self.cnn(observations)
 
 
 class DiscreteEmbedding(BaseFeaturesExtractor):

@@ -1,4 +1,5 @@
-"""DoubleDQN's target against a hand-worked case; SmallGridCNN below NatureCNN's minimum; SmallAtariCNN."""
+"""DoubleDQN's target against a hand-worked case; SmallGridCNN below NatureCNN's minimum; SmallAtariCNN;
+TutorialCNN."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import torch as th
 from gymnasium import spaces
 from stable_baselines3 import DQN
 from stable_baselines3.common.logger import configure
+from stable_baselines3.dqn.policies import DQNPolicy
 
 import gym_catchgames  # noqa: F401  (registers the games)
-from agents import DoubleDQN, SmallAtariCNN, SmallGridCNN
+from agents import DoubleDQN, SmallAtariCNN, SmallGridCNN, TutorialCNN
 
 
 def constant_outputs(q_network, values) -> None:
@@ -127,3 +129,26 @@ def test_cnn_policy_with_small_atari_cnn_learns_on_channels_last_frames():
     model.learn(40)
     assert model.q_net.features_extractor.cnn[0].in_channels == 3
     assert any(not th.equal(old, new) for old, new in zip(before, model.q_net.parameters(), strict=True))
+
+
+def test_tutorial_cnn_has_the_tutorials_shapes_and_38_6m_weights_with_its_dense_layers():
+    extractor = TutorialCNN(spaces.Box(0, 255, (2, 105, 80), np.uint8))
+    # 3x3 stride 2, padding 1: 105 -> (105 + 2 - 3) // 2 + 1 = 53, 80 -> 40; again: 27 x 20; stride 1
+    # keeps 27 x 20, of 64 channels: 34,560 features, as the tutorial's "same" padding gives.
+    assert extractor.features_dim == 27 * 20 * 64 == 34_560
+    assert extractor(th.rand(2, 2, 105, 80)).shape == (2, 34_560)
+    policy = DQNPolicy(
+        spaces.Box(0, 255, (2, 105, 80), np.uint8),
+        spaces.Discrete(4),  # Breakout's actions
+        lambda _: 1e-4,
+        features_extractor_class=TutorialCNN,
+        net_arch=[1024] * 4,
+    )
+    convs = (2 * 9 * 16 + 16) + (16 * 9 * 32 + 32) + (32 * 9 * 64 + 64)
+    dense = (34_560 * 1024 + 1024) + 3 * (1024 * 1024 + 1024) + (1024 * 4 + 4)
+    assert sum(p.numel() for p in policy.q_net.parameters()) == convs + dense == 38_566_804
+
+
+def test_tutorial_cnn_rejects_grids():
+    with pytest.raises(ValueError, match="TutorialCNN needs a 3-D channels-first image Box"):
+        TutorialCNN(SPACES["grid 16x16 float"])
