@@ -78,6 +78,12 @@ class SmallGridCNN(BaseFeaturesExtractor):
         return self.linear(self.cnn(self._to_nchw(observations)))
 
 
+def check_image_space(network: str, observation_space: spaces.Space) -> None:
+    """Raise ``ValueError`` unless ``observation_space`` is a 3-D (channels-first image) Box."""
+    if not isinstance(observation_space, spaces.Box) or len(observation_space.shape) != 3:
+        raise ValueError(f"{network} needs a 3-D channels-first image Box, got {observation_space}")
+
+
 class SmallAtariCNN(BaseFeaturesExtractor):
     """The 2013 DQN network (Mnih et al., "Playing Atari with Deep RL"): a third of NatureCNN's compute.
 
@@ -95,8 +101,7 @@ class SmallAtariCNN(BaseFeaturesExtractor):
     """
 
     def __init__(self, observation_space: spaces.Box, features_dim: int = 256) -> None:
-        if not isinstance(observation_space, spaces.Box) or len(observation_space.shape) != 3:
-            raise ValueError(f"SmallAtariCNN needs a 3-D channels-first image Box, got {observation_space}")
+        check_image_space("SmallAtariCNN", observation_space)
         if min(observation_space.shape[1:]) < 20:
             raise ValueError(
                 f"SmallAtariCNN needs images at least 20x20 (channels first), got {observation_space.shape};"
@@ -136,8 +141,7 @@ class TutorialCNN(BaseFeaturesExtractor):
     """
 
     def __init__(self, observation_space: spaces.Box) -> None:
-        if not isinstance(observation_space, spaces.Box) or len(observation_space.shape) != 3:
-            raise ValueError(f"TutorialCNN needs a 3-D channels-first image Box, got {observation_space}")
+        check_image_space("TutorialCNN", observation_space)
         layers = nn.Sequential(
             nn.Conv2d(observation_space.shape[0], 16, kernel_size=3, stride=2, padding=1),
             nn.ReLU(),
