@@ -16,9 +16,11 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/python -m agents.train --env Catch-v0 --algo sweep-dqn
 
-# One worker per core (pytest-xdist); the Ray tests share one worker, so two clusters never start at once.
+# One pytest-xdist worker per core, a test file to a worker: the Ray tests (all in tests/test_ray.py)
+# never start two Ray instances at once. (--dist loadgroup would say it per test, but its groups are
+# ignored under pytest 9.2 with pytest-xdist 3.8: the tests spread over both workers.)
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

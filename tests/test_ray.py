@@ -19,9 +19,6 @@ from agents import algorithms, tune, zoo
 from agents.runs import RunConfig
 from agents.targets import load_targets
 
-#: One xdist worker runs every test here (``make test`` uses ``--dist loadgroup``): each starts Ray.
-pytestmark = pytest.mark.xdist_group("ray")
-
 REPO = Path(__file__).resolve().parents[1]
 #: A small learning grid: two seeds of DQN on Catch-v0, 3,000 steps each.
 SMALL_GRID = ["--envs", "Catch-v0", "--algos", "dqn", "--seeds", "0", "1", "--timesteps", "3000"]
