@@ -1,14 +1,14 @@
-"""Seconds of a Breakout SweepDQN run with the tutorial's network, against SmallAtariCNN, on one core.
+"""Seconds of a Breakout SweepDQN run with bigger networks than SmallAtariCNN's, on one core.
 
 A SweepDQN run spends the network's share of its time in three places: a forward pass of one state
 per greedy env step (an exploring step draws its action without one), a forward pass per stored state
 at each sweep, and a gradient step per batch of each fit. This script builds the tuned
-``ALE/Breakout-v5`` entry's model twice, with its ``SmallAtariCNN`` and with the tutorial's network
-(``agents.TutorialCNN`` + four dense layers of 1,024, ``net_arch=[1024] * 4``), times the three on one
-core (best of ``--repeats``, interleaved), and counts them in a finished run's row (its budget, its
-epsilon schedule and its sweep log: rows and epochs per fit). It prints each network's seconds for that
-run and what the run would have taken with the tutorial's network: its measured ``train_seconds``
-plus the difference.
+``ALE/Breakout-v5`` entry's model with its ``SmallAtariCNN``, with SB3's ``NatureCNN`` (the 2015 DQN
+network, CnnPolicy's default) and with the tutorial's network (``agents.TutorialCNN`` + four dense
+layers of 1,024, ``net_arch=[1024] * 4``), times the three on one core (best of ``--repeats``), and
+counts them in a finished run's row (its budget, its epsilon schedule and its sweep log: rows and
+epochs per fit). It prints each network's seconds for that run and what the run would have taken
+with each bigger network: its measured ``train_seconds`` plus the difference.
 
     python benchmarks/network_cost.py --row benchmarks/results/breakout-sweep-dqn/seed0.json --cpu 0
 """
@@ -30,6 +30,7 @@ from gym_catchgames.validation import int_at_least
 
 NETWORKS = {
     "SmallAtariCNN (tuned entry)": None,
+    "NatureCNN (CnnPolicy's default)": "dict(net_arch=[])",
     "tutorial: TutorialCNN + 4x1024": "dict(features_extractor_class=__import__('agents').TutorialCNN, "
     "net_arch=[1024, 1024, 1024, 1024])",
 }
@@ -107,7 +108,7 @@ def main() -> None:
         raise SystemExit(f"{args.row}: needs a sweep-dqn row with its sweep log, got algo {row['algo']!r}")
 
     results = {name: network_seconds(kwargs, row, args.repeats) for name, kwargs in NETWORKS.items()}
-    small, tutorial = results.values()
+    small = next(iter(results.values()))
     print(f"{row['env']}, {row['steps']:,} steps (row {args.row}: {row['train_seconds']:,.0f} train seconds)")
     print(
         f"  {small['n_act']:,.0f} greedy steps, {small['n_sweep']:,} swept states, "
@@ -120,11 +121,12 @@ def main() -> None:
             f"{name:<32} {r['weights']:>11,} {r['act'] * 1e3:>7.2f} {r['sweep'] * 1e3:>15.3f} "
             f"{r['fit'] * 1e3:>13.1f} {r['total']:>8,.0f}"
         )
-    estimate = row["train_seconds"] + tutorial["total"] - small["total"]
-    print(
-        f"the run with the tutorial's network: about {estimate:,.0f} s ({estimate / 3600:.1f} h), "
-        f"{estimate / row['train_seconds']:.1f}x the measured run"
-    )
+    for name, r in list(results.items())[1:]:
+        estimate = row["train_seconds"] + r["total"] - small["total"]
+        print(
+            f"the run with {name}: about {estimate:,.0f} s ({estimate / 3600:.1f} h), "
+            f"{estimate / row['train_seconds']:.1f}x the measured run"
+        )
 
 
 if __name__ == "__main__":

@@ -57,6 +57,14 @@ def test_a_protocol_file_is_the_tuned_entry_on_another_protocol(protocol_file, t
     assert protocol == tuned
 
 
+def test_the_nature_cnn_file_is_the_tuned_sweep_dqn_entry_with_sb3s_default_network():
+    nature = PROTOCOLS / "sweep-dqn-breakout-nature-cnn.yml"
+    protocol = yaml.safe_load(nature.read_text())["ALE/Breakout-v5"]
+    tuned = yaml.safe_load((REPO / "agents" / "hyperparams" / "sweep-dqn.yml").read_text())["ALE/Breakout-v5"]
+    assert "SmallAtariCNN" in tuned.pop("policy_kwargs")
+    assert protocol == tuned
+
+
 def test_sigterm_scores_the_run_in_progress_and_writes_the_rows_so_far(tmp_path):
     out = tmp_path / "stopped"
     command = [
