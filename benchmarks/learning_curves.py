@@ -59,6 +59,25 @@ def checks_table(rows: list[dict[str, Any]], hold_from: int, fraction: float) ->
     return "\n".join(lines)
 
 
+def short_spec(spec: str) -> str:
+    """An algorithm spec with its entry file named by its stem (``sweep-dqn@dir/x.yml+k=v`` becomes
+    ``sweep-dqn@x+k=v``), short enough for a legend."""
+    name, at, rest = spec.partition("@")
+    if not at:
+        return spec
+    file, plus, overrides = rest.partition("+")
+    return f"{name}@{Path(file).stem}{plus}{overrides}"
+
+
+def run_labels(rows: list[dict[str, Any]]) -> tuple[list[str], str]:
+    """A legend label per row and a title suffix: ``seed N`` with the spec in the title when every row
+    runs one spec, else ``spec seed N``."""
+    specs = {short_spec(row["algo"]) for row in rows}
+    if len(specs) == 1:
+        return [f"seed {row['seed']}" for row in rows], f" ({specs.pop()})"
+    return [f"{short_spec(row['algo'])} seed {row['seed']}" for row in rows], ""
+
+
 def plot(rows: list[dict[str, Any]], path: Path, reference: float | None) -> None:
     import matplotlib
 
@@ -70,20 +89,22 @@ def plot(rows: list[dict[str, Any]], path: Path, reference: float | None) -> Non
         1, 2 if with_sweeps else 1, figsize=(11 if with_sweeps else 6, 4), squeeze=False
     )
     scores = axes[0][0]
-    for row in rows:
+    labels, title = run_labels(rows)
+    for row, label in zip(rows, labels, strict=True):
         steps, values = zip(*row["checks"], strict=True) if row["checks"] else ((), ())
-        scores.plot(steps, values, marker="o", label=f"{row['algo']} seed {row['seed']}")
+        scores.plot(steps, values, marker="o", label=label)
     if reference is not None:
         scores.axhline(reference, color="gray", linestyle="--", label=f"reference {reference:g}")
     scores.set(xlabel="env steps", ylabel=f"score per game (epsilon {rows[0].get('epsilon', 0):g})")
-    scores.set_title(rows[0]["env"])
+    scores.set_title(rows[0]["env"] + title, fontsize="medium")
     scores.grid(alpha=0.3)
     scores.legend()
     if with_sweeps:
         q_values = axes[0][1]
-        for row in with_sweeps:
-            q_values.plot([s["steps"] for s in row["sweeps"]], [s["q_mean_swept"] for s in row["sweeps"]],
-                          label=f"{row['algo']} seed {row['seed']}")  # fmt: skip
+        for row, label in zip(rows, labels, strict=True):
+            if row.get("sweeps"):
+                q_values.plot([s["steps"] for s in row["sweeps"]], [s["q_mean_swept"] for s in row["sweeps"]],
+                              label=label)  # fmt: skip
         q_values.set(
             xlabel="env steps", ylabel="mean swept Q-value of the memory", title="Q-values per sweep"
         )

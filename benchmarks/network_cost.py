@@ -3,12 +3,13 @@
 A SweepDQN run spends the network's share of its time in three places: a forward pass of one state
 per greedy env step (an exploring step draws its action without one), a forward pass per stored state
 at each sweep, and a gradient step per batch of each fit. This script builds the tuned
-``ALE/Breakout-v5`` entry's model with its ``SmallAtariCNN``, with SB3's ``NatureCNN`` (the 2015 DQN
-network, CnnPolicy's default) and with the tutorial's network (``agents.TutorialCNN`` + four dense
-layers of 1,024, ``net_arch=[1024] * 4``), times the three on one core (best of ``--repeats``), and
-counts them in a finished run's row (its budget, its epsilon schedule and its sweep log: rows and
-epochs per fit). It prints each network's seconds for that run and what the run would have taken
-with each bigger network: its measured ``train_seconds`` plus the difference.
+``ALE/Breakout-v5`` entry's model with ``SmallAtariCNN`` (the entry's first network), with its own
+``NatureCNN`` (the 2015 DQN network, CnnPolicy's default) and with the tutorial's network
+(``agents.TutorialCNN`` + four dense layers of 1,024, ``net_arch=[1024] * 4``), times the three on one
+core (best of ``--repeats``), and counts them in a finished run's row (its budget, its epsilon
+schedule and its sweep log: rows and epochs per fit). It prints each network's seconds for that run
+and, for a run made with ``SmallAtariCNN``, what it would have taken with each bigger network: its
+measured ``train_seconds`` plus the difference.
 
     python benchmarks/network_cost.py --row benchmarks/results/breakout-sweep-dqn/seed0.json --cpu 0
 """
@@ -29,8 +30,9 @@ from agents.algorithms import tuned_model
 from gym_catchgames.validation import int_at_least
 
 NETWORKS = {
-    "SmallAtariCNN (tuned entry)": None,
-    "NatureCNN (CnnPolicy's default)": "dict(net_arch=[])",
+    "SmallAtariCNN (the entry's first)": "dict(features_extractor_class=__import__('agents').SmallAtariCNN, "
+    "net_arch=[])",
+    "NatureCNN (tuned entry)": None,
     "tutorial: TutorialCNN + 4x1024": "dict(features_extractor_class=__import__('agents').TutorialCNN, "
     "net_arch=[1024, 1024, 1024, 1024])",
 }
@@ -104,7 +106,7 @@ def main() -> None:
     th.set_num_threads(1)
     rows = json.loads(args.row.read_text())
     row = rows[0] if isinstance(rows, list) else rows
-    if row["algo"] != "sweep-dqn" or not row.get("sweeps"):
+    if row["algo"].split("@")[0].split("+")[0] != "sweep-dqn" or not row.get("sweeps"):
         raise SystemExit(f"{args.row}: needs a sweep-dqn row with its sweep log, got algo {row['algo']!r}")
 
     results = {name: network_seconds(kwargs, row, args.repeats) for name, kwargs in NETWORKS.items()}

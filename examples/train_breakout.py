@@ -5,10 +5,11 @@ size and a decaying trace of what moved (``gym_catchgames.wrappers.MotionTraceOb
 state shows where the ball is going. ``--algo sweep-dqn`` (the default) trains SweepDQN with the
 tuned ``ALE/Breakout-v5`` entry of ``agents/hyperparams/sweep-dqn.yml``: the tutorial's protocol (2-4
 frames per step, no sticky actions, a lost life ending the target chain while the game goes on, FIRE
-after each reset), its schedules on its absolute clock and its 200,000-state memory, with the 2013 DQN
-network (``agents.SmallAtariCNN``). ``--algo dqn`` trains SB3's DQN with the entry of
-``agents/hyperparams/dqn.yml`` on ALE's v5 protocol (4 frames, sticky actions). Scores are whole games
-(five lives, raw points) at epsilon 0.01, as the tutorial tested, against a random player.
+after each reset), its schedules on its absolute clock and its 200,000-state memory, with SB3's
+default network for images (``NatureCNN``, the 2015 DQN one). ``--algo dqn`` trains SB3's DQN with
+the entry of ``agents/hyperparams/dqn.yml`` on ALE's v5 protocol (4 frames, sticky actions). Scores
+are whole games (five lives, raw points) at epsilon 0.01, as the tutorial tested, against a random
+player.
 
 The measured runs and the commands that reproduce them are in ``benchmarks/results/breakout.md``;
 a small ``--timesteps`` shows the whole pipeline in minutes.

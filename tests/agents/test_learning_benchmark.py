@@ -40,29 +40,29 @@ def test_a_bad_spec_says_what_is_allowed(spec, message):
 
 
 @pytest.mark.parametrize(
-    ("protocol_file", "tuned_file", "env_kwargs"),
+    ("protocol_file", "base_file", "env_kwargs"),
     [
         (
-            "dqn-breakout-tutorial-protocol.yml", "dqn.yml",
+            "dqn-breakout-tutorial-protocol.yml", REPO / "agents" / "hyperparams" / "dqn.yml",
             {"frameskip": [2, 5], "repeat_action_probability": 0.0},
         ),
-        ("sweep-dqn-breakout-v5-protocol.yml", "sweep-dqn.yml", None),
+        ("sweep-dqn-breakout-v5-protocol.yml", PROTOCOLS / "sweep-dqn-breakout-small-cnn.yml", None),
     ],
 )  # fmt: skip
-def test_a_protocol_file_is_the_tuned_entry_on_another_protocol(protocol_file, tuned_file, env_kwargs):
+def test_a_protocol_file_is_its_base_entry_on_another_protocol(protocol_file, base_file, env_kwargs):
     protocol = yaml.safe_load((PROTOCOLS / protocol_file).read_text())["ALE/Breakout-v5"]
-    tuned = yaml.safe_load((REPO / "agents" / "hyperparams" / tuned_file).read_text())["ALE/Breakout-v5"]
+    base = yaml.safe_load(base_file.read_text())["ALE/Breakout-v5"]
     assert protocol.pop("env_kwargs", None) == env_kwargs
-    tuned.pop("env_kwargs", None)
-    assert protocol == tuned
+    base.pop("env_kwargs", None)
+    assert protocol == base
 
 
-def test_the_nature_cnn_file_is_the_tuned_sweep_dqn_entry_with_sb3s_default_network():
-    nature = PROTOCOLS / "sweep-dqn-breakout-nature-cnn.yml"
-    protocol = yaml.safe_load(nature.read_text())["ALE/Breakout-v5"]
+def test_the_small_cnn_file_is_the_tuned_sweep_dqn_entry_with_small_atari_cnn():
+    small = yaml.safe_load((PROTOCOLS / "sweep-dqn-breakout-small-cnn.yml").read_text())["ALE/Breakout-v5"]
     tuned = yaml.safe_load((REPO / "agents" / "hyperparams" / "sweep-dqn.yml").read_text())["ALE/Breakout-v5"]
-    assert "SmallAtariCNN" in tuned.pop("policy_kwargs")
-    assert protocol == tuned
+    assert "policy_kwargs" not in tuned  # SB3's default network for CnnPolicy: NatureCNN
+    assert "SmallAtariCNN" in small.pop("policy_kwargs")
+    assert small == tuned
 
 
 def test_sigterm_scores_the_run_in_progress_and_writes_the_rows_so_far(tmp_path):
