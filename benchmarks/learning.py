@@ -38,6 +38,14 @@ from agents.train import STOP_SIGNALS, Stopped, stop_on_signal
 from gym_catchgames.validation import int_at_least
 
 
+def split_algo_spec(spec: str) -> tuple[str, str, list[str]]:
+    """``NAME[@FILE][+KEY=VALUE...]`` -> (name, file or ``""``, the ``KEY=VALUE`` texts), unchecked:
+    also for the specs of old rows, whose entry file may be gone."""
+    head, *override_texts = spec.split("+")
+    algo, _, hyperparams = head.partition("@")
+    return algo, hyperparams, override_texts
+
+
 def parse_algo_spec(spec: str) -> tuple[str, Path | None, dict[str, Any]]:
     """``NAME[@FILE][+KEY=VALUE...]`` -> (algorithm, entry file or None, overrides).
 
@@ -48,8 +56,7 @@ def parse_algo_spec(spec: str) -> tuple[str, Path | None, dict[str, Any]]:
     :raises ValueError: naming what is allowed, for an unknown algorithm, a missing file or an
         override that is not ``KEY=VALUE`` with a key of the algorithm.
     """
-    head, *override_texts = spec.split("+")
-    algo, _, hyperparams = head.partition("@")
+    algo, hyperparams, override_texts = split_algo_spec(spec)
     if algo not in ALGORITHMS:
         raise ValueError(f"--algos {spec!r}: the name must be one of {', '.join(ALGORITHMS)}")
     if hyperparams and not Path(hyperparams).is_file():

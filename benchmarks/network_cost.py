@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import torch as th
+from learning import split_algo_spec  # the sibling script (this script's folder is on the path)
 
 from agents.algorithms import tuned_model
 from gym_catchgames.validation import int_at_least
@@ -106,7 +107,7 @@ def main() -> None:
     th.set_num_threads(1)
     rows = json.loads(args.row.read_text())
     row = rows[0] if isinstance(rows, list) else rows
-    if row["algo"].split("@")[0].split("+")[0] != "sweep-dqn" or not row.get("sweeps"):
+    if split_algo_spec(row["algo"])[0] != "sweep-dqn" or not row.get("sweeps"):
         raise SystemExit(f"{args.row}: needs a sweep-dqn row with its sweep log, got algo {row['algo']!r}")
 
     results = {name: network_seconds(kwargs, row, args.repeats) for name, kwargs in NETWORKS.items()}
@@ -123,10 +124,12 @@ def main() -> None:
             f"{name:<32} {r['weights']:>11,} {r['act'] * 1e3:>7.2f} {r['sweep'] * 1e3:>15.3f} "
             f"{r['fit'] * 1e3:>13.1f} {r['total']:>8,.0f}"
         )
+    first = next(iter(results))
+    print(f"if the row's run was made with {first}:")
     for name, r in list(results.items())[1:]:
         estimate = row["train_seconds"] + r["total"] - small["total"]
         print(
-            f"the run with {name}: about {estimate:,.0f} s ({estimate / 3600:.1f} h), "
+            f"  the run with {name}: about {estimate:,.0f} s ({estimate / 3600:.1f} h), "
             f"{estimate / row['train_seconds']:.1f}x the measured run"
         )
 

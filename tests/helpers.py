@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -161,7 +162,12 @@ class StepLimit(gymnasium.Wrapper):
 
 
 def load_benchmark(name: str) -> ModuleType:
-    """The script ``benchmarks/<name>.py`` as a module (the benchmarks are scripts, not a package)."""
+    """The script ``benchmarks/<name>.py`` as a module (the benchmarks are scripts, not a package).
+
+    As when the script runs, its folder is on the path, so it imports its sibling scripts."""
+    folder = str(REPO / "benchmarks")
+    if folder not in sys.path:
+        sys.path.append(folder)
     spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
