@@ -18,7 +18,8 @@ from agents import zoo
 from gym_catchgames.scoring import natural_score
 from gym_catchgames.validation import check_int
 
-#: The wrappers a run's ``env_wrapper`` may name: the package's own and SB3's Atari wrappers. An
+#: The wrappers a run's ``env_wrapper`` may name: the package's own, SB3's Atari wrappers and
+#: Gymnasium's ``RepeatAction`` (the Cave entry of SweepDQN acts every third frame). An
 #: ``env_wrapper`` is imported and called, so a ``config.yml`` naming any other callable could run any
 #: code; more wrappers are allowed by naming them in the environment variable :data:`ALLOW_WRAPPERS_VAR`.
 KNOWN_WRAPPERS = frozenset(
@@ -26,6 +27,7 @@ KNOWN_WRAPPERS = frozenset(
         "gym_catchgames.wrappers.HeadCentredObservation",
         "gym_catchgames.wrappers.LifeLossInfo",
         "gym_catchgames.wrappers.MotionTraceObservation",
+        "gymnasium.wrappers.RepeatAction",
         *(
             f"stable_baselines3.common.atari_wrappers.{name}"
             for name in (
