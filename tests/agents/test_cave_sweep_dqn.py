@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,9 +17,10 @@ from agents.runs import make_env
 from tests.helpers import REPO, load_benchmark
 
 RESULTS = REPO / "benchmarks" / "results" / "cave-sweep-dqn"
+EVERY_FRAME_FILE = REPO / "benchmarks" / "protocols" / "sweep-dqn-cave-every-frame.yml"
 
 
-def entry_settings(path=None) -> dict:
+def entry_settings(path: Path | None = None) -> dict:
     """The Cave-v0 entry of a hyperparameter file, read independently of the code under test."""
     return yaml.safe_load((path or zoo.hyperparams_file("sweep-dqn")).read_text())["Cave-v0"]
 
@@ -59,7 +61,7 @@ def test_a_fit_every_5000_decisions_sweeps_to_finite_values():
 
 
 def test_the_every_frame_file_is_the_entry_without_the_action_repeat():
-    every_frame = entry_settings(REPO / "benchmarks" / "protocols" / "sweep-dqn-cave-every-frame.yml")
+    every_frame = entry_settings(EVERY_FRAME_FILE)
     entry = entry_settings()
     assert entry.pop("env_wrapper") == [{"gymnasium.wrappers.RepeatAction": {"num_repeats": 3}}]
     assert (entry.pop("gamma"), every_frame.pop("gamma")) == (0.97, 0.99)
@@ -78,13 +80,14 @@ def test_the_committed_rows_were_made_with_the_entrys_settings(monkeypatch, seed
     # before it was committed); resolved, it must be the tuned entry, so `--algos sweep-dqn` reproduces them.
     monkeypatch.chdir(REPO)  # the rows name their files relative to the repository
     row = json.loads((RESULTS / f"entry_r3_seed{seed}.json").read_text())[0]
-    assert resolved_settings(row) == entry_settings()
-    assert (row["seed"], row["steps"]) == (seed, entry_settings()["n_timesteps"])
+    entry = entry_settings()
+    assert resolved_settings(row) == entry
+    assert (row["seed"], row["steps"]) == (seed, entry["n_timesteps"])
 
 
 def test_the_every_frame_rows_were_made_with_the_every_frame_files_settings(monkeypatch):
     monkeypatch.chdir(REPO)
-    every_frame = entry_settings(REPO / "benchmarks" / "protocols" / "sweep-dqn-cave-every-frame.yml")
+    every_frame = entry_settings(EVERY_FRAME_FILE)
     seed0 = json.loads((RESULTS / "m5L_seed0.json").read_text())[0]
     # The attempt file's budget is 300k; the row ran 600k (--timesteps, schedules spanning it).
     assert resolved_settings(seed0) | {"n_timesteps": every_frame["n_timesteps"]} == every_frame
