@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium
-from stable_baselines3 import DQN
+from stable_baselines3 import A2C, DQN, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecEnv
 
@@ -22,7 +22,13 @@ from agents.runs import RunConfig, make_env
 from agents.sweep_dqn import SweepDQN
 
 #: The algorithm names of the command line and of ``agents/hyperparams/<name>.yml``.
-ALGORITHMS: dict[str, type[BaseAlgorithm]] = {"sweep-dqn": SweepDQN, "dqn": DQN, "double-dqn": DoubleDQN}
+ALGORITHMS: dict[str, type[BaseAlgorithm]] = {
+    "sweep-dqn": SweepDQN,
+    "dqn": DQN,
+    "double-dqn": DoubleDQN,
+    "ppo": PPO,
+    "a2c": A2C,
+}
 
 
 def algorithm_class(name: str) -> type[BaseAlgorithm]:
@@ -76,8 +82,9 @@ def tuned_config(
         zoo.check_keys(overrides, algo_class)
         settings.update(overrides)
     zoo.check_values(settings)
-    if "learning_rate" in settings:  # checked now, before anything is built
-        zoo.learning_rate_from_setting(settings["learning_rate"], algo)
+    for key in zoo.SCHEDULE_KEYS:  # checked now, before anything is built
+        if key in settings:
+            zoo.schedule_from_setting(settings[key], algo, key)
     return RunConfig.from_settings(
         env_id=env_id, algo=algo, seed=seed, settings=settings, timesteps=timesteps, n_envs=n_envs
     )

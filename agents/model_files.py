@@ -118,7 +118,8 @@ def load_run_model(path: Path, config: RunConfig) -> BaseAlgorithm:
     """
     check_config(config)
     saved = read_model_data(path)
-    model = build_model(config, make_env(config, n_envs=1), device="cpu")
+    # The run's own number of envs: PPO and A2C size their rollout buffer by it (and warn at one env).
+    model = build_model(config, make_env(config, n_envs=config.n_envs), device="cpu")
     check_model_data(path, saved, saved_data(model), config)
     try:
         model.set_parameters(str(path), exact_match=True, device="cpu")

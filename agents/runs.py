@@ -10,11 +10,13 @@ from typing import Any
 
 import gymnasium
 import yaml
+from gymnasium.envs.registration import load_env_creator
 from stable_baselines3.common.env_util import make_vec_env
-from stable_baselines3.common.vec_env import VecEnv, VecFrameStack
+from stable_baselines3.common.vec_env import VecEnv, VecFrameStack, VecMonitor
 
 import gym_catchgames  # noqa: F401  (registers the games on import)
 from agents import zoo
+from gym_catchgames.sb3 import SB3VecEnvAdapter
 from gym_catchgames.scoring import natural_score
 from gym_catchgames.validation import check_int
 
@@ -43,6 +45,12 @@ KNOWN_WRAPPERS = frozenset(
         ),
     }
 )
+#: The batched form of each known wrapper that has one: a run whose wrappers all have one is built on the
+#: game's own vector env (see :func:`make_env`).
+VECTOR_WRAPPERS = {
+    "gym_catchgames.wrappers.HeadCentredObservation": "gym_catchgames.wrappers.VectorHeadCentredObservation",
+    "gym_catchgames.wrappers.MotionTraceObservation": "gym_catchgames.wrappers.VectorMotionTraceObservation",
+}
 #: Comma-separated ``module.Name`` paths of more wrappers a run may use (e.g. one of the user's own).
 ALLOW_WRAPPERS_VAR = "GYM_CATCHGAMES_ALLOW_WRAPPERS"
 
@@ -150,8 +158,9 @@ class RunConfig:
     def model_kwargs(self) -> dict[str, Any]:
         """The algorithm's constructor arguments (``policy_kwargs`` and ``lin_`` rates read as by the zoo)."""
         kwargs = dict(self.algo_kwargs)
-        if "learning_rate" in kwargs:
-            kwargs["learning_rate"] = zoo.learning_rate_from_setting(kwargs["learning_rate"], self.algo)
+        for key in zoo.SCHEDULE_KEYS:
+            if key in kwargs:
+                kwargs[key] = zoo.schedule_from_setting(kwargs[key], self.algo, key)
         if "policy_kwargs" in kwargs:
             kwargs["policy_kwargs"] = zoo.evaluate_policy_kwargs(kwargs["policy_kwargs"])
         if "train_freq" in kwargs and isinstance(kwargs["train_freq"], list):
@@ -167,23 +176,99 @@ def make_env(
     seed_offset: int = 0,
     render_mode: str | None = None,
 ) -> VecEnv:
-    """The run's vectorised env: ``gymnasium.make`` -> Monitor -> wrappers -> (VecFrameStack)."""
+    """The run's vectorised env, seeded with ``config.seed + seed_offset`` (sub-env ``i``: ``+ i``).
+
+    An id with a native vector env (the package's games) whose wrappers all have a batched form
+    (:data:`VECTOR_WRAPPERS`) is built on it (:func:`make_native_env`); every other id (Taxi, Atari),
+    wrapper (``RepeatAction``) or render mode (``"human"``: a window, as ``agents.enjoy`` shows) goes
+    through SB3's ``make_vec_env`` (:func:`make_scalar_env`). Both
+    give sub-env ``i`` the episodes of ``gymnasium.make(env_id)`` reset with seed
+    ``config.seed + seed_offset + i`` and record the same episode statistics, the game's natural score
+    included; a ``frame_stack`` stacks frames on top of either.
+    """
     register_env_packages(config.env_id)
+    native = (
+        has_native_vector_env(config.env_id, render_mode)
+        and vector_wrapper_from_spec(config.env_wrapper) is not None
+    )
+    build = make_native_env if native else make_scalar_env
+    env = build(
+        config, n_envs=n_envs, monitor_dir=monitor_dir, seed_offset=seed_offset, render_mode=render_mode
+    )
+    return VecFrameStack(env, config.frame_stack) if config.frame_stack else env
+
+
+def make_native_env(
+    config: RunConfig,
+    *,
+    n_envs: int,
+    monitor_dir: Path | None = None,
+    seed_offset: int = 0,
+    render_mode: str | None = None,
+) -> VecEnv:
+    """``gymnasium.make_vec`` (the game's own vector env) -> batched wrappers -> ``SB3VecEnvAdapter`` ->
+    ``VecMonitor`` (one ``all.monitor.csv`` in ``monitor_dir``), without ``frame_stack``."""
+    vector_env = gymnasium.make_vec(
+        config.env_id,
+        num_envs=n_envs,
+        vectorization_mode="vector_entry_point",
+        **_env_kwargs(config, render_mode),
+    )
+    wrap = vector_wrapper_from_spec(config.env_wrapper)
+    if wrap is None:
+        raise ValueError(f"env_wrapper {config.env_wrapper!r} has no batched form; use make_scalar_env")
+    env = SB3VecEnvAdapter(wrap(vector_env))
+    env.seed(config.seed + seed_offset)
+    monitor_file = None
+    if monitor_dir is not None:
+        monitor_dir.mkdir(parents=True, exist_ok=True)
+        monitor_file = str(monitor_dir / "all")  # VecMonitor adds .monitor.csv
+    return VecMonitor(env, filename=monitor_file, info_keywords=_info_keywords(config.env_id))
+
+
+def make_scalar_env(
+    config: RunConfig,
+    *,
+    n_envs: int,
+    monitor_dir: Path | None = None,
+    seed_offset: int = 0,
+    render_mode: str | None = None,
+) -> VecEnv:
+    """SB3's ``make_vec_env``: ``gymnasium.make`` -> Monitor (``<i>.monitor.csv`` in ``monitor_dir``) ->
+    wrappers, in a ``DummyVecEnv``, without ``frame_stack``."""
+    return make_vec_env(
+        config.env_id,
+        n_envs=n_envs,
+        seed=config.seed + seed_offset,
+        env_kwargs=_env_kwargs(config, render_mode),
+        wrapper_class=wrapper_from_spec(config.env_wrapper),
+        monitor_dir=str(monitor_dir) if monitor_dir else None,
+        monitor_kwargs={"info_keywords": _info_keywords(config.env_id)},
+    )
+
+
+def _env_kwargs(config: RunConfig, render_mode: str | None) -> dict[str, Any]:
     # YAML has no tuples; ale-py takes a random frame skip only as a tuple, e.g. frameskip: [2, 5].
     env_kwargs = {name: tuple(v) if isinstance(v, list) else v for name, v in config.env_kwargs.items()}
     if render_mode is not None:
         env_kwargs["render_mode"] = render_mode
-    score_key = natural_score(config.env_id).info_key  # Monitor records it at each episode's end
-    env = make_vec_env(
-        config.env_id,
-        n_envs=n_envs,
-        seed=config.seed + seed_offset,
-        env_kwargs=env_kwargs,
-        wrapper_class=wrapper_from_spec(config.env_wrapper),
-        monitor_dir=str(monitor_dir) if monitor_dir else None,
-        monitor_kwargs={"info_keywords": (score_key,)} if score_key else None,
-    )
-    return VecFrameStack(env, config.frame_stack) if config.frame_stack else env
+    return env_kwargs
+
+
+def _info_keywords(env_id: str) -> tuple[str, ...]:
+    """The final ``info`` entry the monitor records for each episode: the game's natural score."""
+    score_key = natural_score(env_id).info_key
+    return (score_key,) if score_key else ()
+
+
+def has_native_vector_env(env_id: str, render_mode: str | None = None) -> bool:
+    """Whether ``gymnasium.make_vec(env_id, ...)`` can build the id's own batched env (rendering in
+    ``render_mode``, if given)."""
+    entry_point = gymnasium.spec(env_id).vector_entry_point
+    if entry_point is None:
+        return False
+    creator = load_env_creator(entry_point) if isinstance(entry_point, str) else entry_point
+    return render_mode is None or render_mode in creator.metadata.get("render_modes", [])
 
 
 def register_env_packages(env_id: str) -> None:
@@ -203,9 +288,24 @@ def wrapper_from_spec(spec: Any):
     """
     if spec is None:
         return None
+    wrappers = [(_import_wrapper(path), kwargs) for path, kwargs in parse_wrapper_spec(spec)]
+    return _chain(wrappers)
+
+
+def vector_wrapper_from_spec(spec: Any):
+    """The batched form of an ``env_wrapper`` value (see :data:`VECTOR_WRAPPERS`), as a callable on a
+    Gymnasium vector env; ``None`` if a wrapper in it has no batched form."""
+    items = parse_wrapper_spec(spec) if spec is not None else []
+    if any(path not in VECTOR_WRAPPERS for path, _ in items):
+        return None
+    return _chain([(_import_wrapper(VECTOR_WRAPPERS[path]), kwargs) for path, kwargs in items])
+
+
+def parse_wrapper_spec(spec: Any) -> list[tuple[str, dict[str, Any]]]:
+    """``(path, kwargs)`` of each wrapper of an ``env_wrapper`` value, checked and imported nothing yet."""
     items = spec if isinstance(spec, list) else [spec]
     allowed = allowed_wrappers()
-    wrappers = []
+    parsed = []
     for item in items:
         path, kwargs = next(iter(item.items())) if isinstance(item, dict) and len(item) == 1 else (item, {})
         if not isinstance(path, str) or not isinstance(kwargs or {}, dict):
@@ -217,10 +317,19 @@ def wrapper_from_spec(spec: Any):
                 f"env_wrapper {path!r} is not a known wrapper (it would be imported and called); known: "
                 f"{', '.join(sorted(allowed))}. To allow your own, set {ALLOW_WRAPPERS_VAR}={path}"
             )
-        module, _, name = path.rpartition(".")
-        wrappers.append((getattr(importlib.import_module(module), name), kwargs or {}))
+        parsed.append((path, kwargs or {}))
+    return parsed
 
-    def wrap(env: gymnasium.Env) -> gymnasium.Env:
+
+def _import_wrapper(path: str) -> Any:
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def _chain(wrappers: list[tuple[Any, dict[str, Any]]]):
+    """A callable applying ``wrapper(env, **kwargs)`` for each pair, innermost first."""
+
+    def wrap(env):
         for wrapper, kwargs in wrappers:
             env = wrapper(env, **kwargs)
         return env

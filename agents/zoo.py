@@ -38,12 +38,18 @@ class HyperparameterError(ValueError):
     """An unknown env id or hyperparameter key, with the valid choices in the message."""
 
 
-def learning_rate_from_setting(value: Any, algo: str) -> Any:
-    """Check a ``learning_rate`` setting of ``algo``; return what its constructor takes.
+#: Settings that may be the zoo's ``"lin_<value>"``: the value falling linearly to 0 over ``learn()``.
+SCHEDULE_KEYS = ("learning_rate", "clip_range", "clip_range_vf")
 
-    DQN and DoubleDQN take a positive number or the zoo's ``"lin_<rate>"`` (``rate`` falling linearly
-    to 0 over ``learn()``, returned as SB3's ``LinearSchedule``). SweepDQN takes a positive number or
-    a ``[start, end]`` control signal; a rate that ends at 0 would stop its fits from learning.
+
+def schedule_from_setting(value: Any, algo: str, key: str = "learning_rate") -> Any:
+    """Check a ``learning_rate`` (or another of :data:`SCHEDULE_KEYS`) setting of ``algo``; return what
+    its constructor takes.
+
+    DQN, DoubleDQN, PPO and A2C take a positive number or the zoo's ``"lin_<value>"`` (the value falling
+    linearly to 0 over ``learn()``, returned as SB3's ``LinearSchedule``); so do PPO's ``clip_range``
+    and ``clip_range_vf``. SweepDQN's rate is a positive number or a ``[start, end]`` control signal; a
+    rate that ends at 0 would stop its fits from learning.
     """
     pairs = algo in RATE_PAIR_ALGORITHMS
     if isinstance(value, str) and not pairs and value.startswith("lin_"):
@@ -59,14 +65,12 @@ def learning_rate_from_setting(value: Any, algo: str) -> Any:
     elif _positive_number(value) is not None:
         return value
     allowed = (
-        "a [start, end] pair such as [1e-3, 1e-5]" if pairs else "'lin_<initial rate>' such as 'lin_2.5e-4'"
+        "a [start, end] pair such as [1e-3, 1e-5]" if pairs else "'lin_<initial value>' such as 'lin_2.5e-4'"
     )
     texts = value if isinstance(value, list | tuple) else [value]
     yaml_text = any(isinstance(text, str) and SCIENTIFIC_NUMBER.fullmatch(text) for text in texts)
     hint = " (YAML 1.1 reads 1e-3 in a file as text: write 1.0e-3)" if yaml_text else ""
-    raise HyperparameterError(
-        f"learning_rate={value!r}{hint}: {algo} takes a finite positive number or {allowed}"
-    )
+    raise HyperparameterError(f"{key}={value!r}{hint}: {algo} takes a finite positive number or {allowed}")
 
 
 def _positive_number(value: Any) -> float | None:
@@ -111,8 +115,8 @@ def check_keys(settings: dict[str, Any], algo_class: type) -> None:
         )
 
 
-#: Bounds of SB3's DQN-family settings that SB3 itself does not check: (minimum, maximum, integer).
-#: SweepDQN checks its own arguments in its constructor.
+#: Bounds of SB3's settings that SB3 itself does not check (DQN family, PPO, A2C): (minimum, maximum,
+#: integer). SweepDQN checks its own arguments in its constructor.
 SETTING_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "n_timesteps": (1, None, True),
     "n_envs": (1, None, True),
@@ -127,6 +131,10 @@ SETTING_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
     "exploration_fraction": (0.0, 1.0, False),
     "exploration_initial_eps": (0.0, 1.0, False),
     "exploration_final_eps": (0.0, 1.0, False),
+    "n_epochs": (1, None, True),
+    "gae_lambda": (0.0, 1.0, False),
+    "ent_coef": (0.0, None, False),
+    "vf_coef": (0.0, None, False),
 }
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import gym_catchgames  # noqa: F401  (registers the games)
-from gym_catchgames.wrappers import HeadCentredObservation
+from gym_catchgames.wrappers import HeadCentredObservation, VectorHeadCentredObservation
 from tests.helpers import cells_of, check_sb3_env, check_wrapped_env_strict
 
 HEAD = 0.75  # Snake's grid value for the head
@@ -71,3 +71,47 @@ def test_bad_uses_are_refused_with_what_is_needed():
         HeadCentredObservation(gymnasium.make("Snake-v0"), fill=2)
     with pytest.raises(TypeError, match=r"fill \(within the observation bounds\) must be a number, got 'a'"):
         HeadCentredObservation(gymnasium.make("Snake-v0"), fill="a")
+
+
+@pytest.mark.parametrize("mode", ["NextStep", "Disabled"])
+def test_the_vector_wrapper_gives_each_sub_env_the_scalar_wrappers_view(mode):
+    n = 5
+    vector = VectorHeadCentredObservation(gymnasium.make_vec("Snake-v0", num_envs=n, autoreset_mode=mode))
+    scalars = [HeadCentredObservation(gymnasium.make("Snake-v0")) for _ in range(n)]
+    views, _ = vector.reset(seed=11)
+    expected = [env.reset(seed=11 + i)[0] for i, env in enumerate(scalars)]
+    rng = np.random.default_rng(1)
+    restart = np.zeros(n, dtype=bool)  # NEXT_STEP: the sub-envs whose next step is a reset
+    episodes = 0
+    for _ in range(400):
+        np.testing.assert_array_equal(views, np.stack(expected))
+        assert (views[:, 9, 9] == HEAD).all() or restart.any()  # the head in the middle of every view
+        actions = rng.integers(5, size=n)
+        views, _, terminated, truncated, _ = vector.step(actions)
+        done = terminated | truncated
+        for i, env in enumerate(scalars):
+            if restart[i]:
+                expected[i] = env.reset()[0]
+            else:
+                expected[i] = env.step(int(actions[i]))[0]
+        if mode == "Disabled" and done.any():  # the caller resets the finished sub-envs
+            np.testing.assert_array_equal(views, np.stack(expected))
+            views, _ = vector.reset(options={"reset_mask": done})
+            for i in np.flatnonzero(done):
+                expected[i] = scalars[i].reset()[0]
+            restart[:] = False
+        else:
+            restart = done
+        episodes += int(done.sum())
+    assert episodes >= 5
+
+
+def test_the_vector_wrapper_refuses_what_it_cannot_centre():
+    with pytest.raises(ValueError, match="autoreset_mode NEXT_STEP or DISABLED, got SAME_STEP"):
+        VectorHeadCentredObservation(gymnasium.make_vec("Snake-v0", num_envs=2, autoreset_mode="SameStep"))
+    with pytest.raises(
+        ValueError, match=r"'heads' \(rows, cols arrays\), as gymnasium.make_vec\('Snake-v0'"
+    ):
+        VectorHeadCentredObservation(gymnasium.make_vec("Catch-v0", num_envs=2))
+    with pytest.raises(ValueError, match=r"2-D grid observation \(obs_type='grid'\)"):
+        VectorHeadCentredObservation(gymnasium.make_vec("Snake-v0", num_envs=2, obs_type="rgb"))

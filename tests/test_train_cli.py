@@ -29,8 +29,9 @@ def run_cli(args: list[str]) -> subprocess.CompletedProcess:
     [
         (["--env", "Pong-v9"], "unknown env id 'Pong-v9'; ids with tuned dqn settings: Catch-v0"),
         (
-            ["--algo", "ppo"],
-            "argument --algo: invalid choice: 'ppo' (choose from 'sweep-dqn', 'dqn', 'double-dqn')",
+            ["--algo", "sac"],
+            "argument --algo: invalid choice: 'sac' "
+            "(choose from 'sweep-dqn', 'dqn', 'double-dqn', 'ppo', 'a2c')",
         ),
         (
             ["--wrapper", "blur"],
@@ -43,12 +44,12 @@ def run_cli(args: list[str]) -> subprocess.CompletedProcess:
         (["--hyperparams", "gamma"], "a hyperparameter override must look like key=value, got 'gamma'"),
         (
             ["--hyperparams", "learning_rate=exp_1e-3"],
-            "learning_rate='exp_1e-3': dqn takes a finite positive number or 'lin_<initial rate>'",
+            "learning_rate='exp_1e-3': dqn takes a finite positive number or 'lin_<initial value>'",
         ),
         (["--hyperparams", "learning_rate=-0.1"], "learning_rate=-0.1: dqn takes a finite positive number"),
         (
             ["--hyperparams", "learning_rate=[1e-3, 1e-5]"],
-            "learning_rate=[0.001, 1e-05]: dqn takes a finite positive number or 'lin_<initial rate>'",
+            "learning_rate=[0.001, 1e-05]: dqn takes a finite positive number or 'lin_<initial value>'",
         ),
         (
             ["--algo", "sweep-dqn", "--hyperparams", "learning_rate=lin_1e-3"],
@@ -175,13 +176,13 @@ def test_overrides_read_numbers_the_way_users_write_them():
 )
 def test_learning_rates_outside_what_the_algorithm_takes_are_refused(algo, bad):
     with pytest.raises(zoo.HyperparameterError, match=f"{algo} takes a finite positive number or "):
-        zoo.learning_rate_from_setting(bad, algo)
+        zoo.schedule_from_setting(bad, algo)
 
 
 @pytest.mark.parametrize(("algo", "text"), [("dqn", "1e-3"), ("sweep-dqn", ["1e-3", 1e-5])])
 def test_a_yaml_1_1_string_rate_gets_a_hint(algo, text):
     with pytest.raises(zoo.HyperparameterError, match=r"YAML 1.1 reads 1e-3 in a file as text: write 1.0e-3"):
-        zoo.learning_rate_from_setting(text, algo)
+        zoo.schedule_from_setting(text, algo)
 
 
 def test_sweep_dqn_takes_a_start_end_rate_from_the_command_line():

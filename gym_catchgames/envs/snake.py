@@ -391,6 +391,11 @@ class SnakeVectorEnv(GridGameVectorEnv):
         self._paint_boards(cells, ink, self._blocked[:-1], self._head - self._env_offsets)
         cells[self._food[self._food >= 0]] = ink["food"]
 
+    @property
+    def heads(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each sub-env's head as ``(rows, cols)`` arrays (used by ``VectorHeadCentredObservation``)."""
+        return np.divmod(self._head - self._env_offsets, self.width)
+
     def _info_arrays(self) -> dict[str, np.ndarray]:
         return {"length": self._length.copy(), "fruit_eaten": self._length - START_LENGTH}
 

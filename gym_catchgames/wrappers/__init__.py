@@ -1,5 +1,5 @@
-"""Gymnasium wrappers: the motion trace (also batched for vector envs), the life-loss signal for Atari games
-and Snake's head view.
+"""Gymnasium wrappers: the motion trace and Snake's head view (each also batched for vector envs) and the
+life-loss signal for Atari games.
 
 The motion trace needs OpenCV (``pip install "gym-catchgames[atari]"``); it is imported when first used,
 so the other wrappers work without it.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from gym_catchgames.wrappers.head_centred import HeadCentredObservation
+from gym_catchgames.wrappers.head_centred import HeadCentredObservation, VectorHeadCentredObservation
 from gym_catchgames.wrappers.life_loss import LifeLossInfo
 
 #: Wrappers imported on first use, and their modules.
@@ -19,7 +19,13 @@ _NEEDS_OPENCV = {
     "VectorMotionTraceObservation": "gym_catchgames.wrappers.vector_motion_trace",
 }
 
-__all__ = ["HeadCentredObservation", "LifeLossInfo", "MotionTraceObservation", "VectorMotionTraceObservation"]
+__all__ = [
+    "HeadCentredObservation",
+    "LifeLossInfo",
+    "MotionTraceObservation",
+    "VectorHeadCentredObservation",
+    "VectorMotionTraceObservation",
+]
 
 
 def __getattr__(name: str) -> Any:
