@@ -36,7 +36,8 @@ bench: $(STAMP)
 export WHEEL_CHECK := import sys, zipfile; names = set(zipfile.ZipFile(sys.argv[1]).namelist()); \
 	need = {'gym_catchgames/py.typed', 'agents/py.typed', 'agents/targets.yml', \
 	'agents/hyperparams/dqn.yml', 'agents/hyperparams/double-dqn.yml', 'agents/hyperparams/sweep-dqn.yml', \
-	'agents/search_spaces/dqn.yml', 'agents/search_spaces/sweep-dqn.yml'}; \
+	'agents/hyperparams/ppo.yml', 'agents/hyperparams/a2c.yml', 'agents/search_spaces/dqn.yml', \
+	'agents/search_spaces/sweep-dqn.yml', 'agents/search_spaces/ppo.yml', 'agents/search_spaces/a2c.yml'}; \
 	missing = sorted(need - names); print('wheel: missing', missing) if missing else print('wheel: package data present'); \
 	sys.exit(1 if missing else 0)
 

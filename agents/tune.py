@@ -227,13 +227,14 @@ def run_trial(sampled: dict[str, Any], job: SearchJob) -> None:
 
 # ----------------------------------------------------------------------------- Ray
 def start_ray(address: str | None, num_cpus: int | None = None) -> None:
-    """Start Ray on this machine (``address=None``) or join a cluster; ``UsageError`` if unreachable.
+    """Start Ray on this machine (``address=None``, on the cores this process may use) or join a cluster;
+    ``UsageError`` if unreachable.
 
     A ``HOST:PORT`` or ``ray://HOST:PORT`` address is tried with a plain TCP connection first, so an
     unreachable one fails within seconds rather than after Ray's own minute-long retries.
     """
-    if address is None:
-        ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), include_dashboard=False)
+    if address is None:  # the cores this process may run on (taskset, a job scheduler's cgroup)
+        ray.init(address="local", num_cpus=num_cpus or len(os.sched_getaffinity(0)), include_dashboard=False)
         return
     if address != "auto":
         host, _, port = address.removeprefix("ray://").rpartition(":")

@@ -109,9 +109,7 @@ def test_the_vector_wrapper_gives_each_sub_env_the_scalar_wrappers_view(mode):
 def test_the_vector_wrapper_refuses_what_it_cannot_centre():
     with pytest.raises(ValueError, match="autoreset_mode NEXT_STEP or DISABLED, got SAME_STEP"):
         VectorHeadCentredObservation(gymnasium.make_vec("Snake-v0", num_envs=2, autoreset_mode="SameStep"))
-    with pytest.raises(
-        ValueError, match=r"'heads' \(rows, cols arrays\), as gymnasium.make_vec\('Snake-v0'"
-    ):
+    with pytest.raises(ValueError, match=r"'heads' \(rows, cols arrays\), as gymnasium.make_vec\('Snake-v0'"):
         VectorHeadCentredObservation(gymnasium.make_vec("Catch-v0", num_envs=2))
     with pytest.raises(ValueError, match=r"2-D grid observation \(obs_type='grid'\)"):
         VectorHeadCentredObservation(gymnasium.make_vec("Snake-v0", num_envs=2, obs_type="rgb"))

@@ -337,7 +337,7 @@ for algo in algorithms.ALGORITHMS:
         expected = ours.model_kwargs()
         assert kwargs.keys() == expected.keys(), (algo, env_id)
         for key, value in kwargs.items():
-            if key == "learning_rate":  # the zoo turns every rate into a schedule: compare two points
+            if key in zoo.SCHEDULE_KEYS:  # the zoo makes every rate a schedule: compare two points
                 for progress in (1.0, 0.25):
                     ours_then = expected[key](progress) if callable(expected[key]) else expected[key]
                     assert value(progress) == pytest.approx(ours_then), (algo, env_id, progress)
@@ -358,27 +358,34 @@ def test_zoo_files_load_with_rl_zoo3s_own_loader(tmp_path):
     assert checked == sum(len(zoo.tuned_env_ids(algo)) for algo in algorithms.ALGORITHMS) and checked >= 10
 
 
-def test_rl_zoo3_trains_dqn_on_a_game_with_our_file(tmp_path):
-    config = str(zoo.hyperparams_file("dqn"))
-    command = [sys.executable, "-m", "rl_zoo3.train", "--algo", "dqn", "--env", "Catch-v0", "--seed", "0"]
-    command += ["--gym-packages", "gym_catchgames", "-conf", config, "-n", "600", "-f", str(tmp_path)]
+@pytest.mark.parametrize(("algo", "steps"), [("dqn", 600), ("ppo", 2_048), ("a2c", 1_024)])
+def test_rl_zoo3_trains_on_a_game_with_our_file(tmp_path, algo, steps):
+    config = str(zoo.hyperparams_file(algo))
+    command = [sys.executable, "-m", "rl_zoo3.train", "--algo", algo, "--env", "Catch-v0", "--seed", "0"]
+    command += ["--gym-packages", "gym_catchgames", "-conf", config, "-n", str(steps), "-f", str(tmp_path)]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert list(tmp_path.glob("dqn/Catch-v0_1/Catch-v0.zip"))
+    assert list(tmp_path.glob(f"{algo}/Catch-v0_1/Catch-v0.zip"))
 
 
 @pytest.mark.parametrize(
-    ("signals", "exit_status"),
-    [(["SIGINT"], 130), (["SIGTERM"], 143), (["SIGINT", "SIGINT"], 130), (["SIGTERM", "SIGINT"], 143)],
-    ids=["ctrl-c", "sigterm", "double-ctrl-c", "sigterm-then-ctrl-c"],
+    ("algo", "signals", "exit_status"),
+    [
+        ("dqn", ["SIGINT"], 130),
+        ("dqn", ["SIGTERM"], 143),
+        ("dqn", ["SIGINT", "SIGINT"], 130),
+        ("dqn", ["SIGTERM", "SIGINT"], 143),
+        ("ppo", ["SIGTERM"], 143),
+    ],
+    ids=["ctrl-c", "sigterm", "double-ctrl-c", "sigterm-then-ctrl-c", "ppo-sigterm"],
 )
 def test_a_stopped_run_saves_a_loadable_model_and_exits_with_128_plus_the_signal(
-    tmp_path, signals, exit_status
+    tmp_path, algo, signals, exit_status
 ):
     import signal
     import time
 
-    command = [sys.executable, "-m", "agents.train", "--algo", "dqn", "--timesteps", "10000000"]
+    command = [sys.executable, "-m", "agents.train", "--algo", algo, "--timesteps", "10000000"]
     command += ["--runs-dir", str(tmp_path), "--no-progress-bar"]
     # A child of a background job inherits SIGINT ignored (and Python then keeps ignoring it), so the
     # child gets the default disposition back, as in a terminal.
@@ -391,7 +398,7 @@ def test_a_stopped_run_saves_a_loadable_model_and_exits_with_128_plus_the_signal
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
-        assert process.stdout.readline().startswith("training dqn on Catch-v0")
+        assert process.stdout.readline().startswith(f"training {algo} on Catch-v0")
         time.sleep(2)  # let it train a little
         for name in signals:  # a second one lands during the save, or just after it
             process.send_signal(getattr(signal, name))
@@ -401,7 +408,7 @@ def test_a_stopped_run_saves_a_loadable_model_and_exits_with_128_plus_the_signal
         process.kill()
     assert process.returncode == exit_status, stderr[-2000:]
     assert "Traceback" not in stderr
-    saved = tmp_path / "Catch-v0" / "dqn" / "run-001" / "model_interrupted.zip"
+    saved = tmp_path / "Catch-v0" / algo / "run-001" / "model_interrupted.zip"
     assert saved.is_file() and "interrupted at step" in stdout
     config = RunConfig.load(saved.parent)
     assert evaluate.load_model(saved.parent, config, "interrupted").num_timesteps > 0
