@@ -118,7 +118,7 @@ def test_a_grid_and_a_search_run_on_both_nodes_of_a_cluster(tmp_path, two_node_c
 @pytest.mark.parametrize(
     ("args", "space", "message"),
     [
-        (["--algo", "ppo"], None, "argument --algo: invalid choice: 'ppo'"),
+        (["--algo", "sac"], None, "argument --algo: invalid choice: 'sac'"),
         (["--env", "Pong-v9"], None, "dqn.yml has no entry for 'Pong-v9'; tuned ids: Catch-v0"),
         (["--trials", "0"], None, "argument --trials: must be an integer >= 1, got '0'"),
         ([], {"learning_rat": {"uniform": [0.001, 0.01]}}, "unknown hyperparameter(s) learning_rat for DQN"),

@@ -28,7 +28,7 @@ def test_a_spec_names_the_algorithm_an_entry_file_and_overrides():
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("ppo", r"'ppo': the name must be one of sweep-dqn, dqn, double-dqn"),
+        ("sac", r"'sac': the name must be one of sweep-dqn, dqn, double-dqn, ppo, a2c"),
         ("dqn@no/such.yml", r"'dqn@no/such.yml': no file no/such.yml"),
         ("dqn+keep_fraction=0.5", r"unknown hyperparameter\(s\) keep_fraction for DQN; valid keys: "),
         ("sweep-dqn+keep_fraction", r"must look like key=value, got 'keep_fraction'"),

@@ -118,7 +118,7 @@ def test_a_model_of_another_algorithm_or_game_is_refused_before_anything_is_writ
         ("{env_id: 3, algo: dqn, seed: 0, timesteps: 10}", "env_id must be a str, got 3"),
         ("{env_id: Catch-v0, algo: dqn, seed: zero, timesteps: 10}", "seed must be an integer, got 'zero'"),
         ("{env_id: Catch-v0, algo: dqn, seed: 0, timesteps: -5}", "timesteps must be >= 1, got -5"),
-        ("{env_id: Catch-v0, algo: ppo, seed: 0, timesteps: 10}", "unknown algorithm 'ppo'"),
+        ("{env_id: Catch-v0, algo: sac, seed: 0, timesteps: 10}", "unknown algorithm 'sac'"),
         ("{env_id: Nope-v0, algo: dqn, seed: 0, timesteps: 10}", "Nope-v0 cannot be built"),
         (
             "{env_id: Catch-v0, algo: dqn, seed: 0, timesteps: 10, env_wrapper: os.system}",
