@@ -18,7 +18,7 @@ import gym_catchgames  # noqa: F401  (registers the games on import)
 from agents import zoo
 from gym_catchgames.sb3 import SB3VecEnvAdapter
 from gym_catchgames.scoring import natural_score
-from gym_catchgames.validation import check_int
+from gym_catchgames.validation import check_choice, check_int
 
 #: The wrappers a run's ``env_wrapper`` may name: the package's own, SB3's Atari wrappers and
 #: Gymnasium's ``RepeatAction`` (the Cave entry of SweepDQN acts every third frame). An
@@ -168,6 +168,10 @@ class RunConfig:
         return {"policy": self.policy, **kwargs}
 
 
+#: The two ways :func:`make_env` builds a run's envs: the game's own vector env, or SB3's ``make_vec_env``.
+ENGINES = ("native", "make_vec_env")
+
+
 def make_env(
     config: RunConfig,
     *,
@@ -175,76 +179,56 @@ def make_env(
     monitor_dir: Path | None = None,
     seed_offset: int = 0,
     render_mode: str | None = None,
+    engine: str | None = None,
 ) -> VecEnv:
     """The run's vectorised env, seeded with ``config.seed + seed_offset`` (sub-env ``i``: ``+ i``).
 
-    An id with a native vector env (the package's games) whose wrappers all have a batched form
-    (:data:`VECTOR_WRAPPERS`) is built on it (:func:`make_native_env`); every other id (Taxi, Atari),
-    wrapper (``RepeatAction``) or render mode (``"human"``: a window, as ``agents.enjoy`` shows) goes
-    through SB3's ``make_vec_env`` (:func:`make_scalar_env`). Both
-    give sub-env ``i`` the episodes of ``gymnasium.make(env_id)`` reset with seed
-    ``config.seed + seed_offset + i`` and record the same episode statistics, the game's natural score
-    included; a ``frame_stack`` stacks frames on top of either.
+    ``engine="native"``: ``gymnasium.make_vec`` (the game's own vector env) -> batched wrappers ->
+    ``SB3VecEnvAdapter`` -> ``VecMonitor`` (one ``all.monitor.csv`` in ``monitor_dir``).
+    ``engine="make_vec_env"``: SB3's ``make_vec_env``: ``gymnasium.make`` -> Monitor (``<i>.monitor.csv``)
+    -> wrappers. By default (``None``) an id with a native vector env (the package's games) whose
+    wrappers all have a batched form (:data:`VECTOR_WRAPPERS`) gets the native engine, and every other
+    id (Taxi, Atari), wrapper (``RepeatAction``) or render mode (``"human"``: a window, as
+    ``agents.enjoy`` shows) ``make_vec_env``. Both give sub-env ``i`` the episodes of
+    ``gymnasium.make(env_id)`` reset with seed ``config.seed + seed_offset + i`` and record the same
+    episode statistics, the game's natural score included; a ``frame_stack`` stacks frames on either.
     """
     register_env_packages(config.env_id)
-    native = (
-        has_native_vector_env(config.env_id, render_mode)
-        and vector_wrapper_from_spec(config.env_wrapper) is not None
-    )
-    build = make_native_env if native else make_scalar_env
-    env = build(
-        config, n_envs=n_envs, monitor_dir=monitor_dir, seed_offset=seed_offset, render_mode=render_mode
-    )
+    vector_wrap = vector_wrapper_from_spec(config.env_wrapper)
+    native = has_native_vector_env(config.env_id, render_mode) and vector_wrap is not None
+    if engine is None:
+        engine = "native" if native else "make_vec_env"
+    check_choice("engine", engine, ENGINES)
+    if engine == "native" and not native:
+        raise ValueError(
+            f"{config.env_id} with env_wrapper={config.env_wrapper!r} and render_mode={render_mode!r} has "
+            "no native vector env: use engine='make_vec_env'"
+        )
+    env_kwargs = _env_kwargs(config, render_mode)
+    seed = config.seed + seed_offset
+    info_keywords = _info_keywords(config.env_id)
+    if engine == "native":
+        vector_env = gymnasium.make_vec(
+            config.env_id, num_envs=n_envs, vectorization_mode="vector_entry_point", **env_kwargs
+        )
+        env = SB3VecEnvAdapter(vector_wrap(vector_env))
+        env.seed(seed)
+        monitor_file = None
+        if monitor_dir is not None:
+            monitor_dir.mkdir(parents=True, exist_ok=True)
+            monitor_file = str(monitor_dir / "all")  # VecMonitor adds .monitor.csv
+        env = VecMonitor(env, filename=monitor_file, info_keywords=info_keywords)
+    else:
+        env = make_vec_env(
+            config.env_id,
+            n_envs=n_envs,
+            seed=seed,
+            env_kwargs=env_kwargs,
+            wrapper_class=wrapper_from_spec(config.env_wrapper),
+            monitor_dir=str(monitor_dir) if monitor_dir else None,
+            monitor_kwargs={"info_keywords": info_keywords},
+        )
     return VecFrameStack(env, config.frame_stack) if config.frame_stack else env
-
-
-def make_native_env(
-    config: RunConfig,
-    *,
-    n_envs: int,
-    monitor_dir: Path | None = None,
-    seed_offset: int = 0,
-    render_mode: str | None = None,
-) -> VecEnv:
-    """``gymnasium.make_vec`` (the game's own vector env) -> batched wrappers -> ``SB3VecEnvAdapter`` ->
-    ``VecMonitor`` (one ``all.monitor.csv`` in ``monitor_dir``), without ``frame_stack``."""
-    vector_env = gymnasium.make_vec(
-        config.env_id,
-        num_envs=n_envs,
-        vectorization_mode="vector_entry_point",
-        **_env_kwargs(config, render_mode),
-    )
-    wrap = vector_wrapper_from_spec(config.env_wrapper)
-    if wrap is None:
-        raise ValueError(f"env_wrapper {config.env_wrapper!r} has no batched form; use make_scalar_env")
-    env = SB3VecEnvAdapter(wrap(vector_env))
-    env.seed(config.seed + seed_offset)
-    monitor_file = None
-    if monitor_dir is not None:
-        monitor_dir.mkdir(parents=True, exist_ok=True)
-        monitor_file = str(monitor_dir / "all")  # VecMonitor adds .monitor.csv
-    return VecMonitor(env, filename=monitor_file, info_keywords=_info_keywords(config.env_id))
-
-
-def make_scalar_env(
-    config: RunConfig,
-    *,
-    n_envs: int,
-    monitor_dir: Path | None = None,
-    seed_offset: int = 0,
-    render_mode: str | None = None,
-) -> VecEnv:
-    """SB3's ``make_vec_env``: ``gymnasium.make`` -> Monitor (``<i>.monitor.csv`` in ``monitor_dir``) ->
-    wrappers, in a ``DummyVecEnv``, without ``frame_stack``."""
-    return make_vec_env(
-        config.env_id,
-        n_envs=n_envs,
-        seed=config.seed + seed_offset,
-        env_kwargs=_env_kwargs(config, render_mode),
-        wrapper_class=wrapper_from_spec(config.env_wrapper),
-        monitor_dir=str(monitor_dir) if monitor_dir else None,
-        monitor_kwargs={"info_keywords": _info_keywords(config.env_id)},
-    )
 
 
 def _env_kwargs(config: RunConfig, render_mode: str | None) -> dict[str, Any]:

@@ -1,10 +1,10 @@
 """Where the time of a PPO (or A2C) training run goes: the native vector engine against ``make_vec_env``.
 
 For each id, the tuned entry of ``agents/hyperparams/<algo>.yml`` at its own ``n_envs`` is trained twice
-in the same process, pinned to one core: on the package's engine (``agents.runs.make_native_env``: the
-game's own vector env through ``SB3VecEnvAdapter``) and on SB3's ``make_vec_env`` over scalar envs
-(``agents.runs.make_scalar_env``: a ``DummyVecEnv``). Each is warmed up for one rollout, then trained for
-``--steps`` env steps, and its wall time is split into
+in the same process, pinned to one core: on the package's engine (``agents.runs.make_env(...,
+engine="native")``: the game's own vector env through ``SB3VecEnvAdapter``) and on SB3's ``make_vec_env``
+over scalar envs (``engine="make_vec_env"``: a ``DummyVecEnv``). Each is warmed up for one rollout,
+then trained for ``--steps`` env steps, and its wall time is split into
 
 * env stepping: the VecEnv's ``reset`` and ``step`` (monitor included),
 * policy forward passes: the rest of ``collect_rollouts`` (acting, values, the rollout buffer),
@@ -30,10 +30,11 @@ import torch
 from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
 
 from agents.algorithms import build_model, tuned_config
-from agents.runs import make_native_env, make_scalar_env
+from agents.runs import make_env
 from gym_catchgames.validation import int_at_least
 
-ENGINES = {"native engine": make_native_env, "make_vec_env": make_scalar_env}
+#: The engines compared, by their names in the table and as ``agents.runs.make_env`` takes them.
+ENGINES = {"native engine": "native", "make_vec_env": "make_vec_env"}
 PARTS = ("env stepping", "policy forward passes", "updates", "other")
 
 
@@ -73,7 +74,7 @@ def timed(method: Callable[..., Any], totals: dict[str, float], name: str) -> Ca
 def split_one_run(env_id: str, algo: str, engine: str, steps: int, seed: int) -> dict[str, float]:
     """Seconds of each part of ``steps`` env steps of training (after a one-rollout warm-up)."""
     config = tuned_config(env_id, algo, seed)
-    env = StepTimer(ENGINES[engine](config, n_envs=config.n_envs))
+    env = StepTimer(make_env(config, n_envs=config.n_envs, engine=ENGINES[engine]))
     model = build_model(config, env)
     model.learn(model.n_steps * config.n_envs)  # warm-up: the first rollout and update
     totals: dict[str, float] = defaultdict(float)

@@ -91,10 +91,16 @@ def test_ids_wrappers_and_render_modes_without_a_batched_form_keep_make_vec_env(
     repeat_action = {"gymnasium.wrappers.RepeatAction": {"num_repeats": 3}}
     repeat = make_env(config_of("Cave-v0", {}, repeat_action), n_envs=1)
     assert isinstance(repeat, DummyVecEnv)  # Gymnasium's RepeatAction has no vector form
+    forced = make_env(config_of("Catch-v0", {}), n_envs=2, engine="make_vec_env")
+    assert isinstance(forced, DummyVecEnv)  # a game on SB3's make_vec_env, when asked for
     window = make_env(config_of("Catch-v0", {}), n_envs=1, render_mode="human")
     assert isinstance(window, DummyVecEnv)  # the vector envs draw rgb_array frames, not a window
-    for env in (taxi, repeat, window):
+    for env in (taxi, repeat, forced, window):
         env.close()
+    with pytest.raises(ValueError, match="Taxi-v4 with env_wrapper=None and render_mode=None has no native"):
+        make_env(config_of("Taxi-v4", {}), n_envs=2, engine="native")
+    with pytest.raises(ValueError, match="engine must be one of"):
+        make_env(config_of("Catch-v0", {}), n_envs=2, engine="numba")
 
 
 def test_the_monitor_records_each_episode_with_the_games_score(tmp_path):
