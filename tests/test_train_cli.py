@@ -112,7 +112,8 @@ def test_bad_command_lines_exit_2_with_the_valid_choices_and_no_traceback(args, 
             "Catch-v0 cannot be built with env_kwargs={'height': 2}",
         ),
         (["--hyperparams", "env_kwargs=[1]"], "env_kwargs must be a mapping such as {height: 12}, got [1]"),
-        (["--wrapper", "head-centred"], "HeadCentredObservation needs an environment with a 'head'"),
+        # Catch trains on its vector env, so the batched view is the one that refuses it.
+        (["--wrapper", "head-centred"], "VectorHeadCentredObservation needs a vector env with 'heads'"),
         (["--hyperparams", "env_wrapper=os.getcwd"], "env_wrapper 'os.getcwd' is not a known wrapper"),
     ],
 )
@@ -462,5 +463,5 @@ def test_tuned_model_applies_overrides_on_top_of_the_entry():
     assert model.buffer_size == entry["buffer_size"]  # untouched keys keep the tuned value
     with pytest.raises(zoo.HyperparameterError, match=r"unknown hyperparameter.*batchsize"):
         algorithms.tuned_config("Catch-v0", "dqn", overrides={"batchsize": 16})
-    with pytest.raises(ValueError, match="unknown algorithm 'ppo'; choose one of sweep-dqn, dqn, double-dqn"):
-        algorithms.tuned_config("Catch-v0", "ppo")
+    with pytest.raises(ValueError, match="unknown algorithm 'sac'; choose one of sweep-dqn, dqn, double-dqn, ppo"):
+        algorithms.tuned_config("Catch-v0", "sac")
