@@ -463,5 +463,5 @@ def test_tuned_model_applies_overrides_on_top_of_the_entry():
     assert model.buffer_size == entry["buffer_size"]  # untouched keys keep the tuned value
     with pytest.raises(zoo.HyperparameterError, match=r"unknown hyperparameter.*batchsize"):
         algorithms.tuned_config("Catch-v0", "dqn", overrides={"batchsize": 16})
-    with pytest.raises(ValueError, match="unknown algorithm 'sac'; choose one of sweep-dqn, dqn, double-dqn, ppo"):
+    with pytest.raises(ValueError, match="unknown algorithm 'sac'; choose one of sweep-dqn, dqn, double-dqn"):
         algorithms.tuned_config("Catch-v0", "sac")
