@@ -5,7 +5,7 @@ normalized to human play: 0 is the uniformly random player and 1 the game's targ
 (``agents/targets.yml``). So that every algorithm of a game is measured against the same two points,
 the random player is the one the game's DQN rows measured (one random action per env step of the plain
 game, on the same seeds), and a ``{times_random: k}`` target is k times it; a seed without a DQN row
-(Breakout's seeds 1 and 2) takes the mean of the DQN rows'. The score is the mean over the seeds; the
+(Breakout's seeds 1 and 2) takes the mean of the DQN rows'. The score is the mean over its seeds; the
 chart marks each seed and how many of them reached the target.
 
 Which rows belong to which entry is in ``benchmarks/score_card.yml``; the chart is drawn from them alone:
