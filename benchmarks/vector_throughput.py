@@ -7,7 +7,7 @@ reference, Gymnasium's own NumPy ``CartPoleVectorEnv``. Batches of random action
 timing; autoresets happen inside ``step`` as users see them. Each figure is the best of ``--repeats``
 rounds, interleaved so a slow spell of a shared machine hits every entry alike; compare the ratios.
 ``obs GB/s`` is the observation bytes the native env writes per second (a fresh batch every step).
-The last lines check the issue #17 targets at 1,024 sub-envs: Snake-v0 and CatchBall-v0 at >= 0.75x
+The last lines check the throughput targets at 1,024 sub-envs: Snake-v0 and CatchBall-v0 at >= 0.75x
 CartPoleVectorEnv, Cave-v0 at >= 1M env-steps/s and >= 0.08x.
 
     python benchmarks/vector_throughput.py [--sizes 1 64 1024 4096] [--seconds 0.3] [--repeats 3] [--cpu 0]
@@ -29,7 +29,7 @@ REFERENCE = "CartPoleVectorEnv"
 ACTION_BATCHES = 16  # random action batches, cycled through while timing
 #: The ids with a native vector env (the others would silently fall back to SyncVectorEnv).
 BATCHED_IDS = [env_id for env_id in gym_catchgames.ENV_IDS if gymnasium.spec(env_id).vector_entry_point]
-#: Issue #17's targets at 1,024 sub-envs: (env-steps/s, ratio to CartPoleVectorEnv), at least.
+#: The throughput targets at 1,024 sub-envs: (env-steps/s, ratio to CartPoleVectorEnv), at least.
 TARGETS = {"Snake-v0 native": (0, 0.75), "CatchBall-v0 native": (0, 0.75), "Cave-v0 native": (1e6, 0.08)}
 
 
