@@ -10,10 +10,11 @@ which rewards reaching a high score and reaching it early.
 
 Without ``--address`` Ray starts on this machine with its CPUs; ``--address auto`` joins the cluster
 started on this machine with ``ray start``, ``--address HOST:6379`` or ``ray://HOST:10001`` a remote one.
-Nothing else changes. Results land in ``--out``: ``best.yml`` (the best trial as an entry for the id,
-ready to paste into ``agents/hyperparams/<algo>.yml``), ``trials.md`` and ``trials.json`` (every trial:
-settings, scores, env steps and seconds to the target) and Ray's own records in ``ray/``. Ctrl-C stops
-the search and keeps what finished.
+Nothing else changes. Unless told otherwise a search runs 16 trials of the entry's own budget
+(``n_timesteps``) and writes into ``runs/tune/<env>/<algo>``. Results land in ``--out``: ``best.yml``
+(the best trial as an entry for the id, ready to paste into ``agents/hyperparams/<algo>.yml``),
+``trials.md`` and ``trials.json`` (every trial: settings, scores, env steps and seconds to the target)
+and Ray's own records in ``ray/``. Ctrl-C stops the search and keeps what finished.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import optuna
 import ray
 import torch
 import yaml
@@ -51,6 +53,10 @@ DISTRIBUTIONS = ("uniform", "log_uniform", "int", "choice")
 NET_ARCH = "net_arch"
 #: Files written into ``--out`` (``--overwrite`` removes exactly these).
 OUTPUTS = ("best.yml", "trials.md", "trials.json", "ray")
+#: Trials a search runs unless told (``--trials``).
+DEFAULT_TRIALS = 16
+#: Where a search writes unless told (``--out``): one folder per env id and algorithm.
+DEFAULT_OUT = Path("runs") / "tune"
 #: Seconds to wait for a remote Ray address to answer before calling it unreachable.
 CONNECT_TIMEOUT = 3.0
 
@@ -261,7 +267,7 @@ def run_search(job: SearchJob, trials: int, out: Path) -> tuple[list[dict[str, A
             metric="mean_score",
             mode="max",
             num_samples=trials,
-            search_alg=OptunaSearch(seed=job.seed),
+            search_alg=OptunaSearch(sampler=optuna.samplers.TPESampler(seed=job.seed)),
             scheduler=ASHAScheduler(
                 time_attr="training_iteration", max_t=checks, grace_period=max(checks // 4, 1)
             ),
@@ -341,9 +347,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m agents.tune", description=__doc__.splitlines()[0])
     parser.add_argument("--env", required=True, help="a registered env id with a tuned entry for --algo")
     parser.add_argument("--algo", required=True, choices=list(ALGORITHMS))
-    parser.add_argument("--trials", type=int_at_least(1), required=True, help="trials to run")
-    parser.add_argument("--timesteps", type=int_at_least(1), required=True, help="env steps per trial")
-    parser.add_argument("--out", type=Path, required=True, help="folder for best.yml and the trials table")
+    parser.add_argument(
+        "--trials",
+        type=int_at_least(1),
+        default=DEFAULT_TRIALS,
+        help=f"trials to run (default: {DEFAULT_TRIALS})",
+    )
+    parser.add_argument(
+        "--timesteps",
+        type=int_at_least(1),
+        default=None,
+        help="env steps per trial (default: the entry's n_timesteps)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for best.yml and the trials table (default: runs/tune/<env>/<algo>)",
+    )
     parser.add_argument("--space", type=Path, default=None, help="search space (default: the algorithm's)")
     parser.add_argument("--address", default=None, help="a Ray cluster: auto, HOST:PORT or ray://HOST:PORT")
     parser.add_argument("--cpus-per-trial", type=int_at_least(1), default=1)
@@ -363,9 +384,10 @@ def make_job(args: argparse.Namespace) -> SearchJob:
     except zoo.HyperparameterError as error:
         raise UsageError(str(error)) from error
     dimensions = load_space(args.space or default_space_file(args.algo), args.algo)
+    timesteps = args.timesteps or int(entry["n_timesteps"])
     job = SearchJob(
-        env_id=args.env, algo=args.algo, seed=args.seed, timesteps=args.timesteps,
-        check_every=args.check_every or max(args.timesteps // 10, 1), check_episodes=args.check_episodes,
+        env_id=args.env, algo=args.algo, seed=args.seed, timesteps=timesteps,
+        check_every=args.check_every or max(timesteps // 10, 1), check_episodes=args.check_episodes,
         target=args.target if args.target is not None else load_targets().get(args.env),
         dimensions=dimensions, entry=entry, cpus_per_trial=args.cpus_per_trial,
     )  # fmt: skip
@@ -392,6 +414,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point (``python -m agents.tune`` and ``catchgames-tune``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.out = args.out or DEFAULT_OUT / args.env / args.algo
     try:
         job = make_job(args)
         prepare_out(args.out, args.overwrite)

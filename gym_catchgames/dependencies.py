@@ -5,7 +5,8 @@
 * ``[atari]``: ale-py and OpenCV, for :mod:`gym_catchgames.atari` and the motion trace;
 * ``[agents]``: torch, Stable-Baselines3 and what training uses, for the ``agents`` package and
   :mod:`gym_catchgames.sb3`;
-* ``[zoo]``: RL Baselines3 Zoo and its console scripts; ``[ray]``: Ray Tune for distributed runs;
+* ``[zoo]``: RL Baselines3 Zoo and its console scripts; ``[ray]``: Ray Tune and Optuna for distributed
+  runs and searches; ``[torchrl]``: TorchRL, for :mod:`gym_catchgames.torchrl_env`;
 * ``[docs]``: the documentation site; ``[dev]``: everything plus the test tools.
 """
 
@@ -27,6 +28,7 @@ EXTRA_OF_MODULE = {
     "PIL": "agents",
     "ray": "ray",
     "rl_zoo3": "zoo",
+    "torchrl": "torchrl",
 }
 
 

@@ -174,6 +174,26 @@ def test_earlier_results_are_kept_unless_overwrite(tmp_path, capsys):
     assert not (tmp_path / "out" / "best.yml").exists() and (tmp_path / "notes.txt").exists()
 
 
+def test_the_docstring_example_runs_as_printed_with_the_entry_budget_and_a_default_folder(
+    tmp_path, capsys, monkeypatch
+):
+    """``python -m agents.tune --env FruitFetch-v0 --algo sweep-dqn`` needs no other argument."""
+    example = tune.__doc__.split("``")[1].split()[3:]
+    assert example == ["--env", "FruitFetch-v0", "--algo", "sweep-dqn"]
+    job = tune.make_job(tune.build_parser().parse_args(example))
+    entry = yaml.safe_load((REPO / "agents" / "hyperparams" / "sweep-dqn.yml").read_text())["FruitFetch-v0"]
+    assert job.timesteps == entry["n_timesteps"] and job.check_every == entry["n_timesteps"] // 10
+    # The default folder is runs/tune/<env>/<algo>: earlier results there are kept, as in any --out.
+    monkeypatch.chdir(tmp_path)
+    default_out = tmp_path / "runs" / "tune" / "FruitFetch-v0" / "sweep-dqn"
+    default_out.mkdir(parents=True)
+    (default_out / "trials.md").write_text("an earlier search")
+    with pytest.raises(SystemExit):
+        tune.main(example)
+    assert "runs/tune/FruitFetch-v0/sweep-dqn holds earlier results (trials.md)" in capsys.readouterr().err
+    assert not ray.is_initialized()
+
+
 def test_dimensions_sample_and_decode_what_the_space_says(tmp_path):
     path = tmp_path / "space.yml"
     path.write_text(yaml.safe_dump({
