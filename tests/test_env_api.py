@@ -39,8 +39,12 @@ def test_gymnasium_check_env_without_warnings(env_id, obs_type):
 
 @pytest.mark.parametrize(("env_id", "obs_type"), ID_OBS_PAIRS)
 def test_sb3_check_env(env_id, obs_type):
+    """What the README says: one warning on the 2-D grid, at most the 36 x 36 note on images."""
     advice = check_sb3_env(gymnasium.make(env_id, obs_type=obs_type))
-    assert len(advice) <= 1
+    if obs_type == "grid":
+        assert len(advice) == 1 and "unconventional shape" in advice[0]
+    else:
+        assert len(advice) <= 1 and all("minimal resolution for an image is 36x36" in text for text in advice)
 
 
 @pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
