@@ -31,6 +31,13 @@ ENV_SPECS: dict[str, dict[str, Any]] = {
         "vector_entry_point": "gym_catchgames.envs.cave:CaveVectorEnv",
         "max_episode_steps": 10_000,
     },
+    # Cave-v0 with a return that says how long the ship flew: +1 a frame survived, 0 at the crash.
+    "Cave-v1": {
+        "entry_point": "gym_catchgames.envs.cave:CaveEnv",
+        "vector_entry_point": "gym_catchgames.envs.cave:CaveVectorEnv",
+        "max_episode_steps": 10_000,
+        "kwargs": {"survival_reward": 1.0, "crash_reward": 0.0},
+    },
     "Snake-v0": {
         "entry_point": "gym_catchgames.envs.snake:SnakeEnv",
         "vector_entry_point": "gym_catchgames.envs.snake:SnakeVectorEnv",

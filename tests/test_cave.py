@@ -342,3 +342,38 @@ def test_smallest_allowed_sizes_work(kwargs):
     obs, _ = env.reset(seed=0)
     assert obs.shape == (env.height, env.width)
     env.step(RELEASE)
+
+
+def test_cave_v1_returns_the_frames_survived_and_plays_cave_v0s_game():
+    """Cave-v1 is Cave-v0 with +1 a frame and 0 at the crash: same frames, a return that counts them."""
+    for seed in range(3):
+        v0, v1 = gymnasium.make("Cave-v0"), gymnasium.make("Cave-v1")
+        observation_v0, _ = v0.reset(seed=seed)
+        observation_v1, _ = v1.reset(seed=seed)
+        actions = np.random.default_rng(seed).integers(0, 2, size=10_000)
+        returns = [0.0, 0.0]
+        for action in actions:
+            observation_v0, reward_v0, terminated, truncated, info_v0 = v0.step(action)
+            observation_v1, reward_v1, terminated_v1, truncated_v1, info_v1 = v1.step(action)
+            np.testing.assert_array_equal(observation_v0, observation_v1)
+            assert (terminated, truncated) == (terminated_v1, truncated_v1)
+            returns[0] += reward_v0
+            returns[1] += reward_v1
+            if terminated or truncated:
+                break
+        assert terminated and returns[0] == -1.0
+        assert returns[1] == info_v1["frames_survived"] == info_v0["frames_survived"] > 0
+
+
+def test_cave_v1_vector_env_returns_the_frames_survived():
+    envs = gymnasium.make_vec("Cave-v1", 4)
+    envs.reset(seed=0)
+    returns, finished = np.zeros(4), {}
+    rng = np.random.default_rng(0)
+    while len(finished) < 4:
+        _, rewards, terminated, truncated, info = envs.step(rng.integers(0, 2, size=4))
+        returns += rewards
+        for index in np.flatnonzero(terminated | truncated):
+            finished.setdefault(index, (returns[index], info["frames_survived"][index]))
+            returns[index] = 0.0  # NEXT_STEP: the next step resets this sub-env with no reward
+    assert all(episode_return == frames > 0 for episode_return, frames in finished.values())

@@ -24,6 +24,7 @@ ACTIONS_AND_KEYS = {
     "FruitFetch-v0": (["left", "stay", "right"], {("LEFT",): 0, ("RIGHT",): 2}, 1),
     "CatchBall-v0": (["left", "stay", "right"], {("LEFT",): 0, ("RIGHT",): 2}, 1),
     "Cave-v0": (["release", "hold"], {("SPACE",): 1}, 0),
+    "Cave-v1": (["release", "hold"], {("SPACE",): 1}, 0),
     "Snake-v0": (
         ["up", "right", "down", "left", "forward"],
         {("UP",): 0, ("RIGHT",): 1, ("DOWN",): 2, ("LEFT",): 3},

@@ -65,9 +65,10 @@ class CaveEnv(GridGameEnv):
 
     ## Rewards
 
-    ``survival_reward`` (default 0, as in CAVE) for every frame survived, ``crash_reward`` (default -1)
-    on the crash. To train on the survival time directly, as most users do, pass ``survival_reward=1``
-    (and, if you like, ``crash_reward=0``): the return is then the number of frames survived.
+    ``survival_reward`` for every frame survived, ``crash_reward`` on the crash. ``Cave-v1``: 1 and 0,
+    so the episode return is the number of frames survived, ``info["frames_survived"]``.
+    ``Cave-v0``: 0 and -1, as in CAVE, so every episode returns -1 and only ``info["frames_survived"]``
+    tells a long flight from a short one.
 
     ## Starting State
 
@@ -77,8 +78,8 @@ class CaveEnv(GridGameEnv):
 
     ## Episode End
 
-    Terminated when the ship crashes into a wall or a block. ``Cave-v0`` is truncated after 10,000
-    frames by the registry's ``TimeLimit``. ``info["frames_survived"]`` counts the frames flown without
+    Terminated when the ship crashes into a wall or a block. Truncated after 10,000 frames by the
+    registry's ``TimeLimit``. ``info["frames_survived"]`` counts the frames flown without
     crashing (CAVE's own score).
 
     ## Order of operations in a frame
@@ -107,9 +108,10 @@ class CaveEnv(GridGameEnv):
 
     ## Arguments
 
-    ``gymnasium.make("Cave-v0", height=48, width=48, ship_column=15, initial_gap=0.55, min_gap=0.30,
-    gap_shrink=0.01, shrink_interval=51, block_interval=21, block_delay=50, survival_reward=0.0,
-    crash_reward=-1.0, obs_type="grid", render_mode=None)``. Gap sizes are fractions of the view height,
+    ``gymnasium.make("Cave-v1", height=48, width=48, ship_column=15, initial_gap=0.55, min_gap=0.30,
+    gap_shrink=0.01, shrink_interval=51, block_interval=21, block_delay=50, survival_reward=1.0,
+    crash_reward=0.0, obs_type="grid", render_mode=None)``; ``Cave-v0`` has ``survival_reward=0.0`` and
+    ``crash_reward=-1.0``. Gap sizes are fractions of the view height,
     as in CAVE (26.4 cells narrowing by 0.48 every 51 frames down to 14.4 on 48 rows): ``min_gap``,
     ``initial_gap`` and ``gap_shrink`` are at most 1 (a wider gap would never show a wall). The two rewards
     are at most ``MAX_REWARD`` (1e6) in magnitude.
@@ -121,6 +123,8 @@ class CaveEnv(GridGameEnv):
     * v0: CAVE's rules with a hit box equal to the drawn block (CAVE's was one column and one
       row larger than the 2×6 block it drew), floor-based block rows (CAVE truncated towards zero),
       and blocks every ``block_interval`` frames counted from frame 0.
+    * v1: the same game with ``survival_reward=1`` and ``crash_reward=0`` by default, so that the
+      return measures the flight; ``Cave-v0`` keeps CAVE's 0 and -1.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 30}
