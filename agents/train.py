@@ -21,6 +21,7 @@ from pathlib import Path
 
 import gymnasium
 import torch
+import yaml
 from stable_baselines3.common.callbacks import CheckpointCallback, EvalCallback
 from stable_baselines3.common.vec_env import VecTransposeImage, is_vecenv_wrapped
 
@@ -85,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--wrapper", choices=list(WRAPPERS), default=None, help="add an observation wrapper")
     parser.add_argument(
+        "--conf-file",
+        "-conf",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="read the entry from FILE, in the format of agents/hyperparams/<algo>.yml (as rl_zoo3's -conf)",
+    )
+    parser.add_argument(
         "--hyperparams", "-params", nargs="+", default=[], metavar="KEY=VALUE", help="override tuned settings"
     )
     parser.add_argument("--runs-dir", type=Path, default=Path("runs"), help="parent folder of numbered runs")
@@ -112,17 +121,22 @@ def resolve_config(args: argparse.Namespace) -> RunConfig:
     if args.env not in gymnasium.registry:
         tuned = ", ".join(zoo.tuned_env_ids(args.algo))
         raise UsageError(f"unknown env id {args.env!r}; ids with tuned {args.algo} settings: {tuned}")
+    if args.conf_file is not None and not args.conf_file.is_file():
+        raise UsageError(f"--conf-file {args.conf_file}: no such file")
     overrides = {}
     try:
         overrides.update(zoo.parse_override(text) for text in args.hyperparams)
         if args.wrapper is not None:
             overrides["env_wrapper"] = WRAPPERS[args.wrapper]
         config = tuned_config(
-            args.env, args.algo, args.seed, timesteps=args.timesteps, n_envs=args.n_envs, overrides=overrides
-        )
+            args.env, args.algo, args.seed, timesteps=args.timesteps, n_envs=args.n_envs, overrides=overrides,
+            hyperparams=args.conf_file,
+        )  # fmt: skip
         check_config(config)
     except zoo.HyperparameterError as error:
         raise UsageError(str(error)) from error
+    except yaml.YAMLError as error:
+        raise UsageError(f"--conf-file {args.conf_file} is not YAML: {error}".splitlines()[0]) from error
     return config
 
 

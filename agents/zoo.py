@@ -91,6 +91,8 @@ def load_hyperparams(algo: str, env_id: str, algo_class: type, path: Path | None
     path = path or hyperparams_file(algo)
     with path.open() as file:
         table = yaml.safe_load(file)
+    if not isinstance(table, dict):
+        raise HyperparameterError(f"{path.name} is not a hyperparameter file: a mapping of ids to settings")
     if env_id not in table:
         raise HyperparameterError(f"{path.name} has no entry for {env_id!r}; tuned ids: {', '.join(table)}")
     settings = dict(table[env_id])

@@ -465,3 +465,39 @@ def test_tuned_model_applies_overrides_on_top_of_the_entry():
         algorithms.tuned_config("Catch-v0", "dqn", overrides={"batchsize": 16})
     with pytest.raises(ValueError, match="unknown algorithm 'sac'; choose one of sweep-dqn, dqn, double-dqn"):
         algorithms.tuned_config("Catch-v0", "sac")
+
+
+def test_a_settings_file_replaces_the_tuned_entry_as_rl_zoo3s_conf_does(tmp_path, capsys):
+    entry = yaml.safe_load(zoo.hyperparams_file("dqn").read_text())["Catch-v0"]
+    conf = tmp_path / "mine.yml"
+    conf.write_text(yaml.safe_dump({"Catch-v0": {**entry, "n_timesteps": 300, "batch_size": 16}}))
+    for flag in ("-conf", "--conf-file"):
+        args = train.build_parser().parse_args(["--algo", "dqn", flag, str(conf)])
+        config = train.resolve_config(args)
+        assert config.timesteps == 300 and config.algo_kwargs["batch_size"] == 16
+        assert config.algo_kwargs["gamma"] == entry["gamma"]
+    conf.with_name("list.yml").write_text("- 1\n")
+    conf.with_name("broken.yml").write_text("Catch-v0: [\n")
+    for name, message in [
+        ("missing.yml", "--conf-file {}: no such file"),
+        ("list.yml", "list.yml is not a hyperparameter file: a mapping of ids to settings"),
+        ("broken.yml", "--conf-file {} is not YAML"),
+        ("mine.yml", "mine.yml has no entry for 'Snake-v0'; tuned ids: Catch-v0"),
+    ]:
+        path = tmp_path / name
+        with pytest.raises(SystemExit) as exit_status:
+            train.main(["--algo", "dqn", "--env", "Snake-v0" if name == "mine.yml" else "Catch-v0",
+                        "-conf", str(path), "--runs-dir", str(tmp_path / "runs")])  # fmt: skip
+        assert exit_status.value.code == 2
+        error = capsys.readouterr().err
+        assert message.format(path) in error.splitlines()[-1] and "Traceback" not in error
+    assert not (tmp_path / "runs").exists()
+
+
+def test_the_evaluation_band_stays_within_the_returns_played():
+    """Catch with one miss in ten: mean 0.8, sd 0.6, so mean + sd = 1.4 > 1, the highest possible."""
+    results = np.array([[1.0] * 9 + [-1.0], [-1.0] * 5 + [1.0] * 5])
+    mean, low, high = evaluate.evaluation_band(results)
+    np.testing.assert_allclose(mean, [0.8, 0.0])
+    np.testing.assert_allclose(low, [0.8, -1.0])  # quartiles 1 and 1, widened down to the mean
+    np.testing.assert_allclose(high, [1.0, 1.0])
