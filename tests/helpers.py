@@ -22,6 +22,14 @@ from gym_catchgames.rendering import PALETTE
 REPO = Path(__file__).resolve().parents[1]
 
 #: Every (registered id, observation type) pair, for parametrised tests.
+#: One id per game, the first registered (Cave-v1 is Cave-v0's game with other reward defaults): for the
+#: properties of the rules and of copies, which a second id of the same class would only repeat.
+GAME_IDS = tuple(
+    env_id
+    for index, env_id in enumerate(gym_catchgames.ENV_IDS)
+    if all(gymnasium.spec(env_id).entry_point != gymnasium.spec(other).entry_point
+           for other in gym_catchgames.ENV_IDS[:index])
+)  # fmt: skip
 ID_OBS_PAIRS = [
     (env_id, obs_type) for env_id in gym_catchgames.ENV_IDS for obs_type in gym_catchgames.OBS_TYPES
 ]

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gym_catchgames
+from tests.helpers import GAME_IDS
 
 BOUNDED = settings(
     max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
@@ -80,7 +81,7 @@ def assert_works(env, n_steps: int = 5) -> None:
             obs, _ = env.reset()
 
 
-@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+@pytest.mark.parametrize("env_id", GAME_IDS)
 @BOUNDED
 @given(data=st.data())
 def test_any_constructor_input_builds_a_working_env_or_is_refused_naming_the_argument(env_id, data):
@@ -101,7 +102,7 @@ def test_any_constructor_input_builds_a_working_env_or_is_refused_naming_the_arg
         assert any(name in scalar[1] for name in kwargs), scalar[1]
 
 
-@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+@pytest.mark.parametrize("env_id", GAME_IDS)
 @BOUNDED
 @given(
     render_mode=st.sampled_from([None, "rgb_array", "human", "ansi", "", 1]),
@@ -141,7 +142,7 @@ def is_valid_action(action, n: int) -> bool:
     return is_integer and 0 <= int(action) < n
 
 
-@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+@pytest.mark.parametrize("env_id", GAME_IDS)
 @BOUNDED
 @given(action=ANY_ACTION)
 def test_scalar_and_vector_envs_take_and_refuse_the_same_actions(env_id, action):
@@ -168,7 +169,7 @@ ANY_SEED = st.one_of(
 )
 
 
-@pytest.mark.parametrize("env_id", gym_catchgames.ENV_IDS)
+@pytest.mark.parametrize("env_id", GAME_IDS)
 @BOUNDED
 @given(seed=ANY_SEED)
 def test_scalar_and_vector_envs_take_and_refuse_the_same_seeds(env_id, seed):
@@ -220,7 +221,7 @@ def assert_same(first, second) -> None:
 #: trace (scalar and vector), and Snake through the head-centred view.
 COPY_CASES = [
     (env_id, obs_type, kind)
-    for env_id in gym_catchgames.ENV_IDS
+    for env_id in GAME_IDS
     for obs_type in gym_catchgames.OBS_TYPES
     for kind in ("scalar", "vector", "motion-trace", "vector-motion-trace")
     if obs_type in gym_catchgames.IMAGE_OBS_TYPES or kind in ("scalar", "vector")
