@@ -4,7 +4,7 @@ The zoo's ``train`` and ``enjoy`` scripts take ``--gym-packages gym_catchgames``
 has no such option and cannot find the games. This runs it after registering them, with the zoo's own
 arguments::
 
-    rl_zoo3 train --algo dqn --env Catch-v0 --gym-packages gym_catchgames -f logs
+    rl_zoo3 train --algo dqn --env Catch-v0 --gym-packages gym_catchgames -f logs --num-threads 1
     python -m agents.record_video --algo dqn --env Catch-v0 -f logs -n 200 -o videos
 """
 

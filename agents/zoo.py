@@ -5,7 +5,8 @@ One YAML file per algorithm in ``agents/hyperparams/`` maps env ids to settings,
 ``policy``, ``n_envs``, ``env_kwargs``, ``env_wrapper``, ``frame_stack``, ``policy_kwargs`` as a Python
 expression, ``learning_rate: lin_<value>`` for a linearly decaying rate). So the same file drives
 ``python -m agents.train`` and
-``rl_zoo3 train --algo dqn --env Catch-v0 --gym-packages gym_catchgames -conf agents/hyperparams/dqn.yml``.
+``rl_zoo3 train --algo dqn --env Catch-v0 --gym-packages gym_catchgames -conf agents/hyperparams/dqn.yml
+--num-threads 1``.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 
-myst_enable_extensions = ["colon_fence"]
+myst_enable_extensions = ["colon_fence", "html_image"]  # html_image: the env pages' <img> tags
 myst_heading_anchors = 3
 
 autodoc_member_order = "bysource"
@@ -44,4 +44,5 @@ napoleon_numpy_docstring = False
 
 html_theme = "furo"
 html_title = f"gym-catchgames {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["tables.css"]

@@ -23,7 +23,7 @@ parser.add_argument(
     "--out", type=Path, default=Path("gallery"), help="folder for the GIFs (default: gallery)"
 )
 parser.add_argument("--episodes", type=int, default=100, help="episodes scored per game")
-parser.add_argument("--max-frames", type=int, default=60, help="frames per GIF")
+parser.add_argument("--max-frames", type=int, default=45, help="frames per GIF")
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--overwrite", action="store_true", help="replace pictures already in --out")
 args = parser.parse_args()

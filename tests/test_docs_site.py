@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,30 @@ def test_a_game_registered_later_gets_a_page_too(tmp_path):
         assert "# CatchDocsProbe-v0" in (tmp_path / "CatchDocsProbe-v0.md").read_text(encoding="utf-8")
     finally:
         del gymnasium.registry["CatchDocsProbe-v0"]
+
+
+def test_committed_env_pages_are_what_the_generator_writes(tmp_path):
+    """The pages in docs/environments/ are committed (GitHub shows them, the README links them): they
+    must not go stale when a game, its docstring or its picture changes. ``make docs`` rewrites them."""
+    extension = _load_extension()
+    extension.write_env_pages(tmp_path, DOCS / "images")
+    written = {page.name: page.read_text(encoding="utf-8") for page in tmp_path.glob("*.md")}
+    committed = {page.name: page.read_text(encoding="utf-8") for page in (DOCS / "environments").glob("*.md")}
+    assert committed.keys() == written.keys(), "run make docs and commit docs/environments/"
+    stale = sorted(name for name in written if committed[name] != written[name])
+    assert not stale, f"docs/environments/: {stale} are stale; run make docs and commit them"
+
+
+def test_env_index_shows_every_game_with_its_picture(tmp_path):
+    extension = _load_extension()
+    extension.write_env_pages(tmp_path, DOCS / "images")
+    index = (tmp_path / "index.md").read_text(encoding="utf-8")
+    for env_id in _registered_ids():
+        row = next(line for line in index.splitlines() if f"[{env_id}]({env_id}.md)" in line)
+        (picture,) = re.findall(r'<img src="\.\./images/([^"]+)"', row)
+        assert (DOCS / "images" / picture).is_file()
+        assert picture.endswith(".gif"), f"{env_id}: a still picture on the index"
+        assert extension.summary(extension.env_class(env_id)) in row
 
 
 def test_arguments_table_lists_the_constructor_defaults():

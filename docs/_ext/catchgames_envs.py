@@ -1,11 +1,17 @@
 """Sphinx extension: one page per game registered by gym_catchgames, generated from its env class.
 
 At ``builder-inited`` it writes ``environments/<id>.md`` (MyST) and ``environments/index.md`` into the
-source folder (gitignored). The ids come from Gymnasium's registry (every id whose entry point is in
-``gym_catchgames``), so a newly registered game gets its page without editing the docs. A page has
-the game's picture (if ``images/`` has one), a table of the spaces of ``gymnasium.make(id)``, the
-constructor's arguments, and the sections of the class docstring (Gymnasium's schema: Description,
-Action Space, Observation Space, Rewards, Starting State, Episode End, Arguments, Version History).
+source folder. The pages are committed, so that GitHub shows them too; ``tests/test_docs_site.py``
+checks that they are what this module writes now. The ids come from Gymnasium's registry (every id whose
+entry point is in ``gym_catchgames``), so a newly registered game gets its page without editing the
+docs. A page has the game's picture (if ``images/`` has one), a table of the spaces of
+``gymnasium.make(id)``, the constructor's arguments, and the sections of the class docstring
+(Gymnasium's schema: Description, Action Space, Observation Space, Rewards, Starting State, Episode
+End, Arguments, Version History). The index shows every game's picture and the first sentence of its
+Description.
+
+Pictures are HTML ``<img>`` tags, which MyST's ``html_image`` extension turns into images and GitHub
+renders as they are.
 
 The same module turns those ``## Section`` headings into rubrics when autodoc renders the env classes
 as reStructuredText in the API reference.
@@ -32,6 +38,8 @@ IMAGE_PATTERNS = ("{name}.gif", "{name}_dqn.gif", "{name}.png")
 #: A Sphinx role in reStructuredText form (``:class:`~a.B```), rewritten to MyST's ``{class}`~a.B```.
 RST_ROLE = re.compile(r":(py:)?(class|func|meth|mod|attr|data|obj|exc|doc|ref):`([^`]+)`")
 HEADING = re.compile(r"^(#{2,6}) +(.+?) *$")
+#: The first sentence of a paragraph: up to the first full stop followed by a space or the end.
+SENTENCE = re.compile(r"^(.+?\.)(?:\s|$)")
 
 
 def env_ids() -> list[str]:
@@ -48,18 +56,27 @@ def env_class(env_id: str) -> type:
     return gymnasium.envs.registration.load_env_creator(gymnasium.spec(env_id).entry_point)
 
 
+def _cell(text: str) -> str:
+    """``text`` made safe inside a Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
 def _code(value: Any) -> str:
     """``value`` as an inline code span that is safe inside a Markdown table cell."""
-    text = str(value).replace("|", "\\|").replace("`", "'")
+    text = _cell(str(value)).replace("`", "'")
     return f"`{text}`"
 
 
-def _image(env_id: str, images_dir: Path) -> str | None:
+def picture(env_id: str, images_dir: Path, width: int) -> str:
+    """An ``<img>`` of ``env_id``'s picture, ``width`` pixels wide, for a page beside ``images_dir``;
+    empty if it has none."""
     name = env_id.split("-v")[0].lower()
     for pattern in IMAGE_PATTERNS:
         if (images_dir / pattern.format(name=name)).is_file():
-            return pattern.format(name=name)
-    return None
+            return (
+                f'<img src="../{images_dir.name}/{pattern.format(name=name)}" alt="{env_id}" width="{width}">'
+            )
+    return ""
 
 
 def spaces_table(env_id: str) -> str:
@@ -103,38 +120,70 @@ def docstring_markdown(cls: type) -> str:
     return RST_ROLE.sub(lambda m: f"{{py:{m.group(2)}}}`{m.group(3)}`", doc)
 
 
+def section(lines: list[str], title: str) -> tuple[int, int] | None:
+    """Where the ``## title`` section of ``lines`` is: its heading's index and the index after its last
+    non-blank line, or None if it has no such section."""
+    headings = [i for i, line in enumerate(lines) if HEADING.match(line)]
+    start = next((i for i in headings if HEADING.match(lines[i]).group(2) == title), None)
+    if start is None:
+        return None
+    end = next((i for i in headings if i > start), len(lines))
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return start, end
+
+
+def summary(cls: type) -> str:
+    """The first sentence of the docstring's Description, on one line (empty if it has none)."""
+    lines = docstring_markdown(cls).splitlines()
+    bounds = section(lines, "Description")
+    if bounds is None:
+        return ""
+    text = " ".join(line.strip() for line in lines[bounds[0] + 1 : bounds[1]]).strip()
+    match = SENTENCE.match(text)
+    return match.group(1) if match else text
+
+
 def env_page(env_id: str, images_dir: Path) -> str:
     """The MyST page of ``env_id``; ``images_dir`` is where its picture is looked for."""
     cls = env_class(env_id)
     parts = [f"# {env_id}", ""]
-    image = _image(env_id, images_dir)
-    if image is not None:
-        parts += [f"```{{image}} ../{images_dir.name}/{image}", f":alt: {env_id}", ":width: 320px", "```", ""]
+    image = picture(env_id, images_dir, width=320)
+    if image:
+        parts += [image, ""]
     parts += [spaces_table(env_id), ""]
     parts += [f"Class: {{py:class}}`{cls.__module__}.{cls.__qualname__}`", ""]
     body = docstring_markdown(cls).splitlines()
     arguments = ["Constructor arguments (`gymnasium.make(id, **kwargs)`):", "", arguments_table(cls), ""]
-    sections = [HEADING.match(line) for line in body]
-    start = next((i for i, m in enumerate(sections) if m and m.group(2).strip() == "Arguments"), None)
-    if start is None:
+    bounds = section(body, "Arguments")
+    if bounds is None:
         body += ["", "## Arguments", "", *arguments]
     else:
-        end = next((i for i in range(start + 1, len(body)) if sections[i]), len(body))
-        while end > start + 1 and not body[end - 1].strip():
-            end -= 1
-        body[end:end] = ["", *arguments]
+        body[bounds[1] : bounds[1]] = ["", *arguments]
     parts += body
     return "\n".join(parts).rstrip() + "\n"
 
 
-def index_page(ids: list[str]) -> str:
+def index_page(ids: list[str], images_dir: Path) -> str:
+    """The MyST index of the games: a table of their pictures and summaries, and the toctree."""
+    rows = [
+        f"| {picture(env_id, images_dir, width=160)} | [{env_id}]({env_id}.md) "
+        f"| {_cell(summary(env_class(env_id)))} |"
+        for env_id in ids
+    ]
     lines = [
         "# Environments",
         "",
         "Every game registered by `import gym_catchgames`. Each page is generated from the env class's",
-        "docstring and from `gymnasium.make(id)` when the documentation is built.",
+        "docstring and from `gymnasium.make(id)` by `docs/_ext/catchgames_envs.py`; `make docs` rewrites",
+        "them.",
+        "",
+        "| | id | the game |",
+        "|:---:|---|---|",
+        *rows,
         "",
         "```{toctree}",
+        ":hidden:",
         ":maxdepth: 1",
         "",
         *ids,
@@ -159,7 +208,7 @@ def write_env_pages(out_dir: Path, images_dir: Path) -> list[Path]:
         page = out_dir / f"{env_id}.md"
         _write(page, env_page(env_id, Path(images_dir)))
         pages.append(page)
-    _write(out_dir / "index.md", index_page(ids))
+    _write(out_dir / "index.md", index_page(ids, Path(images_dir)))
     return pages
 
 
