@@ -6,7 +6,9 @@ and played on the next frame with no tap of its own, one tap per frame (ten quic
 on ten frames); on a frame without a queued tap the keys held decide, and with no mapped key held the
 game takes its no-op action (``NOOP_ACTION``: stay, release, keep going). The env's own frame shows
 the step and the episode return; the window title shows the episodes played and the mean return.
-Esc or closing the window quits, and the session's scores are printed on exit.
+Esc, closing the window or Ctrl-C ends the session, and its scores are printed on exit (exit status 0,
+or 130 after Ctrl-C). Without a screen to show the window on (a server, ``DISPLAY`` unset) it stops at
+once with a one-line error instead of playing in a window nobody can see.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,10 +32,11 @@ from gym_catchgames.validation import check_int, int_at_least
 
 @dataclass
 class PlayResult:
-    """What a play session scored: one return per finished episode."""
+    """What a play session scored: one return per finished episode; ``interrupted``: ended by Ctrl-C."""
 
     episode_returns: list[float] = field(default_factory=list)
     steps: int = 0
+    interrupted: bool = False
 
     def summary(self, env_id: str) -> str:
         if not self.episode_returns:
@@ -79,6 +83,46 @@ class KeyboardInput:
         return self.keys_to_action.get(tuple(sorted(self.held)), self.noop)
 
 
+class NoDisplayError(RuntimeError):
+    """SDL has no screen to open a window on; the message says why."""
+
+
+#: SDL's video drivers that show nothing: used only when ``SDL_VIDEODRIVER`` asks for them (tests do).
+HEADLESS_DRIVERS = frozenset({"dummy", "offscreen"})
+
+
+def init_display(pygame: Any) -> None:
+    """Initialise pygame's display, or raise :class:`NoDisplayError` if no window could be seen.
+
+    With no usable display (``DISPLAY`` unset or unreachable, as on a server) SDL2 does not fail: it
+    falls back to its ``offscreen`` driver, and a keyboard session would wait forever for a key in a
+    window nobody sees. So a headless driver is refused unless ``SDL_VIDEODRIVER`` names it. SDL's
+    failed probes write to the C stderr (libwayland's "XDG_RUNTIME_DIR is invalid"); that text is held
+    back, and written out only if a window can be shown, so a refusal is the one line of its message.
+    """
+    requested = {name.strip().lower() for name in os.environ.get("SDL_VIDEODRIVER", "").split(",")}
+    with tempfile.TemporaryFile() as held:
+        sys.stderr.flush()
+        stderr = os.dup(2)
+        os.dup2(held.fileno(), 2)
+        try:
+            pygame.display.init()
+            problem = None
+        except pygame.error as error:
+            problem = f"SDL: {error}"
+        finally:
+            os.dup2(stderr, 2)
+            os.close(stderr)
+        if problem is None and pygame.display.get_driver() not in HEADLESS_DRIVERS - requested:
+            held.seek(0)
+            os.write(2, held.read())
+            return
+    problem = problem or f"SDL fell back to its {pygame.display.get_driver()} driver"
+    pygame.display.quit()
+    display = os.environ.get("DISPLAY")
+    raise NoDisplayError(f"{f'DISPLAY={display}' if display else 'DISPLAY is not set'}; {problem}")
+
+
 def play(
     env_id: str,
     *,
@@ -88,29 +132,31 @@ def play(
     env_kwargs: dict | None = None,
     get_events: Callable[[], list] | None = None,
 ) -> PlayResult:
-    """Run a keyboard session until Esc, the window closes, or ``max_steps`` steps have been played.
+    """Run a keyboard session until Esc, the window closes, Ctrl-C or ``max_steps`` steps have been played.
 
     No step is played before the first key press. ``get_events`` replaces ``pygame.event.get`` (tests
-    feed scripted key presses through it).
+    feed scripted key presses through it). Ctrl-C ends the session like Esc, so that the scores so far
+    are kept; the result says it was ``interrupted``. Raises :class:`NoDisplayError` if no window can
+    be shown (see :func:`init_display`).
     """
     pygame = import_pygame()
+    init_display(pygame)
     env = gymnasium.make(env_id, render_mode="rgb_array", **(env_kwargs or {}))
-    keyboard = KeyboardInput(env.unwrapped.get_keys_to_action(), env.unwrapped.NOOP_ACTION)
-    fps = check_int("fps", fps if fps is not None else env.metadata["render_fps"], minimum=1)
     result = PlayResult()
-
-    pygame.display.init()
-    get_events = get_events or pygame.event.get
-    clock = pygame.time.Clock()
-    env.reset(seed=seed)
-    frame = env.render()
-    window = pygame.display.set_mode((frame.shape[1], frame.shape[0]))
-    episode_return = 0.0
     try:
+        keyboard = KeyboardInput(env.unwrapped.get_keys_to_action(), env.unwrapped.NOOP_ACTION)
+        fps = check_int("fps", fps if fps is not None else env.metadata["render_fps"], minimum=1)
+        get_events = get_events or pygame.event.get
+        clock = pygame.time.Clock()
+        env.reset(seed=seed)
+        frame = env.render()
+        window = pygame.display.set_mode((frame.shape[1], frame.shape[0]))
+        print(f"{env_id}: press a key in the game window to start; Esc or Ctrl-C ends the game", flush=True)
+        episode_return = 0.0
         while max_steps is None or result.steps < max_steps:
             keyboard.read(get_events(), pygame)
             if keyboard.quit:
-                return result
+                break
             if not keyboard.started:
                 show(pygame, window, frame, f"{env_id}  |  press a key to start  |  Esc quits", "press a key")
                 clock.tick(fps)
@@ -125,10 +171,12 @@ def play(
                 env.reset()
             show(pygame, window, frame, f"{env_id}  |  {result.summary(env_id)}  |  Esc quits")
             clock.tick(fps)
-        return result
+    except KeyboardInterrupt:
+        result.interrupted = True
     finally:
         env.close()
         pygame.display.quit()
+    return result
 
 
 def show(pygame: Any, window: Any, frame: np.ndarray, caption: str, message: str | None = None) -> None:
@@ -155,9 +203,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="seed of the first episode")
     args = parser.parse_args(argv)
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    result = play(args.env_id, fps=args.fps, seed=args.seed)
+    try:
+        result = play(args.env_id, fps=args.fps, seed=args.seed)
+    except NoDisplayError as error:
+        print(
+            f"error: no display ({error}): keyboard play needs a window; "
+            "run it in a desktop session or set DISPLAY (e.g. ssh -X)",
+            file=sys.stderr,
+        )
+        return 1
     print(result.summary(args.env_id))
-    return 0
+    return 130 if result.interrupted else 0  # 130 = 128 + SIGINT, the shell's status for Ctrl-C
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import selectors
+import signal
+import subprocess
 import sys
 import warnings
 from collections.abc import Callable, Iterable
@@ -180,3 +183,33 @@ def load_benchmark(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def interrupt_after_first_line(
+    args: list[str], env: dict[str, str], timeout: float = 60
+) -> tuple[int, str, str]:
+    """Run ``python *args`` in the repository and send it SIGINT (Ctrl-C) once it has printed a line.
+
+    Returns its exit status, everything it printed and its stderr. A shell without job control starts
+    background jobs with SIGINT ignored, and children inherit that: the child gets the default back, so
+    that Python turns SIGINT into ``KeyboardInterrupt`` as in a terminal. Waits ``timeout`` seconds at
+    most for the line, and as long for the exit.
+    """
+    process = subprocess.Popen(
+        [sys.executable, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            first = process.stdout.readline() if selector.select(timeout) else ""
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=timeout)
+    finally:
+        process.kill()
+    return process.returncode, first + out, err

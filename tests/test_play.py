@@ -1,12 +1,18 @@
-"""Keyboard play, driven headless by scripted key events."""
+"""Keyboard play, driven headless by scripted key events; Ctrl-C and a missing display."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import gymnasium
+import numpy as np
 import pygame
 import pytest
 
 from gym_catchgames import play
+from tests.helpers import REPO, interrupt_after_first_line
 
 
 def scripted(events_per_frame: list[list[pygame.event.Event]]):
@@ -155,3 +161,82 @@ def test_command_line_rejects_unknown_ids_and_bad_fps(capsys):
     with pytest.raises(SystemExit) as bad_fps:
         play.main(["Catch-v0", "--fps", "0"])
     assert bad_fps.value.code == 2
+
+
+def right_held_returns(episodes: int, seed: int) -> list[float]:
+    """The returns of default Catch played with Right on every step, reset with ``seed`` then unseeded."""
+    env = gymnasium.make("Catch-v0")
+    env.reset(seed=seed)
+    returns = []
+    for _ in range(episodes):
+        episode_return, done = 0.0, False
+        while not done:
+            _, reward, terminated, truncated, _ = env.step(2)
+            episode_return, done = episode_return + reward, terminated or truncated
+        returns.append(episode_return)
+        env.reset()
+    return returns
+
+
+def test_ctrl_c_mid_game_ends_the_session_with_the_scores_so_far(monkeypatch, capsys):
+    # Right pressed on the first frame and held; Ctrl-C arrives while frame 56 reads the keyboard,
+    # after 55 steps: six whole 9-step games and one step of the seventh.
+    frames = iter([[key(pygame.KEYDOWN, pygame.K_RIGHT)], *[[]] * 54])
+
+    def get_events() -> list:
+        frame = next(frames, None)
+        if frame is None:
+            raise KeyboardInterrupt
+        return frame
+
+    monkeypatch.setattr(pygame.event, "get", get_events)
+    assert play.main(["Catch-v0", "--fps", "1000", "--seed", "0"]) == 130
+    expected = right_held_returns(6, seed=0)
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"Catch-v0: 6 episodes, mean return {np.mean(expected):+.2f}, best {max(expected):+g}"
+    )
+
+
+def headless_env(**settings: str) -> dict[str, str]:
+    """This process's environment without a display, with ``settings`` added."""
+    env = {name: value for name, value in os.environ.items() if name not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("SDL_VIDEODRIVER", None)
+    return {**env, "PYGAME_HIDE_SUPPORT_PROMPT": "1", **settings}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="macOS and Windows always have a screen")
+@pytest.mark.parametrize(
+    ("settings", "reason"),
+    [
+        ({}, "DISPLAY is not set; SDL fell back to its offscreen driver"),
+        ({"DISPLAY": ":987"}, "DISPLAY=:987; SDL fell back to its offscreen driver"),  # no X server there
+    ],
+)
+def test_without_a_display_play_fails_at_once_with_one_line(settings, reason):
+    # SDL falls back to a window nobody sees; before, play waited there for a key forever.
+    result = subprocess.run(
+        [sys.executable, "-m", "gym_catchgames.play", "Catch-v0"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=headless_env(**settings),
+        timeout=10,
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"error: no display ({reason}): keyboard play needs a window; "
+        "run it in a desktop session or set DISPLAY (e.g. ssh -X)"
+    ]
+
+
+def test_a_real_sigint_ends_a_waiting_session_cleanly():
+    # SDL's dummy driver, asked for: the session opens and waits for a key that never comes.
+    status, out, err = interrupt_after_first_line(
+        ["-m", "gym_catchgames.play", "Catch-v0"], headless_env(SDL_VIDEODRIVER="dummy"), timeout=10
+    )
+    assert status == 130
+    assert out.splitlines() == [
+        "Catch-v0: press a key in the game window to start; Esc or Ctrl-C ends the game",
+        "Catch-v0: no episode finished (0 steps played)",
+    ]
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
