@@ -1,4 +1,4 @@
-"""replace_atomically: the previous file survives a failed write, and a planted link is replaced, not followed."""
+"""replace_atomically: a failed write keeps the previous file; a planted link is replaced, not followed."""
 
 from __future__ import annotations
 
