@@ -12,17 +12,24 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import math
+import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+import zipfile
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import yaml
 from stable_baselines3.common.callbacks import BaseCallback
 
+from agents import run_folder
+from agents.commands import SaveError
 from agents.model_files import load_run_model
 from agents.runs import RunConfig, make_env, register_env_packages
 from gym_catchgames.scoring import natural_score
@@ -189,10 +196,10 @@ def format_table(env_id: str, results: dict[str, dict[str, float]]) -> str:
 
 
 def write_gif(
-    config: RunConfig, model, path: Path, episodes: int, max_frames: int = 600, epsilon: float = 0.0
+    config: RunConfig, model, file: BinaryIO, episodes: int, max_frames: int = 600, epsilon: float = 0.0
 ) -> None:
-    """A GIF of the greedy (or ``epsilon``-greedy) agent playing ``episodes`` episodes (frames from the
-    env's renderer)."""
+    """Write into ``file`` a GIF of the greedy (or ``epsilon``-greedy) agent playing ``episodes``
+    episodes (frames from the env's renderer)."""
     act = epsilon_greedy(model, epsilon, config.seed)
     from PIL import Image
 
@@ -206,39 +213,109 @@ def write_gif(
         finished += int(dones[0] and "episode" in infos[0])
     fps = env.get_attr("metadata")[0].get("render_fps", 10)
     env.close()
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=int(1000 / fps), loop=0)
+    frames[0].save(
+        file, format="GIF", save_all=True, append_images=frames[1:], duration=int(1000 / fps), loop=0
+    )
 
 
-def plot_learning_curve(run_dir: Path, path: Path, env_id: str) -> None:
-    """Training episode returns (rolling mean over 100) and periodic greedy evaluations against steps."""
+#: The most the Monitor CSVs of a run may hold together, and how many there may be (one per sub-env on
+#: SB3's ``make_vec_env`` engine): 256 MiB holds some 15 million Catch episodes.
+MAX_MONITOR_BYTES = 256 * 2**20
+MAX_MONITOR_FILES = 4096
+#: The largest ``eval/evaluations.npz`` read (SB3's ``EvalCallback`` writes a few KB).
+MAX_EVALUATIONS_BYTES = 64 * 2**20
+_EVALUATIONS = "an evaluations.npz of SB3's EvalCallback"
+
+
+@dataclass
+class LearningCurve:
+    """What a run's learning curve shows: its training episodes (``training_episodes``) and periodic
+    greedy evaluations (``read_evaluations``), read before anything is written."""
+
+    title: str
+    steps: np.ndarray
+    returns: np.ndarray
+    evaluations: tuple[np.ndarray, np.ndarray] | None
+
+
+def read_learning_curve(run_dir: Path, env_id: str) -> LearningCurve:
+    """The learning curve of the run folder ``run_dir``, its files read as untrusted input."""
+    steps, returns = training_episodes(run_dir / "monitor", run_dir)
+    title = f"{env_id}: {run_dir.parent.name}, {run_dir.name}"
+    return LearningCurve(title, steps, returns, read_evaluations(run_dir))
+
+
+def plot_learning_curve(curve: LearningCurve, file: BinaryIO) -> None:
+    """Write into ``file`` (a PNG) the training episode returns (rolling mean over 100) and the periodic
+    greedy evaluations against steps."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(7, 4))
-    steps, returns = training_episodes(run_dir / "monitor")
+    steps, returns = curve.steps, curve.returns
     if len(returns):  # a very short run may not have finished an episode
         window = min(100, len(returns))
         rolling = np.convolve(returns, np.ones(window) / window, mode="valid")
         axes.plot(steps[window - 1 :], rolling, label=f"training episodes (mean of {window}, exploring)")
-    evaluations = run_dir / "eval" / "evaluations.npz"
-    if evaluations.exists():
-        data = np.load(evaluations)
-        mean, low, high = evaluation_band(data["results"])
+    if curve.evaluations is not None:
+        timesteps, results = curve.evaluations
+        mean, low, high = evaluation_band(results)
         axes.errorbar(
-            data["timesteps"], mean, yerr=(mean - low, high - mean), marker="o", capsize=3,
+            timesteps, mean, yerr=(mean - low, high - mean), marker="o", capsize=3,
             label="greedy evaluation (mean; bars: the middle half of its episodes)",
         )  # fmt: skip
     axes.set_xlabel("environment steps")
     axes.set_ylabel("episode return")
-    axes.set_title(f"{env_id}: {run_dir.parent.name}, {run_dir.name}")
+    axes.set_title(curve.title)
     axes.grid(alpha=0.3)
     if axes.get_legend_handles_labels()[0]:  # nothing to label before the first episode or evaluation
         axes.legend(loc="lower right")
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    figure.savefig(file, format="png", dpi=100)
     plt.close(figure)
+
+
+def read_evaluations(run_dir: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(timesteps, results)`` of the run's ``eval/evaluations.npz`` (one row of episode returns per
+    evaluation), read without pickles and each array's entry capped before it is inflated; ``None``
+    if the run has none, ``RunFolderError`` if it is anything else."""
+    path = run_dir / "eval" / "evaluations.npz"
+    try:
+        with run_folder.open_zip(path, run_dir, MAX_EVALUATIONS_BYTES, _EVALUATIONS) as archive:
+            timesteps, results = (_read_array(archive, name, path) for name in ("timesteps", "results"))
+    except run_folder.MissingRunFile:
+        return None
+    numbers = all(
+        np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+        for array in (timesteps, results)
+    )
+    if not (
+        numbers
+        and timesteps.ndim == 1
+        and results.ndim == 2
+        and results.shape[0] == len(timesteps)
+        and results.shape[1] >= 1
+        and np.isfinite(timesteps).all()
+        and np.isfinite(results).all()
+    ):
+        raise run_folder.RunFolderError(
+            f"{path} is not {_EVALUATIONS}: its timesteps must hold a number per evaluation and its results "
+            "a row of finite returns per evaluation"
+        )
+    return timesteps, results
+
+
+def _read_array(archive: zipfile.ZipFile, name: str, path: Path) -> np.ndarray:
+    """The array ``name`` of an ``.npz`` zip, read with ``allow_pickle=False``."""
+    content = run_folder.read_entry(archive, f"{name}.npy", MAX_EVALUATIONS_BYTES, path)
+    try:
+        return np.lib.format.read_array(io.BytesIO(content), allow_pickle=False)
+    except (ValueError, EOFError, OSError, MemoryError) as error:
+        raise run_folder.RunFolderError(
+            f"{path} is not {_EVALUATIONS}: its {name} cannot be read: {' '.join(str(error).split())[:200]}"
+        ) from None
 
 
 def evaluation_band(results: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -251,32 +328,79 @@ def evaluation_band(results: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     return mean, np.minimum(low, mean), np.maximum(high, mean)
 
 
-def training_episodes(monitor_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Cumulative env steps at the end of each training episode and its return, from Monitor's CSVs."""
-    rows = []
-    for path in sorted(monitor_dir.glob("*.monitor.csv")):
-        with path.open() as file:
-            file.readline()  # Monitor's JSON header line
-            rows += [(float(row["t"]), float(row["r"]), int(row["l"])) for row in csv.DictReader(file)]
-    rows.sort()
-    lengths = np.array([length for _, _, length in rows], dtype=np.int64)
-    return np.cumsum(lengths), np.array([episode_return for _, episode_return, _ in rows])
+def training_episodes(monitor_dir: Path, root: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative env steps at the end of each training episode and its return, from Monitor's CSVs.
+
+    The CSVs are read as files of the run folder ``root`` (default: ``monitor_dir`` itself): regular
+    files reached through no link, :data:`MAX_MONITOR_BYTES` in all; a malformed one raises
+    ``RunFolderError`` naming the file and line. No folder: no episodes.
+    """
+    root = root or monitor_dir
+    times, returns, lengths = array("d"), array("d"), array("q")
+    budget = MAX_MONITOR_BYTES
+    for path in run_folder.list_folder(monitor_dir, root, ".monitor.csv", MAX_MONITOR_FILES):
+        with run_folder.open_file(path, root, budget) as file:
+            budget -= os.fstat(file.fileno()).st_size
+            for row in _monitor_rows(io.TextIOWrapper(file, encoding="utf-8", newline=""), path):
+                for column, value in zip((times, returns, lengths), row, strict=True):
+                    column.append(value)
+    order = np.lexsort((lengths, returns, times))  # by time, as the episodes ended
+    return np.cumsum(np.asarray(lengths)[order]), np.asarray(returns)[order]
 
 
-def report(run_dir: Path, *, model=None, episodes: int = 200, gif_episodes: int = 3) -> dict:
-    """Evaluate a run and write its table, GIF and learning curve; return the results."""
-    config = RunConfig.load(run_dir)
+def _monitor_rows(file: io.TextIOWrapper, path: Path) -> Iterator[tuple[float, float, int]]:
+    """``(t, r, l)`` of each row of a Monitor CSV: finite times and returns, lengths >= 1."""
+    try:
+        file.readline()  # Monitor's JSON header line
+        reader = csv.DictReader(file)
+        missing = {"r", "l", "t"} - set(reader.fieldnames or ("r", "l", "t"))
+        if missing:
+            raise run_folder.RunFolderError(
+                f"{path} is not a Monitor CSV: it has no column {', '.join(sorted(missing))}"
+            )
+        for row in reader:
+            try:
+                t, r, length = float(row["t"]), float(row["r"]), int(row["l"])
+            except (TypeError, ValueError):
+                t = r = math.nan
+                length = 0
+            if not (math.isfinite(t) and math.isfinite(r) and 1 <= length <= 2**62):
+                raise run_folder.RunFolderError(
+                    f"{path}, line {reader.line_num + 1}: r and t must be finite numbers, l an integer >= 1"
+                )
+            yield t, r, length
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise run_folder.RunFolderError(f"{path} is not a Monitor CSV: {error}") from None
+
+
+def report(
+    run_dir: Path,
+    *,
+    config: RunConfig | None = None,
+    model=None,
+    episodes: int = 200,
+    gif_episodes: int = 3,
+) -> dict:
+    """Evaluate a run and write its table, GIF and learning curve into its folder; return the results.
+
+    Everything is read before anything is written, so a malformed file leaves the folder as it was;
+    each file is then replaced in one step (``run_folder.write_file``), never written through a link:
+    ``SaveError`` naming it if it cannot be (a full disk), the previous one kept.
+    """
+    config = config or RunConfig.load(run_dir)
     model = model if model is not None else load_model(run_dir, config)
+    curve = read_learning_curve(run_dir, config.env_id)
     results = evaluate_run(config, model, episodes)
-    (run_dir / "evaluation.yml").write_text(yaml.safe_dump(results, sort_keys=False))
-    print(format_table(config.env_id, results))
-    written = [run_dir / "evaluation.yml"]
+    outputs: dict[str, Callable[[BinaryIO], object]] = {
+        "evaluation.yml": lambda file: file.write(yaml.safe_dump(results, sort_keys=False).encode())
+    }
     if gif_episodes > 0:
-        write_gif(config, model, run_dir / "agent.gif", gif_episodes)
-        written.append(run_dir / "agent.gif")
-    plot_learning_curve(run_dir, run_dir / "learning_curve.png", config.env_id)
-    written.append(run_dir / "learning_curve.png")
-    print("wrote " + ", ".join(str(path) for path in written))
+        outputs["agent.gif"] = lambda file: write_gif(config, model, file, gif_episodes)
+    outputs["learning_curve.png"] = lambda file: plot_learning_curve(curve, file)
+    print(format_table(config.env_id, results))
+    for name, write in outputs.items():
+        run_folder.write_file(run_dir / name, write)
+    print("wrote " + ", ".join(str(run_dir / name) for name in outputs))
     return results
 
 
@@ -289,8 +413,8 @@ def load_model(run_dir: Path, config: RunConfig, which: str = "final"):
     """Load a run's saved model (``which``: a key of :data:`MODEL_FILES`) without unpickling anything
     from it (see ``agents.model_files``).
 
-    A missing file (the message names the models the folder does hold), a corrupt or crafted zip, or a
-    model of another algorithm or game than the run's ``config.yml`` raises ``ValueError``.
+    A missing file (the message names the models the folder does hold), a link, a corrupt or crafted
+    zip, or a model of another algorithm or game than the run's ``config.yml`` raises ``ValueError``.
     """
     check_choice("model", which, tuple(MODEL_FILES))
     path = run_dir / MODEL_FILES[which]
@@ -298,7 +422,7 @@ def load_model(run_dir: Path, config: RunConfig, which: str = "final"):
         present = [name for name, file in MODEL_FILES.items() if (run_dir / file).is_file()]
         hint = f"this run has: --model {' or --model '.join(present)}" if present else "it holds no model"
         raise ValueError(f"no {which} model at {path}; {hint}")
-    return load_run_model(path, config)
+    return load_run_model(path, config, run_dir)
 
 
 def add_model_argument(parser: argparse.ArgumentParser) -> None:
@@ -309,6 +433,10 @@ def add_model_argument(parser: argparse.ArgumentParser) -> None:
         default="final",
         help="which saved model: " + ", ".join(f"{name} ({file})" for name, file in MODEL_FILES.items()),
     )
+
+
+#: The longest error message printed (a message quoting a run's settings is cut there).
+MAX_MESSAGE = 1000
 
 
 def check_run_dir(parser: argparse.ArgumentParser, run_dir: Path) -> None:
@@ -332,9 +460,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = RunConfig.load(args.run_dir)
         model = load_model(args.run_dir, config, args.model)
-        report(args.run_dir, model=model, episodes=args.episodes, gif_episodes=args.gif_episodes)
-    except ValueError as error:
-        parser.error(str(error))
+        report(
+            args.run_dir, config=config, model=model, episodes=args.episodes, gif_episodes=args.gif_episodes
+        )
+    except (ValueError, SaveError) as error:  # a run folder is untrusted input: what is wrong, in one line
+        parser.error(" ".join(str(error).split())[:MAX_MESSAGE])
+    except MemoryError:
+        parser.error(f"{args.run_dir}: the run's settings need more memory than this process may take")
     return 0
 
 

@@ -6,20 +6,26 @@ unpickles them, and a crafted zip can run any code that way. A run folder does n
 ``config.yml`` rebuilds the env and an untrained model of the same algorithm, and only the weights are
 read from the zip (``set_parameters``). Before that the zip's plain ``data`` is compared with what a
 model of the config saves, so a model of another algorithm, of other observation or action spaces, or
-one carrying pickles where such a model has none, is refused with a message saying why.
+one carrying pickles where such a model has none, is refused with a message saying why. The zip is
+read as a run folder's files are (``agents.run_folder``): a regular file reached through no link, each
+entry's size capped before it is inflated.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import torch
 from stable_baselines3.common.base_class import BaseAlgorithm
 
+from agents import run_folder
 from agents.algorithms import algorithm_class, build_model, check_config
 from agents.runs import RunConfig, make_env
 
@@ -38,18 +44,39 @@ TRAINING_STATE_KEYS = frozenset(
 #: Entries whose readable description (SB3 writes one next to each pickle) must match the config's.
 DESCRIBED_KEYS = ("policy_class", "observation_space", "action_space")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+#: The largest model zip read, and the most its weights (one ``.pth`` entry) may inflate to: a model of
+#: this package's networks takes a few MB, a 4x1024 network on Atari frames about 100 MB.
+MAX_MODEL_BYTES = 512 * 2**20
+#: The most a zip's ``data`` JSON may inflate to (a model of 1,024 envs keeps its last observations there).
+MAX_DATA_BYTES = 32 * 2**20
+_WHAT = "a Stable-Baselines3 model zip"
 
 
-def read_model_data(path: Path) -> dict[str, Any]:
-    """The ``data`` JSON of an SB3 model zip, as plain JSON (nothing unpickled); ``ValueError`` if none."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            data = json.loads(archive.read("data").decode())
-    except (OSError, KeyError, UnicodeDecodeError, ValueError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path} is not a Stable-Baselines3 model zip: {error}") from None
+def read_model_data(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
+    """The ``data`` JSON of the model zip ``archive`` (read from ``path``), as plain JSON (nothing
+    unpickled); ``ValueError`` if it has none or it is not a mapping."""
+    content = run_folder.read_entry(archive, "data", MAX_DATA_BYTES, path)
+    data = run_folder.load_json(content, f"{path}: its data")
     if not isinstance(data, dict):
-        raise ValueError(f"{path} is not a Stable-Baselines3 model zip: its data is not a mapping")
+        raise ValueError(f"{path} is not {_WHAT}: its data is not a mapping")
     return data
+
+
+def read_weights(archive: zipfile.ZipFile, path: Path, names: list[str]) -> dict[str, Any]:
+    """The state dicts ``names`` (``policy``, ``policy.optimizer``, ...) of the model zip ``archive``,
+    each read by ``torch.load(weights_only=True)`` from an entry of at most :data:`MAX_MODEL_BYTES`."""
+    weights = {}
+    for name in names:
+        content = run_folder.read_entry(archive, f"{name}.pth", MAX_MODEL_BYTES, path)
+        try:
+            weights[name] = torch.load(io.BytesIO(content), map_location="cpu", weights_only=True)
+        except Exception as error:  # a crafted entry can fail inside torch in any way: say which
+            raise ValueError(f"{path}: its {name}.pth is not a weights file: {_one_line(error)}") from None
+    return weights
+
+
+def _one_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"
 
 
 def _pickled(data: dict[str, Any]) -> set[str]:
@@ -69,7 +96,7 @@ def check_model_data(path: Path, saved: dict[str, Any], expected: dict[str, Any]
     missing, extra = sorted(expected.keys() - saved.keys()), sorted(saved.keys() - expected.keys())
     if missing or extra:
         differences = "; ".join(
-            f"{what} {', '.join(keys)}" for what, keys in (("lacks", missing), ("has", extra)) if keys
+            f"{what} {_listed(keys)}" for what, keys in (("lacks", missing), ("has", extra)) if keys
         )
         raise ValueError(
             f"{path} is not a {algo} model as the run's config.yml says ({config.algo}): it {differences}"
@@ -77,7 +104,7 @@ def check_model_data(path: Path, saved: dict[str, Any], expected: dict[str, Any]
     unexpected = sorted(_pickled(saved) - _pickled(expected) - TRAINING_STATE_KEYS)
     if unexpected:
         raise ValueError(
-            f"{path} carries pickled objects under {', '.join(unexpected)}, which a {algo} model never "
+            f"{path} carries pickled objects under {_listed(unexpected)}, which a {algo} model never "
             "pickles: refused (a pickle can run code; nothing was unpickled)"
         )
     for key in DESCRIBED_KEYS:
@@ -93,40 +120,76 @@ def _summary(entry: Any) -> str:
     """A short description of a described entry, for error messages."""
     described = _described(entry)
     if not isinstance(described, dict):
-        return repr(described)
+        return _clipped(repr(described))
     shown = {
         key: described[key] for key in (":type:", "_shape", "dtype", "n", "__module__") if key in described
     }
-    return ", ".join(f"{key.strip(':_')}={value}" for key, value in shown.items())
+    return ", ".join(f"{key.strip(':_')}={_clipped(value)}" for key, value in shown.items())
 
 
-def saved_data(model: BaseAlgorithm) -> dict[str, Any]:
-    """The ``data`` JSON that ``model.save`` writes, read back from an in-memory zip."""
+def _clipped(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters: a crafted zip's entries are not echoed whole."""
+    return text if len(text) <= limit else f"{text[:limit]}..."
+
+
+def _listed(keys: list[str], limit: int = 5) -> str:
+    """The first ``limit`` of ``keys``, each clipped, and how many more."""
+    more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
+    return ", ".join(_clipped(key, 40) for key in keys[:limit]) + more
+
+
+def saved_data(model: BaseAlgorithm) -> tuple[dict[str, Any], list[str]]:
+    """The ``data`` JSON that ``model.save`` writes and the names of the state dicts it saves
+    (``policy``, ``policy.optimizer``: its ``.pth`` entries but ``pytorch_variables``, which no
+    algorithm here has), read back from an in-memory zip."""
     buffer = io.BytesIO()
     model.save(buffer)
     buffer.seek(0)
     with zipfile.ZipFile(buffer) as archive:
-        return json.loads(archive.read("data").decode())
+        names = [name.removesuffix(".pth") for name in archive.namelist() if name.endswith(".pth")]
+        return json.loads(archive.read("data").decode()), [n for n in names if n != "pytorch_variables"]
 
 
-def load_run_model(path: Path, config: RunConfig) -> BaseAlgorithm:
+@contextlib.contextmanager
+def _building(config: RunConfig) -> Iterator[None]:
+    """Turn what building the run's env and model raises into a one-line ``ValueError``: a config.yml's
+    settings can fail inside SB3 or torch in any way (PPO asserts ``batch_size > 1``, a network too
+    large for memory)."""
+    try:
+        yield
+    except ValueError:  # the settings' own checks: already one line
+        raise
+    except Exception as error:
+        raise ValueError(
+            f"the run's {config.algo} model cannot be built from its config.yml: {_one_line(error)}"
+        ) from None
+
+
+def load_run_model(path: Path, config: RunConfig, run_dir: Path | None = None) -> BaseAlgorithm:
     """The model saved at ``path`` (a zip of the run of ``config``), with no pickle of it loaded.
 
-    Builds the config's env and an untrained model on it, checks the zip against that model
+    The zip must be a regular file inside ``run_dir`` (default: its own folder) reached through no
+    link. Builds the config's env and an untrained model on it, checks the zip against that model
     (:func:`check_model_data`) and loads only the weights, with ``torch.load(weights_only=True)``.
     Raises ``ValueError`` saying what is wrong, before anything is written.
     """
-    check_config(config)
-    saved = read_model_data(path)
-    # The run's own number of envs: PPO and A2C size their rollout buffer by it (and warn at one env).
-    model = build_model(config, make_env(config, n_envs=config.n_envs), device="cpu")
-    check_model_data(path, saved, saved_data(model), config)
+    with _building(config):
+        check_config(config)
+    with run_folder.open_zip(path, run_dir or path.parent, MAX_MODEL_BYTES, _WHAT) as archive:
+        saved = read_model_data(archive, path)
+        with _building(config):
+            # The run's own number of envs: PPO and A2C size their rollout buffer by it (and warn at one).
+            model = build_model(config, make_env(config, n_envs=config.n_envs), device="cpu")
+            expected, names = saved_data(model)
+        check_model_data(path, saved, expected, config)
+        weights = read_weights(archive, path, names)
     try:
-        model.set_parameters(str(path), exact_match=True, device="cpu")
+        model.set_parameters(weights, exact_match=True, device="cpu")
     except Exception as error:  # shapes or names of tensors that do not fit the config's network
         raise ValueError(
-            f"the weights in {path} do not fit the run's {config.algo} network: {error}"
+            f"the weights in {path} do not fit the run's {config.algo} network: {_one_line(error)}"
         ) from None
-    if isinstance(saved.get("num_timesteps"), int):
-        model.num_timesteps = saved["num_timesteps"]
+    steps = saved.get("num_timesteps")
+    if isinstance(steps, int) and not isinstance(steps, bool) and steps >= 0:
+        model.num_timesteps = steps
     return model

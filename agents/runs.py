@@ -15,10 +15,10 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import VecEnv, VecFrameStack, VecMonitor
 
 import gym_catchgames  # noqa: F401  (registers the games on import)
-from agents import zoo
+from agents import run_folder, zoo
 from gym_catchgames.sb3 import SB3VecEnvAdapter
 from gym_catchgames.scoring import natural_score
-from gym_catchgames.validation import check_choice, check_int
+from gym_catchgames.validation import check_choice
 
 #: The wrappers a run's ``env_wrapper`` may name: the package's own, SB3's Atari wrappers and
 #: Gymnasium's ``RepeatAction`` (the Cave entry of SweepDQN acts every third frame). An
@@ -119,33 +119,33 @@ class RunConfig:
 
     @classmethod
     def load(cls, run_dir: Path) -> RunConfig:
-        """The ``config.yml`` of a run folder; ``ValueError`` naming the file for anything else."""
+        """The ``config.yml`` of a run folder, read as untrusted input (``agents.run_folder``: a regular
+        file of at most :data:`MAX_CONFIG_BYTES`, YAML of bounded depth and size); ``ValueError`` naming
+        the file and the key for anything else, never quoting more than a short value."""
         path = run_dir / "config.yml"
-        try:
-            data = yaml.safe_load(path.read_text())
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-            raise ValueError(
-                f"cannot read the run configuration {path}: {' '.join(str(error).split())}"
-            ) from None
+        data = run_folder.load_yaml(run_folder.read_file(path, run_dir, MAX_CONFIG_BYTES), path)
         names = [item.name for item in fields(cls)]
         required = [
             item.name for item in fields(cls) if item.default is MISSING and item.default_factory is MISSING
         ]
         if not isinstance(data, dict) or not set(required) <= data.keys() or not data.keys() <= set(names):
+            found = (
+                f"got {run_folder.describe_value(data)}"
+                if not isinstance(data, dict)
+                else "; ".join(
+                    f"{what} {', '.join(map(run_folder.describe_value, keys))}"
+                    for what, keys in (
+                        ("it lacks", [name for name in required if name not in data]),
+                        ("it has unknown keys", [key for key in data if key not in names][:5]),
+                    )
+                    if keys
+                )
+            )
             raise ValueError(
                 f"{path} is not a run configuration: a mapping with the keys {', '.join(required)} "
-                f"(and optionally {', '.join(sorted(set(names) - set(required)))}); got {str(data)[:200]!r}"
+                f"(and optionally {', '.join(sorted(set(names) - set(required)))}); {found}"
             )
-        kinds = {"env_id": str, "algo": str, "policy": str, "env_kwargs": dict, "algo_kwargs": dict}
-        for name, kind in kinds.items():
-            if name in data and not isinstance(data[name], kind):
-                raise ValueError(f"{path}: {name} must be a {kind.__name__}, got {data[name]!r}")
-        try:
-            for name in ("seed", "timesteps", "n_envs"):
-                if name in data:
-                    check_int(f"{path}: {name}", data[name], minimum=0 if name == "seed" else 1)
-        except TypeError as error:
-            raise ValueError(str(error)) from None
+        _check_config_data(path, data)
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
@@ -166,6 +166,61 @@ class RunConfig:
         if "train_freq" in kwargs and isinstance(kwargs["train_freq"], list):
             kwargs["train_freq"] = tuple(kwargs["train_freq"])
         return {"policy": self.policy, **kwargs}
+
+
+#: The largest ``config.yml`` a run folder may have (one written by ``agents.train`` has under 1 KB).
+MAX_CONFIG_BYTES = 64 * 1024
+#: The kinds of a ``config.yml``'s entries that have one.
+_CONFIG_KINDS = {"env_id": str, "algo": str, "policy": str, "env_kwargs": dict, "algo_kwargs": dict}
+#: The range of a ``config.yml``'s integers: SB3 seeds NumPy's global generator, which takes 32 bits.
+_CONFIG_INTS = {"seed": (0, 2**32 - 1), "timesteps": (1, None), "n_envs": (1, None), "frame_stack": (1, None)}
+#: ``algo_kwargs`` a run sets itself or keeps as its own keys: in ``algo_kwargs`` they would be passed
+#: to the algorithm twice or to the wrong place.
+_NOT_ALGO_KWARGS = zoo.SCRIPT_KEYS | zoo.ZOO_KEYS
+
+
+def _check_config_data(path: Path, data: dict[str, Any]) -> None:
+    """Refuse a ``config.yml`` mapping whose entries have the wrong kind or range, that names an env id
+    not registered (``module:Id`` would import any module), or whose ``algo_kwargs`` set what the run
+    sets itself (``seed``)."""
+    for name, kind in _CONFIG_KINDS.items():
+        if name in data and not isinstance(data[name], kind):
+            raise ValueError(
+                f"{path}: {name} must be a {kind.__name__}, got {run_folder.describe_value(data[name])}"
+            )
+    for name, (minimum, maximum) in _CONFIG_INTS.items():
+        value = data.get(name, minimum)
+        if name == "frame_stack" and value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{path}: {name} must be an integer, got {run_folder.describe_value(value)}")
+        if value < minimum or (maximum is not None and value > maximum):
+            allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+            raise ValueError(f"{path}: {name} must be {allowed}, got {run_folder.describe_value(value)}")
+    for name in ("env_kwargs", "algo_kwargs"):
+        keys = [key for key in data.get(name, {}) if not isinstance(key, str)]
+        if keys:
+            raise ValueError(
+                f"{path}: the keys of {name} must be names, got {run_folder.describe_value(keys[0])}"
+            )
+    clashes = sorted(_NOT_ALGO_KWARGS & data.get("algo_kwargs", {}).keys())
+    if clashes:
+        raise ValueError(
+            f"{path}: algo_kwargs may not set {', '.join(clashes)}: the run sets "
+            f"{', '.join(sorted(zoo.SCRIPT_KEYS - {'self'}))} itself and keeps "
+            f"{', '.join(sorted(zoo.ZOO_KEYS))} as its own keys"
+        )
+    env_id = data["env_id"]
+    try:
+        register_env_packages(env_id)
+    except ImportError as error:
+        described = run_folder.describe_value(env_id)
+        raise ValueError(f"{path}: env_id {described} needs a package that is missing: {error}") from None
+    if env_id not in gymnasium.registry:
+        raise ValueError(
+            f"{path}: env_id {run_folder.describe_value(env_id)} is not a registered env id "
+            "(a 'module:' prefix is not imported)"
+        )
 
 
 #: The two ways :func:`make_env` builds a run's envs: the game's own vector env, or SB3's ``make_vec_env``.
@@ -294,12 +349,15 @@ def parse_wrapper_spec(spec: Any) -> list[tuple[str, dict[str, Any]]]:
         path, kwargs = next(iter(item.items())) if isinstance(item, dict) and len(item) == 1 else (item, {})
         if not isinstance(path, str) or not isinstance(kwargs or {}, dict):
             raise zoo.HyperparameterError(
-                f"env_wrapper entries must be 'module.Name' or {{'module.Name': {{kwargs}}}}, got {item!r}"
+                "env_wrapper entries must be 'module.Name' or {'module.Name': {kwargs}}, got "
+                f"{run_folder.describe_value(item)}"
             )
         if path not in allowed:
             raise zoo.HyperparameterError(
-                f"env_wrapper {path!r} is not a known wrapper (it would be imported and called); known: "
-                f"{', '.join(sorted(allowed))}. To allow your own, set {ALLOW_WRAPPERS_VAR}={path}"
+                f"env_wrapper {run_folder.describe_value(path)} is not a known wrapper (it would be imported "
+                "and called); known: "
+                f"{', '.join(sorted(allowed))}. To allow your own, set {ALLOW_WRAPPERS_VAR}="
+                f"{path if len(path) <= 200 else 'module.Name'}"
             )
         parsed.append((path, kwargs or {}))
     return parsed

@@ -15,6 +15,11 @@ Nothing else changes. Unless told otherwise a search runs 16 trials of the entry
 (the best trial as an entry for the id, ready to paste into ``agents/hyperparams/<algo>.yml``),
 ``trials.md`` and ``trials.json`` (every trial: settings, scores, env steps and seconds to the target)
 and Ray's own records in ``ray/``. Ctrl-C stops the search and keeps what finished.
+
+Everything is checked before Ray starts: the arguments, ``--out`` (writable, no earlier results unless
+``--overwrite``, and not in use by another search: a lock file), and every extreme of the space built
+once as a training run would build it. A trial that fails all the same (a combination of settings, an
+error during training) makes the exit status 1, after the results of the others are written.
 """
 
 from __future__ import annotations
@@ -40,7 +45,8 @@ from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search.optuna import OptunaSearch
 
 from agents import zoo
-from agents.algorithms import ALGORITHMS, algorithm_class, build_model, check_config, tuned_config
+from agents.algorithms import ALGORITHMS, algorithm_class, build_model, dry_run, tuned_config
+from agents.commands import MAX_SEED, UsageError, check_writable_folder, output_lock, write_text
 from agents.evaluate import GreedyChecks, random_score, score_name
 from agents.runs import RunConfig, register_env_packages
 from agents.targets import load_targets, target_score
@@ -59,10 +65,6 @@ DEFAULT_TRIALS = 16
 DEFAULT_OUT = Path("runs") / "tune"
 #: Seconds to wait for a remote Ray address to answer before calling it unreachable.
 CONNECT_TIMEOUT = 3.0
-
-
-class UsageError(ValueError):
-    """Bad command-line input or search space: one line, exit status 2, before any trial starts."""
 
 
 # ----------------------------------------------------------------------------- the search space
@@ -172,13 +174,15 @@ def policy_kwargs_with_net_arch(expression: str | None, net_arch: list[int]) -> 
 
 
 def check_space(job: SearchJob) -> None:
-    """Build every extreme of the space through the same checks as a training run, before Ray starts."""
+    """Build every extreme of the space once, as a training run builds it (``dry_run``), before Ray
+    starts: a value that fails only when the network or the buffer is made is a usage error, not a
+    failed trial."""
     for dimension in job.dimensions:
         for sampled in dimension.extremes():
             value = dimension.decode(sampled)
             try:
                 overrides = settings_of([dimension], {dimension.name: sampled}, job.entry)
-                check_config(job.config(overrides))
+                dry_run(job.config(overrides))
             except UsageError:
                 raise
             except (ValueError, TypeError) as error:
@@ -256,9 +260,10 @@ def start_ray(address: str | None, num_cpus: int | None = None) -> None:
         raise UsageError(f"cannot join the Ray cluster at {address}: {error}".splitlines()[0]) from error
 
 
-def run_search(job: SearchJob, trials: int, out: Path) -> tuple[list[dict[str, Any]], int]:
-    """Run the search (Ray must be started); return one row per trial that reported, and how many
-    trials started (fewer than asked for when Ctrl-C stopped the search)."""
+def run_search(job: SearchJob, trials: int, out: Path) -> tuple[list[dict[str, Any]], int, list[str]]:
+    """Run the search (Ray must be started); return one row per trial that reported, how many trials
+    started (fewer than asked for when Ctrl-C stopped the search) and the first line of each trial's
+    error."""
     checks = max(job.timesteps // job.check_every, 1)
     tuner = tune.Tuner(
         tune.with_resources(tune.with_parameters(run_trial, job=job), {"cpu": job.cpus_per_trial}),
@@ -290,7 +295,8 @@ def run_search(job: SearchJob, trials: int, out: Path) -> tuple[list[dict[str, A
             "node": metrics["node"], "error": str(result.error).splitlines()[0] if result.error else None,
         })  # fmt: skip
     rows.sort(key=lambda row: (row["completed"], row["mean_score"]), reverse=True)
-    return rows, len(results)
+    errors = [str(result.error).splitlines()[0] for result in results if result.error]
+    return rows, len(results), errors
 
 
 # ----------------------------------------------------------------------------- results
@@ -300,8 +306,9 @@ def best_entry(job: SearchJob, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_results(job: SearchJob, rows: list[dict[str, Any]], out: Path, command: str) -> None:
-    (out / "trials.json").write_text(json.dumps(rows, indent=1, default=str))
-    (out / "trials.md").write_text(trials_table(job, rows) + "\n")
+    """Write ``trials.json``, ``trials.md`` and (with a trial) ``best.yml``, each in one rename."""
+    write_text(out / "trials.json", json.dumps(rows, indent=1, default=str))
+    write_text(out / "trials.md", trials_table(job, rows) + "\n")
     if rows:
         best = rows[0]
         header = (
@@ -309,8 +316,9 @@ def write_results(job: SearchJob, rows: list[dict[str, Any]], out: Path, command
             f"{best['mean_score']:.2f} over the checks, {best['final_score']:.2f} at {best['env_steps']:,} "
             "env steps.\n"
         )
-        (out / "best.yml").write_text(
-            header + yaml.safe_dump(best_entry(job, best), sort_keys=False, default_flow_style=None)
+        write_text(
+            out / "best.yml",
+            header + yaml.safe_dump(best_entry(job, best), sort_keys=False, default_flow_style=None),
         )
 
 
@@ -367,17 +375,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--space", type=Path, default=None, help="search space (default: the algorithm's)")
     parser.add_argument("--address", default=None, help="a Ray cluster: auto, HOST:PORT or ray://HOST:PORT")
-    parser.add_argument("--cpus-per-trial", type=int_at_least(1), default=1)
-    parser.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the runs and of Optuna")
+    parser.add_argument("--cpus-per-trial", type=int_at_least(1), default=1, help="at most a node's CPUs")
+    parser.add_argument(
+        "--seed", type=int_at_least(0, MAX_SEED), default=0, help="seed of the runs and of Optuna"
+    )
     parser.add_argument("--check-every", type=int_at_least(1), default=None, help="default: --timesteps / 10")
     parser.add_argument("--check-episodes", type=int_at_least(1), default=50, help="episodes per check")
-    parser.add_argument("--target", type=float, default=None, help="default: agents/targets.yml's")
+    parser.add_argument("--target", type=finite_float, default=None, help="default: agents/targets.yml's")
     parser.add_argument("--overwrite", action="store_true", help="replace the results already in --out")
     return parser
 
 
+def finite_float(text: str) -> float:
+    """An ``argparse`` ``type``: a finite number (``nan`` and ``inf`` are no target)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
 def make_job(args: argparse.Namespace) -> SearchJob:
     """Check the command line and the space; ``UsageError`` before anything runs."""
+    if args.address is None and args.cpus_per_trial > len(os.sched_getaffinity(0)):
+        raise UsageError(
+            f"--cpus-per-trial {args.cpus_per_trial}: this machine lets the search use "
+            f"{len(os.sched_getaffinity(0))} CPUs, so no trial could start"
+        )
     register_env_packages(args.env)
     try:
         entry = zoo.load_hyperparams(args.algo, args.env, algorithm_class(args.algo))
@@ -395,19 +421,35 @@ def make_job(args: argparse.Namespace) -> SearchJob:
     return job
 
 
-def prepare_out(out: Path, overwrite: bool) -> None:
-    """Create ``out``; refuse one holding earlier results unless ``overwrite``."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file, not a folder")
+def check_out(out: Path, overwrite: bool) -> list[str]:
+    """Refuse an ``out`` that cannot be written, or that holds earlier results unless ``overwrite``;
+    return the names of the earlier results."""
+    check_writable_folder("--out", out)
     existing = [name for name in OUTPUTS if (out / name).exists()]
     if existing and not overwrite:
         raise UsageError(
             f"{out} holds earlier results ({', '.join(existing)}); pass --overwrite or another --out"
         )
-    for name in existing:
+    return existing
+
+
+def prepare_out(out: Path, overwrite: bool) -> None:
+    """Create ``out`` after ``check_out``, removing the earlier results ``overwrite`` allows."""
+    for name in check_out(out, overwrite):
         path = out / name
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     out.mkdir(parents=True, exist_ok=True)
+
+
+def check_cluster_cpus(cpus_per_trial: int, address: str) -> None:
+    """Refuse ``cpus_per_trial`` above the CPUs of every node of the joined cluster: a trial runs on one
+    node, and one that no node can hold waits for ever."""
+    largest = max((node["Resources"].get("CPU", 0) for node in ray.nodes() if node["Alive"]), default=0)
+    if cpus_per_trial > largest:
+        raise UsageError(
+            f"--cpus-per-trial {cpus_per_trial}: the largest node of the cluster at {address} has "
+            f"{largest:g} CPUs, so no trial could start"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -416,19 +458,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.out = args.out or DEFAULT_OUT / args.env / args.algo
     try:
+        check_out(args.out, args.overwrite)  # first: it is quick, and the space's dry runs are not
         job = make_job(args)
-        prepare_out(args.out, args.overwrite)
-        start_ray(args.address)
+        with output_lock("--out", args.out):
+            return search(
+                job, args, "python -m agents.tune " + " ".join(sys.argv[1:] if argv is None else argv)
+            )
     except UsageError as error:
         parser.error(str(error))
+    except OSError as error:  # the results could not be written (a full disk): Ray's records are kept
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 1
+
+
+def search(job: SearchJob, args: argparse.Namespace, command: str) -> int:
+    """Start Ray, run the search into ``args.out`` and write its results (found by ``command``); return
+    the exit status."""
     try:
-        rows, started = run_search(job, args.trials, args.out)
+        start_ray(args.address)
+        if args.address is not None:
+            check_cluster_cpus(job.cpus_per_trial, args.address)
+        prepare_out(args.out, args.overwrite)
+        rows, started, errors = run_search(job, args.trials, args.out)
     finally:
         ray.shutdown()
-    write_results(
-        job, rows, args.out, "python -m agents.tune " + " ".join(sys.argv[1:] if argv is None else argv)
-    )
+    write_results(job, rows, args.out, command)
     print(trials_table(job, rows))
+    if errors:
+        print(f"{len(errors)} of {started} trials failed; the first: {errors[0]}", file=sys.stderr)
     if not rows:
         print("no trial reported a check: nothing to write into best.yml")
         return 1
@@ -437,7 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if started < args.trials:  # Ray Tune turned Ctrl-C into a clean stop
         print(f"the search was stopped after {started} of {args.trials} trials; the results above are theirs")
         return 130
-    return 0
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ expression, ``learning_rate: lin_<value>`` for a linearly decaying rate). So the
 from __future__ import annotations
 
 import ast
-import importlib
+import functools
 import inspect
 import math
 import re
@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 from stable_baselines3.common.utils import LinearSchedule
+
+from agents import run_folder
 
 HYPERPARAMS_DIR = Path(__file__).with_name("hyperparams")
 
@@ -220,92 +222,143 @@ OverrideLoader.add_implicit_resolver(SCIENTIFIC_TAG, SCIENTIFIC_NUMBER, list("-+
 OverrideLoader.add_constructor(SCIENTIFIC_TAG, _scientific_number)
 
 
-#: The names a ``policy_kwargs`` expression may use (``__import__`` only as ``__import__('agents')``).
-POLICY_KWARGS_NAMES = frozenset({"agents", "torch", "nn", "dict", "__import__"})
-#: The syntax a ``policy_kwargs`` expression may use: literals, ``dict(...)`` and attributes of the names.
-_POLICY_KWARGS_NODES = (
-    ast.Expression,
-    ast.Call,
-    ast.keyword,
-    ast.Constant,
-    ast.List,
-    ast.Tuple,
-    ast.Dict,
-    ast.Name,
-    ast.Attribute,
-    ast.Load,
-    ast.UnaryOp,
-    ast.USub,
-    ast.UAdd,
+#: The names an expression may start from: ``torch.nn.ReLU``, ``nn.ReLU``, ``agents.SmallGridCNN``, and
+#: the modules it may import (``__import__('agents').SmallGridCNN``).
+_ROOT_NAMES = ("torch", "nn", "agents")
+_IMPORTABLE = ("agents", "stable_baselines3")
+_ALLOWED = (
+    "only literals, dict(...), __import__('agents') or __import__('stable_baselines3') and the network "
+    "pieces of the allow-list: the "
+    "activation classes of torch.nn (nn.ReLU), the optimizer classes of torch.optim (torch.optim.Adam) "
+    "and the feature extractors of agents and stable_baselines3.common.torch_layers (agents.SmallGridCNN)"
 )
 
 
-def _check_policy_kwargs_syntax(expression: str) -> None:
-    """Refuse a ``policy_kwargs`` expression that could do more than build settings.
+@functools.cache
+def network_pieces() -> dict[str, type]:
+    """The allow-list of ``policy_kwargs``: the objects a value may be besides plain data, by each name
+    an expression may give them.
 
-    The zoo ``eval``s these strings; here only literals, calls of ``dict`` and ``__import__('agents')``,
-    and public attributes of ``agents``, ``torch`` and ``nn`` (``nn.ReLU``, ``agents.SmallGridCNN``) are
-    allowed, so a ``config.yml`` or hyperparameter file cannot run code through them.
+    SB3 calls them while it builds a model (``activation_fn()``, ``optimizer_class(params)``,
+    ``features_extractor_class(space)``), so a name outside this list, however it is reached
+    (``torch.os.abort``, ``torch.sys.exit``), is refused before anything is looked up or called.
     """
-    tree = ast.parse(expression, mode="eval")  # SyntaxError: reported by the caller
-    for node in ast.walk(tree):
-        allowed = isinstance(node, _POLICY_KWARGS_NODES)
-        if isinstance(node, ast.Name):
-            allowed = node.id in POLICY_KWARGS_NAMES
-        elif isinstance(node, ast.Attribute):
-            allowed = not node.attr.startswith("_")
-        elif isinstance(node, ast.Call):
-            is_dict = isinstance(node.func, ast.Name) and node.func.id == "dict"
-            imports_agents = (
-                isinstance(node.func, ast.Name)
-                and node.func.id == "__import__"
-                and not node.keywords
-                and len(node.args) == 1
-                and isinstance(node.args[0], ast.Constant)
-                and node.args[0].value == "agents"
-            )
-            allowed = is_dict or imports_agents
-        if not allowed:
-            raise ValueError(
-                f"{ast.unparse(node) if not isinstance(node, ast.expr_context) else type(node).__name__!r} "
-                "is not allowed: only literals, dict(...), __import__('agents') and public attributes of "
-                f"{', '.join(sorted(POLICY_KWARGS_NAMES - {'dict', '__import__'}))}"
-            )
+    import torch
+    from stable_baselines3.common import torch_layers
+
+    import agents
+
+    def classes(module: Any, test: Any) -> dict[str, type]:
+        members = {name: getattr(module, name) for name in dir(module) if not name.startswith("_")}
+        return {name: value for name, value in members.items() if isinstance(value, type) and test(value)}
+
+    pieces: dict[str, type] = {}
+    for name, value in classes(torch.nn, lambda cls: cls.__module__ == "torch.nn.modules.activation").items():
+        pieces[f"nn.{name}"] = pieces[f"torch.nn.{name}"] = value
+    optimizers = classes(torch.optim, lambda cls: issubclass(cls, torch.optim.Optimizer))
+    pieces.update({f"torch.optim.{name}": value for name, value in optimizers.items() if name != "Optimizer"})
+    base = torch_layers.BaseFeaturesExtractor
+    for module, prefix in ((agents, "agents"), (torch_layers, "stable_baselines3.common.torch_layers")):
+        extractors = classes(module, lambda cls: issubclass(cls, base) and cls is not base)
+        pieces.update({f"{prefix}.{name}": value for name, value in extractors.items()})
+    return pieces
 
 
-def _import_agents(name: str) -> Any:
-    """``__import__`` as a ``policy_kwargs`` expression may call it: for ``agents`` only."""
-    return importlib.import_module(name)
+def _dotted_name(node: ast.expr) -> str | None:
+    """``nn.ReLU`` -> ``"nn.ReLU"``, ``__import__('agents').SmallGridCNN`` -> ``"agents.SmallGridCNN"``;
+    ``None`` for anything that is not a chain of attributes on a root name or an allowed import."""
+    attributes = []
+    while isinstance(node, ast.Attribute):
+        attributes.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id in _ROOT_NAMES:
+        root = node.id
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "__import__"
+        and not node.keywords
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Constant)
+        and node.args[0].value in _IMPORTABLE
+    ):
+        root = node.args[0].value
+    else:
+        return None
+    return ".".join([root, *reversed(attributes)])
+
+
+def _evaluate(node: ast.expr) -> Any:
+    """The value of a node of a ``policy_kwargs`` expression: a literal, a list, tuple or dict of values,
+    ``dict(key=value, ...)``, a signed number, or a name of :func:`network_pieces`. Nothing is looked
+    up on an object and nothing but ``dict`` is called; any other node raises ``ValueError``."""
+    if isinstance(node, ast.Constant) and _is_plain(node.value):
+        return node.value
+    if isinstance(node, ast.List | ast.Tuple):
+        items = [_evaluate(item) for item in node.elts]
+        return items if isinstance(node, ast.List) else tuple(items)
+    if isinstance(node, ast.Dict) and all(
+        isinstance(key, ast.Constant) and _is_plain(key.value) for key in node.keys
+    ):
+        return {key.value: _evaluate(value) for key, value in zip(node.keys, node.values, strict=True)}
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        number = _evaluate(node.operand)
+        if isinstance(number, int | float) and not isinstance(number, bool):
+            return -number if isinstance(node.op, ast.USub) else number
+    is_dict = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict"
+    if is_dict and not node.args and all(keyword.arg is not None for keyword in node.keywords):
+        return {keyword.arg: _evaluate(keyword.value) for keyword in node.keywords}
+    name = _dotted_name(node)
+    if name in network_pieces():
+        return network_pieces()[name]
+    raise ValueError(f"{ast.unparse(node)!r} is not allowed: {_ALLOWED}")
+
+
+def _is_plain(value: Any) -> bool:
+    """Whether ``value`` is plain data: ``None``, a bool, a number or a string."""
+    return value is None or isinstance(value, bool | int | float | str)
+
+
+def _check_settings(value: Any, key: str) -> None:
+    """Refuse a ``policy_kwargs`` mapping (from a ``config.yml`` or Python code) holding anything but
+    plain data and :func:`network_pieces`; the message names the key, not the object."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            _check_settings(item, f"{key}.{name}")
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_settings(item, key)
+    elif not (_is_plain(value) or any(value is piece for piece in network_pieces().values())):
+        raise HyperparameterError(f"{key}: {run_folder.describe_value(value)} is not allowed: {_ALLOWED}")
 
 
 def evaluate_policy_kwargs(expression: str | dict[str, Any]) -> dict[str, Any]:
-    """Turn the zoo's ``policy_kwargs`` string (``"dict(net_arch=[64, 64])"``) into a dict.
+    """Turn the zoo's ``policy_kwargs`` string (``"dict(net_arch=[64, 64])"``) into a dict; check a dict.
 
     The expression may name ``agents`` (e.g. ``agents.SmallGridCNN``), ``torch`` and ``nn``, as the zoo
-    evaluates the same strings with ``eval``; unlike the zoo, nothing else is allowed (see
-    :func:`_check_policy_kwargs_syntax`), so reading a run's settings runs no code of theirs.
+    evaluates the same strings with ``eval``; unlike the zoo, it is not ``eval``-ed: it is read node by
+    node (:func:`_evaluate`), and the only objects it can name are those of :func:`network_pieces`, so
+    reading a run's settings runs no code of theirs and SB3 calls nothing else.
     """
     if isinstance(expression, dict):
+        try:
+            _check_settings(expression, "policy_kwargs")
+        except RecursionError:
+            raise HyperparameterError("policy_kwargs is nested too deeply (or contains itself)") from None
         return expression
     if not isinstance(expression, str):
-        raise HyperparameterError(f"policy_kwargs must be a dict or a Python expression, got {expression!r}")
-    import torch
-
-    namespace = {
-        "__builtins__": {},
-        "agents": importlib.import_module("agents"),
-        "torch": torch,
-        "nn": torch.nn,
-        "dict": dict,
-        "__import__": _import_agents,
-    }
+        raise HyperparameterError(
+            "policy_kwargs must be a dict or a Python expression, got "
+            f"{run_folder.describe_value(expression)}"
+        )
     try:
-        _check_policy_kwargs_syntax(expression)
-        value = eval(expression, namespace)
-    except Exception as error:  # a user's expression can fail in any way: say which and where
+        value = _evaluate(ast.parse(expression, mode="eval").body)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         raise HyperparameterError(
             f"policy_kwargs={expression!r} fails: {type(error).__name__}: {error}"
         ) from None
     if not isinstance(value, dict):
-        raise HyperparameterError(f"policy_kwargs={expression!r} must give a dict, got {value!r}")
+        raise HyperparameterError(
+            f"policy_kwargs={expression!r} must give a dict, got {run_folder.describe_value(value)}"
+        )
     return value

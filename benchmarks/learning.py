@@ -9,6 +9,13 @@ keeps the final models in ``<out>-models/``. Ctrl-C or SIGTERM stops the run in 
 it has learned (its row's ``stopped_by`` names the signal) and writes the rows so far before exiting
 with status 128 + the signal's number.
 
+Every argument is checked before the first pair trains: each ``--algos`` spec is built once on each env
+(``agents.algorithms.dry_run``), ``--out`` must be writable and not in use by another run (a lock file
+beside it), no earlier result (``.json``, ``.md``, ``-models/``) is replaced without ``--overwrite``,
+``--cpu`` must be a core this process may run on, and seeds must be in range and distinct. Each row is
+written to disk (``.json`` and ``.md``, each in one rename) as its run finishes, so a stopped or failed
+grid keeps every finished row.
+
     python benchmarks/learning.py --envs Catch-v0 FruitFetch-v0 --algos sweep-dqn dqn --seeds 0 1 2
 
 An algorithm may be a variant of its tuned entry (``sweep-dqn+keep_fraction=0.75``) or an entry of
@@ -18,24 +25,41 @@ another file (``dqn@benchmarks/protocols/dqn-breakout-tutorial-protocol.yml``); 
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+import yaml
 
 from agents import zoo
-from agents.algorithms import ALGORITHMS, tuned_model
+from agents.algorithms import ALGORITHMS, dry_run, tuned_config, tuned_model
+from agents.commands import (
+    MAX_SEED,
+    STOP_SIGNALS,
+    Stopped,
+    UsageError,
+    check_writable_folder,
+    output_lock,
+    signals_held,
+    stop_on_signal,
+    write_atomically,
+    write_text,
+)
 from agents.evaluate import GreedyChecks, greedy_score, random_score, score_name
 from agents.targets import TARGETS_FILE, load_targets, target_score
-from agents.train import STOP_SIGNALS, Stopped, stop_on_signal
 from gym_catchgames.validation import int_at_least
+
+#: What a finished row of the grid is handed to: writes the rows so far.
+Record = Callable[[list[dict[str, Any]]], None]
 
 
 def split_algo_spec(spec: str) -> tuple[str, str, list[str]]:
@@ -69,10 +93,28 @@ def parse_algo_spec(spec: str) -> tuple[str, Path | None, dict[str, Any]]:
     return algo, Path(hyperparams) if hyperparams else None, overrides
 
 
+def check_pair(env_id: str, algo_spec: str, seed: int, timesteps: int | None) -> None:
+    """Build the run of one (env, algorithm spec) once (``dry_run``): a spec whose entry file, overrides
+    or network fail on this env is a ``UsageError`` before any pair trains."""
+    try:
+        algo, hyperparams, overrides = parse_algo_spec(algo_spec)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    try:
+        dry_run(
+            tuned_config(
+                env_id, algo, seed, timesteps=timesteps, overrides=overrides, hyperparams=hyperparams
+            )
+        )
+    except (OSError, yaml.YAMLError, TypeError, ValueError) as error:  # ValueError: HyperparameterError
+        raise UsageError(f"--algos {algo_spec!r} on {env_id}: {' '.join(str(error).split())}") from None
+
+
 def run_pair(env_id: str, algo_spec: str, seed: int, options: dict[str, Any]) -> dict[str, Any]:
     """Train and score one (env, algorithm, seed); the result depends on nothing else.
 
-    ``algo_spec`` is read by :func:`parse_algo_spec`.
+    ``algo_spec`` is read by :func:`parse_algo_spec`. A stop signal while it trains, is scored or its
+    model saved ends it with its row (``stopped_by``); one while it is set up raises :class:`Stopped`.
     """
     algo, hyperparams, overrides = parse_algo_spec(algo_spec)
     torch.set_num_threads(1)
@@ -101,10 +143,13 @@ def run_pair(env_id: str, algo_spec: str, seed: int, options: dict[str, Any]) ->
             flush=True,
         )
     seconds = checks.train_seconds()
-    final = greedy_score(config, model, options["episodes"], options["epsilon"])
-    if options["models_dir"]:
-        name = f"{env_id}-{algo_spec}-seed{seed}".replace("/", "_").replace("@", "-").replace("+", "-")
-        model.save(Path(options["models_dir"]) / f"{name}.zip")
+    try:
+        with signals_held():  # scoring and saving finish; a stop meanwhile ends the grid after this row
+            final = greedy_score(config, model, options["episodes"], options["epsilon"])
+            if options["models_dir"]:
+                save_model(model, Path(options["models_dir"]), f"{env_id}-{algo_spec}-seed{seed}")
+    except Stopped as signal_name:
+        stopped = stopped or str(signal_name)
     steps, reached_seconds = checks.reached_at or (None, None)
     return {
         "env": env_id, "algo": algo_spec, "seed": seed, "budget": config.timesteps,
@@ -116,21 +161,38 @@ def run_pair(env_id: str, algo_spec: str, seed: int, options: dict[str, Any]) ->
     }  # fmt: skip
 
 
-def run_grid(grid: list[tuple[str, str, int]], options: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every (env, algorithm, seed) of ``grid`` in turn, in this process, until one is stopped by a signal."""
-    rows = []
-    for env_id, algo_spec, seed in grid:
-        rows.append(run_pair(env_id, algo_spec, seed, options))
-        print(json.dumps(rows[-1]), flush=True)
-        if rows[-1]["stopped_by"]:
-            break
-    return rows
+def save_model(model: Any, folder: Path, name: str) -> None:
+    """``--save-models``: the final model as ``folder/<name>.zip`` (the folder made with the first one)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    file_name = name.replace("/", "_").replace("@", "-").replace("+", "-")
+    write_atomically(folder / f"{file_name}.zip", model.save)
 
 
-def run_grid_on_ray(grid: list[tuple[str, str, int]], options: dict[str, Any], address: str | None):
+def run_grid(
+    grid: list[tuple[str, str, int]], options: dict[str, Any], record: Record
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Every (env, algorithm, seed) of ``grid`` in turn, in this process, each row recorded as it
+    finishes, until a stop signal; return the rows and the name of the signal that stopped the grid."""
+    rows: list[dict[str, Any]] = []
+    try:
+        for env_id, algo_spec, seed in grid:
+            rows.append(run_pair(env_id, algo_spec, seed, options))
+            record(rows)
+            print(json.dumps(rows[-1]), flush=True)
+            if rows[-1]["stopped_by"]:
+                return rows, rows[-1]["stopped_by"]
+    except Stopped as stopped:  # while a pair was set up (nothing of it trained) or its row written
+        return rows, str(stopped)
+    return rows, None
+
+
+def run_grid_on_ray(
+    grid: list[tuple[str, str, int]], options: dict[str, Any], address: str | None, record: Record
+) -> list[dict[str, Any]]:
     """Every (env, algorithm, seed) of ``grid`` as a Ray task of one CPU, on this machine or a cluster.
 
-    Rows come back in grid order, each with the id of the Ray node that ran it (``ray_node``).
+    Rows come back in grid order, each with the id of the Ray node that ran it (``ray_node``), and are
+    recorded as they come.
     """
     import ray  # only for --ray: Ray is an optional extra
 
@@ -147,6 +209,7 @@ def run_grid_on_ray(grid: list[tuple[str, str, int]], options: dict[str, Any], a
         rows = []
         for future in futures:
             rows.append(ray.get(future))
+            record(rows)
             print(json.dumps(rows[-1]), flush=True)
         return rows
     finally:
@@ -156,6 +219,17 @@ def run_grid_on_ray(grid: list[tuple[str, str, int]], options: dict[str, Any], a
 def models_dir(out: Path) -> Path:
     """Where ``--save-models`` puts the final models: ``<out>-models/`` beside the tables."""
     return out.parent / f"{out.name}-models"
+
+
+def result_files(out: Path, save_models: bool) -> list[Path]:
+    """What a grid writes at ``--out``: the rows, their table and (``--save-models``) the models folder."""
+    return [out.with_suffix(".json"), out.with_suffix(".md"), *([models_dir(out)] if save_models else [])]
+
+
+def write_results(out: Path, rows: list[dict[str, Any]]) -> None:
+    """Write the rows so far and their table, each file in one rename."""
+    write_text(out.with_suffix(".json"), json.dumps(rows, indent=1))
+    write_text(out.with_suffix(".md"), summarise(rows) + "\n")
 
 
 def summarise(rows: list[dict]) -> str:
@@ -179,7 +253,7 @@ def summarise(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", nargs="+", default=["Catch-v0", "FruitFetch-v0"])
     parser.add_argument(
@@ -188,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         default=["sweep-dqn", "dqn"],
         help="names; NAME@FILE reads the entry from another file; +KEY=VALUE overrides a setting",
     )
-    parser.add_argument("--seeds", nargs="+", type=int_at_least(0), default=[0, 1, 2])
+    parser.add_argument("--seeds", nargs="+", type=int_at_least(0, MAX_SEED), default=[0, 1, 2])
     parser.add_argument("--timesteps", type=int_at_least(1), default=None, help="default: each tuned budget")
     parser.add_argument("--episodes", type=int_at_least(1), default=200, help="episodes of the final score")
     parser.add_argument("--check-every", type=int_at_least(1), default=1000, help="steps between checks")
@@ -201,58 +275,85 @@ def main(argv: list[str] | None = None) -> int:
         "--epsilon", type=float, default=0.0, help="random-move probability of the scored player (default 0)"
     )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/learning"))
-    parser.add_argument("--cpu", type=int, default=-1, help="core to pin to (-1: no pinning; serial runs)")
+    parser.add_argument(
+        "--cpu", type=int_at_least(-1), default=-1, help="core to pin to (-1: no pinning; serial runs)"
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace existing results at --out")
     parser.add_argument("--save-models", action="store_true", help="save each final model beside --out")
     parser.add_argument("--ray", action="store_true", help="run the grid as Ray tasks, one CPU each")
     parser.add_argument("--address", default=None, help="with --ray: a cluster (auto, HOST:PORT, ray://...)")
-    args = parser.parse_args(argv)
-    targets = load_targets()
+    return parser
+
+
+def check_arguments(args: argparse.Namespace, targets: dict[str, Any]) -> None:
+    """Check everything of the command line that could fail once the grid runs (``--out``'s earlier
+    results excepted: they are checked under its lock); pin to ``--cpu``, so that the dry runs of the
+    pairs already run there. Raises ``UsageError``."""
     missing = [env_id for env_id in args.envs if env_id not in targets]
     if missing:
-        parser.error(f"no target for {', '.join(missing)} in {TARGETS_FILE}: add one there")
+        raise UsageError(f"no target for {', '.join(missing)} in {TARGETS_FILE}: add one there")
     if not 0.0 <= args.epsilon <= 1.0:
-        parser.error(f"--epsilon must be in [0, 1], got {args.epsilon}")
+        raise UsageError(f"--epsilon must be in [0, 1], got {args.epsilon}")
     if args.address is not None and not args.ray:
-        parser.error("--address needs --ray")
-    for spec in args.algos:
-        try:
-            parse_algo_spec(spec)
-        except ValueError as error:
-            parser.error(str(error))
-    for existing in (args.out.with_suffix(".md"), models_dir(args.out) if args.save_models else None):
-        if existing is not None and existing.exists() and not args.overwrite:
-            parser.error(f"{existing} exists; pass --overwrite to replace it or choose another --out")
+        raise UsageError("--address needs --ray")
+    for flag, values in (("--envs", args.envs), ("--algos", args.algos), ("--seeds", args.seeds)):
+        repeated = list(dict.fromkeys(value for value in values if values.count(value) > 1))
+        if repeated:
+            raise UsageError(f"{flag} repeats {', '.join(map(str, repeated))}: give each once")
     if args.cpu >= 0:
+        cores = sorted(os.sched_getaffinity(0))
+        if args.cpu not in cores:
+            raise UsageError(f"--cpu {args.cpu}: this process may run on cores {', '.join(map(str, cores))}")
         os.sched_setaffinity(0, {args.cpu})
+    check_writable_folder("--out", args.out.parent)
+    for env_id, algo_spec in itertools.product(args.envs, args.algos):
+        check_pair(env_id, algo_spec, args.seeds[0], args.timesteps)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    targets = load_targets()
+    try:
+        check_arguments(args, targets)
+        with output_lock("--out", args.out):
+            for existing in result_files(args.out, args.save_models):
+                if existing.exists() and not args.overwrite:
+                    raise UsageError(
+                        f"{existing} exists; pass --overwrite to replace it or choose another --out"
+                    )
+            return run(args, targets)
+    except UsageError as error:
+        parser.error(str(error))
+    except OSError as error:  # a full disk: every row written so far is kept
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 1
+
+
+def run(args: argparse.Namespace, targets: dict[str, Any]) -> int:
+    """Run the checked grid, recording each row as it finishes; return the exit status."""
     options = {
         "timesteps": args.timesteps, "episodes": args.episodes, "check_every": args.check_every,
         "check_episodes": args.check_episodes, "stop_at_target": args.stop_at_target, "targets": targets,
         "after_target": "keep checking" if args.keep_checking else "stop checking", "epsilon": args.epsilon,
         "models_dir": str(models_dir(args.out).resolve()) if args.save_models else None,
     }  # fmt: skip
-    if options["models_dir"]:
-        Path(options["models_dir"]).mkdir(parents=True, exist_ok=True)
     grid = list(itertools.product(args.envs, args.algos, args.seeds))
+    record = functools.partial(write_results, args.out)
     start = time.perf_counter()
+    stopped_by = None
     if args.ray:
-        try:
-            rows = run_grid_on_ray(grid, options, args.address)
-        except ValueError as error:  # agents.tune.UsageError: an unreachable address
-            parser.error(str(error))
+        rows = run_grid_on_ray(grid, options, args.address, record)
     else:
         previous = {each: signal.signal(each, stop_on_signal) for each in STOP_SIGNALS}
-        rows = run_grid(grid, options)
-        for each, handler in previous.items():
-            signal.signal(each, handler)
+        try:
+            rows, stopped_by = run_grid(grid, options, record)
+        finally:
+            for each, handler in previous.items():
+                signal.signal(each, handler)
     mode = "as Ray tasks" if args.ray else "one after another"
     print(f"{len(rows)} of {len(grid)} runs in {time.perf_counter() - start:.0f} s wall-clock, {mode}")
-    table = summarise(rows)
-    print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
-    args.out.with_suffix(".md").write_text(table + "\n")
-    stopped_by = rows[-1]["stopped_by"] if rows else None
+    print(summarise(rows))
     return 128 + signal.Signals[stopped_by].value if stopped_by else 0
 
 

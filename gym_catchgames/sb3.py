@@ -12,6 +12,9 @@ ended it, returns the new episode's first observation there and puts the last on
   adapter refuses it);
 * ``SAME_STEP``: it moves ``final_obs`` / ``final_info`` to where SB3 expects them.
 
+Observations may be a ``Box``/``Discrete``/... array, or a ``Dict`` or ``Tuple`` of them, which come
+out as SB3's ``DummyVecEnv`` gives them: a dict or tuple of arrays batched per element.
+
 >>> import gymnasium, gym_catchgames
 >>> from stable_baselines3 import PPO
 >>> env = SB3VecEnvAdapter(gymnasium.make_vec("Catch-v0", num_envs=64))
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from copy import deepcopy
 from typing import Any
 
 import gymnasium
@@ -45,6 +49,9 @@ from gym_catchgames.vector import GridGameVectorEnv  # noqa: E402
 
 #: Vector env classes known to honour ``reset(options={"reset_mask": ...})``.
 RESET_MASK_VECTOR_ENVS = (gymnasium.vector.SyncVectorEnv, gymnasium.vector.AsyncVectorEnv, GridGameVectorEnv)
+#: Vector env classes made of sub-envs, each reset with the ``options`` of its own ``reset()``: the adapter
+#: gives sub-envs different options by resetting them group by group through ``reset_mask``.
+PER_ENV_OPTIONS_VECTOR_ENVS = (gymnasium.vector.SyncVectorEnv, gymnasium.vector.AsyncVectorEnv)
 
 
 class SB3VecEnvAdapter(VecEnv):
@@ -54,11 +61,19 @@ class SB3VecEnvAdapter(VecEnv):
     key), with SB3's ``"TimeLimit.truncated"`` and ``"terminal_observation"`` added. ``seed(s)`` makes
     the next ``reset()`` seed sub-env ``i`` with ``s + i``, as SB3's own vector envs do.
 
+    ``set_options()`` takes one dict for all sub-envs or a list of one per sub-env, used by the next
+    ``reset()``. A ``SyncVectorEnv`` / ``AsyncVectorEnv`` gives each sub-env its own (as ``DummyVecEnv``
+    does), resetting the sub-envs that share options together through ``reset_mask``; a natively batched
+    env has one ``reset(options=...)`` for all sub-envs, so it refuses different ones.
+
     ``get_attr`` / ``set_attr`` / ``env_method`` reach the sub-envs of vector envs made of Gymnasium envs
     (``SyncVectorEnv``, ``AsyncVectorEnv``); in a ``SyncVectorEnv`` only those of ``indices``, as in
     SB3's ``DummyVecEnv`` (so ``set_attr`` then ``get_attr`` of a new attribute reads it back). A
     natively batched env has no sub-env objects: its own attribute is returned for every index, a method
     is called once and its result returned for every index, and ``set_attr`` must cover all sub-envs.
+    Gymnasium's ``AsyncVectorEnv`` reaches every sub-env at once and shuts its workers down on any
+    error, so there an attribute or method must exist in every sub-env (``has_attr`` asks without
+    shutting anything down), and a method is called on all sub-envs, its results given for ``indices``.
     ``env_is_wrapped`` can only look inside a ``SyncVectorEnv``; for other vector envs it answers
     ``False``. ``step_async`` takes a batched action or, as SB3's vector envs, a list of one per sub-env.
     """
@@ -93,6 +108,8 @@ class SB3VecEnvAdapter(VecEnv):
                 "vectorization_mode='sync'), an env with autoreset_mode SAME_STEP, or pass "
                 "supports_reset_mask=True if it does."
             )
+        self._per_env_options = isinstance(vector_env.unwrapped, PER_ENV_OPTIONS_VECTOR_ENVS)
+        self._started = False  # whether reset() ran: a masked reset needs every sub-env started
         super().__init__(
             vector_env.num_envs, vector_env.single_observation_space, vector_env.single_action_space
         )
@@ -100,12 +117,52 @@ class SB3VecEnvAdapter(VecEnv):
 
     # ----------------------------------------------------------------- stepping
     def reset(self) -> VecEnvObs:
-        """Reset every sub-env with the seed values of ``seed()`` and the options of ``set_options()``."""
-        obs, info = self.vector_env.reset(seed=self._vector_seed(), options=self._vector_options())
-        self.reset_infos = split_info(info, self.num_envs)
+        """Reset every sub-env with the seed values of ``seed()`` and the options of ``set_options()``.
+
+        Sub-envs with different options are reset one group of equal options at a time through
+        ``reset_mask``; the first ``reset()`` starts all sub-envs with the largest group's options first
+        (Gymnasium's vector envs cannot reset some sub-envs before all have started), so the others are
+        reset twice then: with seeds they end as ``DummyVecEnv``'s, without they have drawn once more.
+        """
+        seed = self._vector_seed()
+        obs: VecEnvObs | None = None
+        for options, mask in self._reset_plan():
+            if mask is not None:
+                options = {**(options or {}), "reset_mask": mask}
+            reset_obs, info = self.vector_env.reset(seed=seed, options=options)
+            obs = reset_obs if obs is None else select(mask, reset_obs, obs)
+            for i, sub_env_info in enumerate(split_info(info, self.num_envs)):
+                if mask is None or mask[i]:
+                    self.reset_infos[i] = sub_env_info
+        self._started = True
         self._reset_seeds()
         self._reset_options()
         return obs
+
+    def set_options(self, options: list[dict[str, Any] | None] | dict[str, Any] | None = None) -> None:
+        """Options for the next ``reset()``: one dict (or ``None``) for all sub-envs, or a list of one per
+        sub-env, as SB3's ``VecEnv.set_options``. A native vector env refuses different ones here."""
+        if options is None or isinstance(options, dict):
+            per_env = [options or {}] * self.num_envs
+        elif (
+            isinstance(options, list | tuple)
+            and len(options) == self.num_envs
+            and all(item is None or isinstance(item, dict) for item in options)
+        ):
+            per_env = [item or {} for item in options]
+        else:
+            raise ValueError(
+                f"set_options() takes a dict (or None) for all {self.num_envs} sub-envs or a list of "
+                f"{self.num_envs} dicts, one per sub-env; got {describe(options)}"
+            )
+        if not self._per_env_options and len(option_groups(per_env)) > 1:
+            name = type(self.vector_env.unwrapped).__name__
+            raise ValueError(
+                f"{name} is natively batched: its reset() applies one options dict to all sub-envs, so "
+                "set_options() takes a dict or a list of equal dicts; for different options per sub-env "
+                "use gymnasium.make_vec(..., vectorization_mode='sync') or 'async'"
+            )
+        self._options = deepcopy(per_env)
 
     def step_async(self, actions: np.ndarray | list[Any]) -> None:
         """Take a batched action (an array, or Gymnasium's dict/tuple of arrays) or, as SB3's own vector
@@ -157,12 +214,20 @@ class SB3VecEnvAdapter(VecEnv):
         return list(self.vector_env.render())
 
     # ----------------------------------------------------------------- sub-env access
+    def has_attr(self, attr_name: str) -> bool:
+        """Whether every sub-env has ``attr_name`` (asked with ``has_wrapper_attr`` where reading a
+        missing attribute would shut an ``AsyncVectorEnv``'s workers down)."""
+        if self._sub_envs() is None and self._has_sub_envs():
+            return not self._lacking(attr_name)
+        return super().has_attr(attr_name)
+
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
         indices = self._get_indices(indices)
         sub_envs = self._sub_envs()
         if sub_envs is not None:  # only the sub-envs asked for: the others may lack the attribute
             return [sub_envs[i].get_wrapper_attr(attr_name) for i in indices]
         if self._has_sub_envs():
+            self._check_all_have(attr_name)
             values = self.vector_env.unwrapped.get_attr(attr_name)
             return [values[i] for i in indices]
         return [self._batched_attr(attr_name)] * len(indices)
@@ -178,13 +243,14 @@ class SB3VecEnvAdapter(VecEnv):
         elif self._has_sub_envs() and covers_all:
             base.set_attr(attr_name, value)
         elif self._has_sub_envs():  # Gymnasium sets one value per sub-env: keep the others' values
-            try:
-                values = list(base.get_attr(attr_name))
-            except AttributeError as error:
+            lacking = self._lacking(attr_name)
+            if lacking:
                 raise ValueError(
-                    f"set_attr({attr_name!r}) on some sub-envs of a {type(base).__name__} must keep the "
-                    f"others' values, and they have none ({error}): set it on all sub-envs first"
-                ) from error
+                    f"set_attr({attr_name!r}) on some sub-envs of a {type(base).__name__} sets all of them, "
+                    f"the others to their own values, and sub-envs {lacking} have none: set it on all "
+                    "sub-envs first (indices=None)"
+                )
+            values = list(base.get_attr(attr_name))
             for i in indices:
                 values[i] = value
             base.set_attr(attr_name, values)
@@ -204,6 +270,7 @@ class SB3VecEnvAdapter(VecEnv):
         if sub_envs is not None:  # call it on the sub-envs asked for only, as SB3's DummyVecEnv does
             return [sub_envs[i].get_wrapper_attr(method_name)(*method_args, **method_kwargs) for i in indices]
         if self._has_sub_envs():
+            self._check_all_have(method_name)
             results = self.vector_env.unwrapped.call(method_name, *method_args, **method_kwargs)
             return [results[i] for i in indices]
         result = self._batched_attr(method_name)(*method_args, **method_kwargs)
@@ -228,6 +295,22 @@ class SB3VecEnvAdapter(VecEnv):
         base = self.vector_env.unwrapped
         return callable(getattr(base, "call", None)) and callable(getattr(base, "get_attr", None))
 
+    def _lacking(self, name: str) -> list[int]:
+        """The sub-envs without ``name`` of a vector env in other processes, asked with
+        ``has_wrapper_attr``: an ``AsyncVectorEnv`` worker asked for a missing attribute raises, and
+        Gymnasium then shuts all the workers down."""
+        has = self.vector_env.unwrapped.call("has_wrapper_attr", name)
+        return [i for i, present in enumerate(has) if not present]
+
+    def _check_all_have(self, name: str) -> None:
+        """Raise ``AttributeError`` unless every sub-env has ``name`` (see :meth:`_lacking`)."""
+        lacking = self._lacking(name)
+        if lacking:
+            raise AttributeError(
+                f"sub-envs {lacking} of the {type(self.vector_env.unwrapped).__name__} have no attribute "
+                f"{name!r}, and it reaches every sub-env at once: give all of them the attribute first"
+            )
+
     def _batched_attr(self, name: str) -> Any:
         """An attribute of the outermost vector wrapper that has it, else of the unwrapped env."""
         if hasattr(self.vector_env, name):
@@ -243,16 +326,38 @@ class SB3VecEnvAdapter(VecEnv):
             return seeds[0]
         return list(seeds)
 
-    def _vector_options(self) -> dict[str, Any] | None:
-        """SB3's per-sub-env options as the one dict a Gymnasium vector env's ``reset()`` takes."""
-        if not any(self._options):
-            return None
-        if any(options != self._options[0] for options in self._options):
-            raise ValueError(
-                "a Gymnasium vector env takes one options dict for all sub-envs; "
-                f"set_options() gave different ones: {self._options}"
-            )
-        return dict(self._options[0])
+    def _reset_plan(self) -> list[tuple[dict[str, Any] | None, np.ndarray | None]]:
+        """The vector env resets that give each sub-env its options: ``(options, reset_mask)`` pairs, a
+        ``None`` mask for a reset of all sub-envs (one when all options agree, and the first reset)."""
+        groups = option_groups(self._options)
+        plan = [(options or None, mask) for options, mask in groups]
+        if len(plan) == 1:
+            return [(plan[0][0], None)]
+        if not self._started:
+            largest = max(range(len(plan)), key=lambda k: int(plan[k][1].sum()))
+            plan.insert(0, (plan.pop(largest)[0], None))
+        return plan
+
+
+def option_groups(per_env: list[dict[str, Any]]) -> list[tuple[dict[str, Any], np.ndarray]]:
+    """The distinct options of ``per_env`` (one dict per sub-env), each with the mask of its sub-envs."""
+    groups: list[tuple[dict[str, Any], np.ndarray]] = []
+    for i, options in enumerate(per_env):
+        mask = next((mask for seen, mask in groups if options is seen or options == seen), None)
+        if mask is None:
+            mask = np.zeros(len(per_env), dtype=np.bool_)
+            groups.append((options, mask))
+        mask[i] = True
+    return groups
+
+
+def describe(value: Any) -> str:
+    """A short description of a wrong argument, not its content: its type, and for a list or tuple its
+    length and the types it holds."""
+    if not isinstance(value, list | tuple):
+        return f"a {type(value).__name__}"
+    held = ", ".join(sorted({type(item).__name__ for item in value}))
+    return f"a {type(value).__name__} of {len(value)} ({held})"
 
 
 def split_info(info: dict[str, Any], num_envs: int) -> list[dict[str, Any]]:
@@ -271,9 +376,12 @@ def split_info(info: dict[str, Any], num_envs: int) -> list[dict[str, Any]]:
 
 
 def take(obs: VecEnvObs, i: int) -> Any:
-    """A copy of sub-env ``i``'s observation from a batched (possibly dict) observation."""
+    """A copy of sub-env ``i``'s observation from a batched observation (an array, or a dict or tuple
+    of them, batched per element)."""
     if isinstance(obs, dict):
         return {key: take(value, i) for key, value in obs.items()}
+    if isinstance(obs, tuple):
+        return tuple(take(value, i) for value in obs)
     return np.array(obs[i])
 
 
@@ -281,4 +389,6 @@ def select(mask: np.ndarray, chosen: VecEnvObs, other: VecEnvObs) -> VecEnvObs:
     """A new batched observation: ``chosen``'s rows where ``mask`` is True, ``other``'s elsewhere."""
     if isinstance(chosen, dict):
         return {key: select(mask, chosen[key], other[key]) for key in chosen}
+    if isinstance(chosen, tuple):
+        return tuple(select(mask, part, other_part) for part, other_part in zip(chosen, other, strict=True))
     return np.where(mask.reshape((-1,) + (1,) * (np.ndim(chosen) - 1)), chosen, other)

@@ -73,6 +73,25 @@ def test_bad_uses_are_refused_with_what_is_needed():
         HeadCentredObservation(gymnasium.make("Snake-v0"), fill="a")
 
 
+def test_a_second_head_centred_view_is_refused():
+    """A second wrapper would shift the centred view by the head's position on the board, moving the
+    head off the middle: refused, whether the first view is the outermost wrapper or further in."""
+    message = (
+        r"^{0} needs an env without a head-centred view, and .* has one \({0}\): centring it again would "
+        r"move the head off centre; wrap once$"
+    )
+    once = HeadCentredObservation(gymnasium.make("Snake-v0"))
+    for env in (once, gymnasium.wrappers.TimeLimit(once, 50)):
+        with pytest.raises(ValueError, match=message.format("HeadCentredObservation")):
+            HeadCentredObservation(env)
+    vector_once = VectorHeadCentredObservation(gymnasium.make_vec("Snake-v0", num_envs=2))
+    for env in (vector_once, gymnasium.wrappers.vector.RecordEpisodeStatistics(vector_once)):
+        with pytest.raises(ValueError, match=message.format("VectorHeadCentredObservation")):
+            VectorHeadCentredObservation(env)
+    view, _ = once.reset(seed=1)  # the refused attempts left the first view as it was
+    assert view.shape == (19, 19) and view[9, 9] == HEAD
+
+
 @pytest.mark.parametrize("mode", ["NextStep", "Disabled"])
 def test_the_vector_wrapper_gives_each_sub_env_the_scalar_wrappers_view(mode):
     n = 5

@@ -16,6 +16,7 @@ import yaml
 from ray.cluster_utils import Cluster
 
 from agents import algorithms, tune, zoo
+from agents.commands import lock_path, output_lock
 from agents.runs import RunConfig
 from agents.targets import load_targets
 
@@ -133,6 +134,24 @@ def test_a_grid_and_a_search_run_on_both_nodes_of_a_cluster(tmp_path, two_node_c
         ([], {"learning_rate": {"log_uniform": ["1e-4", 0.1]}}, "YAML 1.1 reads 1e-3 as text"),
         (["--address", "127.0.0.1:1"], None, "cannot reach a Ray cluster at 127.0.0.1:1"),
         (["--address", "nowhere"], None, "--address must be auto, HOST:PORT or ray://HOST:PORT"),
+        (["--seed", str(2**40)], None, "argument --seed: must be an integer in [0, 4294967295], got"),
+        (["--target", "nan"], None, "argument --target: must be a finite number, got 'nan'"),
+        (["--cpus-per-trial", "999"], None, "--cpus-per-trial 999: this machine lets the search use "),
+        (
+            [],
+            {"net_arch": {"choice": [[64], [-1]]}},
+            "search space net_arch=[-1]: DQN cannot be built on Catch-v0 with policy_kwargs=",
+        ),
+        (
+            [],
+            {"policy_kwargs": {"choice": ["dict(net_arch=[8])", "dict(activation_fn=torch.nn.Threshold)"]}},
+            "TypeError: Threshold.__init__() missing 2 required positional arguments",
+        ),
+        (
+            [],
+            {"buffer_size": {"int": [1000, 1000000000000]}},
+            "buffer_size=1000000000000: the run's observations",
+        ),
     ],
 )
 def test_bad_input_is_a_one_line_usage_error_before_any_trial(tmp_path, capsys, args, space, message):
@@ -147,6 +166,63 @@ def test_bad_input_is_a_one_line_usage_error_before_any_trial(tmp_path, capsys, 
     error = capsys.readouterr().err
     assert message in error and "Traceback" not in error
     assert not ray.is_initialized() and not (tmp_path / "out" / "ray").exists()
+
+
+def test_an_out_under_a_file_or_in_use_is_a_usage_error_before_ray_starts(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("a user's notes")
+    command = ["--env", "Catch-v0", "--algo", "dqn", "--trials", "1", "--timesteps", "100", "--out"]
+    with pytest.raises(SystemExit) as exit_info:
+        tune.main([*command, str(tmp_path / "notes.txt" / "out")])
+    assert exit_info.value.code == 2
+    assert (
+        f"--out {tmp_path / 'notes.txt' / 'out'}: {tmp_path / 'notes.txt'} is a file"
+        in capsys.readouterr().err
+    )
+    with output_lock("--out", tmp_path / "out"), pytest.raises(SystemExit):
+        tune.main([*command, str(tmp_path / "out")])
+    assert f"(it holds {lock_path(tmp_path / 'out')})" in capsys.readouterr().err
+    assert not ray.is_initialized() and sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_failed_trial_makes_the_exit_status_1_after_the_others_are_written(tmp_path, monkeypatch, capsys):
+    """The space is checked at its extremes before Ray starts; a trial can still fail (a combination of
+    settings, an error while training): the search then ends with status 1, its results written."""
+    row = {
+        "trial": "t1", "settings": {"gamma": 0.9}, "mean_score": 60.0, "final_score": 70.0, "env_steps": 100,
+        "completed": True, "train_seconds": 1.0, "target": 99.0, "steps_to_target": None,
+        "seconds_to_target": None, "node": "node-of-this-test", "error": None,
+    }  # fmt: skip
+    monkeypatch.setattr(tune, "start_ray", lambda address: None)
+    monkeypatch.setattr(
+        tune, "run_search", lambda job, trials, out: ([row], 2, ["RuntimeError: a trial failed"])
+    )
+    command = ["--env", "Catch-v0", "--algo", "dqn", "--trials", "2", "--timesteps", "100"]
+    assert tune.main([*command, "--out", str(tmp_path / "out")]) == 1
+    assert "1 of 2 trials failed; the first: RuntimeError: a trial failed" in capsys.readouterr().err
+    assert json.loads((tmp_path / "out" / "trials.json").read_text()) == [row]
+    assert yaml.safe_load((tmp_path / "out" / "best.yml").read_text())["Catch-v0"]["gamma"] == 0.9
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [
+        "best.yml",
+        "trials.json",
+        "trials.md",
+    ]
+
+
+def test_more_cpus_per_trial_than_any_node_of_a_cluster_has_is_refused(tmp_path, capsys, two_node_cluster):
+    command = ["--env", "Catch-v0", "--algo", "dqn", "--trials", "1", "--timesteps", "100"]
+    command += [
+        "--out",
+        str(tmp_path / "out"),
+        "--address",
+        two_node_cluster.address,
+        "--cpus-per-trial",
+        "2",
+    ]
+    with pytest.raises(SystemExit) as exit_info:
+        tune.main(command)
+    assert exit_info.value.code == 2
+    assert "--cpus-per-trial 2: the largest node of the cluster at " in capsys.readouterr().err
+    assert not ray.is_initialized() and not (tmp_path / "out").exists()
 
 
 def test_earlier_results_are_kept_unless_overwrite(tmp_path, capsys):

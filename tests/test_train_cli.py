@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import itertools
+import os
+import shutil
+import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
+from stable_baselines3.common import base_class
 
 from agents import algorithms, evaluate, train, zoo
+from agents.commands import STOP_SIGNALS, UsageError, check_writable_folder, output_lock
+from agents.model_files import load_run_model
 from agents.runs import RunConfig, make_env, new_run_dir
 
 REPO = Path(__file__).resolve().parents[1]
+#: A short DQN run on Catch-v0: 400 steps on one env, so checkpoints at steps 100, 200, 300 and 400.
+SHORT_RUN = ["--algo", "dqn", "--timesteps", "400", "--eval-freq", "100", "--eval-episodes", "5"]
+SHORT_RUN += ["--gif-episodes", "0", "--no-progress-bar"]
 
 
 def run_cli(args: list[str]) -> subprocess.CompletedProcess:
@@ -115,6 +127,41 @@ def test_bad_command_lines_exit_2_with_the_valid_choices_and_no_traceback(args, 
         # Catch trains on its vector env, so the batched view is the one that refuses it.
         (["--wrapper", "head-centred"], "VectorHeadCentredObservation needs a vector env with 'heads'"),
         (["--hyperparams", "env_wrapper=os.getcwd"], "env_wrapper 'os.getcwd' is not a known wrapper"),
+        # Found only by building the model and its env once (the dry run):
+        (
+            ["--hyperparams", "policy_kwargs=dict(net_arch=[-1])"],
+            "DQN cannot be built on Catch-v0 with policy_kwargs='dict(net_arch=[-1])': RuntimeError: ",
+        ),
+        (["--hyperparams", "policy_kwargs=dict(activation_fn=torch.nn.Linear)"], "torch.nn.Linear"),
+        (
+            ["--hyperparams", "policy_kwargs=dict(activation_fn=torch.nn.Threshold)"],
+            "TypeError: Threshold.__init__() missing 2 required positional arguments",
+        ),
+        (
+            ["--hyperparams", "policy_kwargs=dict(optimizer_kwargs=dict(momentom=0.9))"],
+            "TypeError: Adam.__init__() got an unexpected keyword argument 'momentom'",
+        ),
+        (
+            ["--hyperparams", "policy_kwargs=dict(features_extractor_kwargs=dict(features_dim=8))"],
+            "TypeError: FlattenExtractor.__init__() got an unexpected keyword argument 'features_dim'",
+        ),
+        (
+            ["--hyperparams", "buffer_size=1e12"],
+            "buffer_size=1000000000000: the run's observations alone would take 745,058.1 GiB, more than",
+        ),
+        (["--hyperparams", "batch_size=1e12"], "batch_size=1000000000000: the run's observations alone"),
+        (
+            ["--hyperparams", "env_wrapper=stable_baselines3.common.atari_wrappers.EpisodicLifeEnv"],
+            "AttributeError: 'CatchEnv' object has no attribute 'ale'",
+        ),
+        (
+            ["--hyperparams", "env_wrapper=stable_baselines3.common.atari_wrappers.NoopResetEnv"],
+            'assert env.unwrapped.get_action_meanings()[0] == "NOOP"',
+        ),
+        (
+            ["--hyperparams", "env_wrapper=stable_baselines3.common.atari_wrappers.FireResetEnv"],
+            "AssertionError: atari_wrappers.py line",
+        ),
     ],
 )
 def test_bad_settings_are_a_usage_error_before_any_folder_exists(tmp_path, capsys, args, message):
@@ -136,6 +183,188 @@ def test_a_runs_dir_that_is_a_file_is_a_usage_error(tmp_path, capsys):
         assert exit_status.value.code == 2
         assert f"--runs-dir {runs_dir}: {taken} is a file, not a folder" in capsys.readouterr().err
     assert taken.read_text() == "a user's file"
+
+
+@contextlib.contextmanager
+def read_only_folder(path: Path) -> Iterator[Path]:
+    """A folder this process cannot write into: a read-only tmpfs mounted on it when running as root (who
+    writes through mode bits), else mode 0o555; skips the test where neither is possible."""
+    path.mkdir()
+    if os.geteuid() != 0:
+        path.chmod(0o555)
+        try:
+            yield path
+        finally:
+            path.chmod(0o755)
+        return
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(path)]).returncode:
+        pytest.skip("no read-only folder: running as root, and mount is not allowed")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", str(path)], check=True)
+
+
+def test_a_read_only_folder_and_a_folder_in_use_are_refused_before_any_work(tmp_path):
+    with read_only_folder(tmp_path / "read-only") as folder:
+        for target in (folder, folder / "runs" / "new"):
+            with pytest.raises(UsageError, match=f"--out {target}: {folder} is not writable"):
+                check_writable_folder("--out", target)
+    out = tmp_path / "results" / "grid"
+    in_use = pytest.raises(UsageError, match=f"--out {out} is in use by another run")
+    with output_lock("--out", out), in_use, output_lock("--out", out):
+        pass
+    with output_lock("--out", out):  # the first run is over: its lock is gone
+        pass
+    assert list(out.parent.iterdir()) == []
+
+
+def test_a_read_only_runs_dir_is_a_usage_error_before_any_work(tmp_path, capsys):
+    with read_only_folder(tmp_path / "read-only") as folder, pytest.raises(SystemExit) as exit_status:
+        train.main(["--algo", "dqn", "--runs-dir", str(folder / "runs")])
+    assert exit_status.value.code == 2
+    assert f"--runs-dir {folder / 'runs'}: {folder} is not writable" in capsys.readouterr().err
+
+
+@pytest.fixture
+def stop_signals_restored() -> Iterator[None]:
+    """Give the stop signals their handlers back after a test of ``train.main`` in this process (a stopped
+    run leaves them ignored until the process exits)."""
+    handlers = {each: signal.getsignal(each) for each in STOP_SIGNALS}
+    yield
+    for each, handler in handlers.items():
+        signal.signal(each, handler)
+
+
+def hook_saves(monkeypatch: pytest.MonkeyPatch, before_write: Callable[[Path], None]) -> None:
+    """Call ``before_write(path)`` inside every SB3 model save, just before it writes ``path`` (a model's
+    partial file: ``.model.partial-<pid>.zip`` for ``model.zip``)."""
+    save = base_class.save_to_zip_file
+
+    def hooked(save_path, *args, **kwargs):
+        if isinstance(save_path, str | os.PathLike):  # not the in-memory saves of load_run_model
+            before_write(Path(save_path))
+        return save(save_path, *args, **kwargs)
+
+    monkeypatch.setattr(base_class, "save_to_zip_file", hooked)
+
+
+def full_disk(path: Path) -> None:
+    """A write that fills the disk halfway through ``path``."""
+    path.write_bytes(b"PK\x03\x04 the first half of a model")
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+
+def saved_models(run_dir: Path) -> dict[str, int]:
+    """The steps of every model file of a run folder, each loaded as ``agents.evaluate`` loads a run's
+    models; no partial file may be left."""
+    config = RunConfig.load(run_dir)
+    assert not list(run_dir.rglob("*partial*"))
+    return {
+        str(path.relative_to(run_dir)): load_run_model(path, config).num_timesteps
+        for path in sorted(run_dir.rglob("*.zip"))
+    }
+
+
+CHECKPOINTS = {f"checkpoints/rl_model_{steps}_steps.zip": steps for steps in (100, 200, 300, 400)}
+
+
+def test_sigterm_during_the_final_save_finishes_it_and_saves_the_interrupted_model(
+    tmp_path, monkeypatch, stop_signals_restored
+):
+    def stop_during_the_final_save(path: Path) -> None:
+        if path.name.startswith(".model.partial"):
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    hook_saves(monkeypatch, stop_during_the_final_save)
+    assert train.main([*SHORT_RUN, "--runs-dir", str(tmp_path)]) == 128 + signal.SIGTERM
+    models = saved_models(tmp_path / "Catch-v0" / "dqn" / "run-001")
+    assert models.pop("best/best_model.zip") in (100, 200, 300, 400)
+    assert models == {**CHECKPOINTS, "model.zip": 400, "model_interrupted.zip": 400}
+
+
+def test_a_full_disk_at_the_final_save_is_one_line_and_keeps_every_earlier_model(
+    tmp_path, monkeypatch, capsys
+):
+    hook_saves(monkeypatch, lambda path: full_disk(path) if path.name.startswith(".model.partial") else None)
+    assert train.main([*SHORT_RUN, "--runs-dir", str(tmp_path)]) == 1
+    run_dir = tmp_path / "Catch-v0" / "dqn" / "run-001"
+    error = capsys.readouterr().err.splitlines()
+    assert error[-1] == (
+        f"python -m agents.train: error: cannot write {run_dir / 'model.zip'}: No space left on device "
+        "(left as it was; the files written before are kept)"
+    )
+    assert not any("Traceback" in line for line in error)
+    models = saved_models(run_dir)
+    assert models.pop("best/best_model.zip") in (100, 200, 300, 400)
+    assert models == CHECKPOINTS
+
+
+def test_sigterm_during_a_checkpoint_then_a_full_disk_keeps_the_checkpoints(
+    tmp_path, monkeypatch, capsys, stop_signals_restored
+):
+    """The signal lets the checkpoint being written finish; the disk is full for the interrupted model."""
+
+    def stop_then_fill(path: Path) -> None:
+        if path.name.startswith(".rl_model_200_steps.partial"):
+            os.kill(os.getpid(), signal.SIGTERM)
+        elif path.name.startswith(".model_interrupted.partial"):
+            full_disk(path)
+
+    hook_saves(monkeypatch, stop_then_fill)
+    assert train.main([*SHORT_RUN, "--runs-dir", str(tmp_path)]) == 1
+    run_dir = tmp_path / "Catch-v0" / "dqn" / "run-001"
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith(
+        f"python -m agents.train: error: cannot write {run_dir / 'model_interrupted.zip'}: "
+    )
+    models = saved_models(run_dir)
+    assert models.pop("best/best_model.zip") in (100, 200)
+    assert models == {name: steps for name, steps in CHECKPOINTS.items() if steps <= 200}
+
+
+FILL_A_TINY_DISK = """
+mount -t tmpfs -o size=400k tmpfs "$1" || exit 99
+"$2" -m agents.train --algo dqn --timesteps 400 --eval-episodes 5 --gif-episodes 0 --no-progress-bar \
+    --runs-dir "$1" 2> "$3/stderr"
+echo $? > "$3/status"
+cp -r "$1/Catch-v0" "$3"
+"""
+
+
+def test_a_real_full_disk_is_one_line_and_keeps_every_model_written_before(tmp_path):
+    """A 400 KB file system (a tmpfs in a mount namespace of this user) holds three 110 KB models."""
+    (tmp_path / "disk").mkdir()
+    command = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", FILL_A_TINY_DISK, "sh"]
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare here to mount a tmpfs in a namespace of this user")
+    if subprocess.run([*command, str(tmp_path / "disk"), sys.executable, str(tmp_path)], cwd=REPO).returncode:
+        pytest.skip("no tmpfs in a mount namespace here (user namespaces are not allowed)")
+    assert (tmp_path / "status").read_text() == "1\n"
+    error = (tmp_path / "stderr").read_text().splitlines()
+    run_dir = tmp_path / "Catch-v0" / "dqn" / "run-001"
+    assert error[-1].startswith(f"python -m agents.train: error: cannot write {tmp_path / 'disk'}")
+    assert error[-1].endswith(": No space left on device (left as it was; the files written before are kept)")
+    assert not any("Traceback" in line for line in error)
+    models = saved_models(run_dir)
+    assert models and all(steps > 0 for steps in models.values())
+    assert str(run_dir.relative_to(tmp_path)) in error[-1]  # it names a model file of the run
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stop_during_set_up_leaves_no_run_folder(
+    tmp_path, monkeypatch, capsys, stop_signals_restored, stop
+):
+    build_model = train.build_model
+
+    def stop_while_building(*args, **kwargs):
+        os.kill(os.getpid(), stop)
+        return build_model(*args, **kwargs)
+
+    monkeypatch.setattr(train, "build_model", stop_while_building)
+    assert train.main([*SHORT_RUN, "--runs-dir", str(tmp_path)]) == 128 + stop
+    assert f"stopped by {stop.name} during set-up: no run folder kept" in capsys.readouterr().out
+    assert list((tmp_path / "Catch-v0" / "dqn").iterdir()) == []
 
 
 def test_unknown_hyperparameter_lists_every_valid_key():

@@ -1,7 +1,9 @@
 """Snake's grid seen from its head: the same board, shifted so that the head is always in the middle.
 
 :class:`HeadCentredObservation` wraps one env, :class:`VectorHeadCentredObservation` a vector env of the
-game (``gymnasium.make_vec("Snake-v0", n)``) with the same view for every sub-env.
+game (``gymnasium.make_vec("Snake-v0", n)``) with the same view for every sub-env. Each refuses an env
+that already has a head-centred view: it would shift that view by the head's position on the board, which
+moves the head off the view's centre.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv, VectorObservationWrapper
+from gymnasium.vector import AutoresetMode, VectorEnv, VectorObservationWrapper, VectorWrapper
 from gymnasium.vector.utils import batch_space
 
 from gym_catchgames.validation import check_float
@@ -27,6 +29,23 @@ def centred_space(space: gym.Space, fill: float) -> tuple[spaces.Box, float]:
     fill = check_float("fill (within the observation bounds)", fill, minimum=low, maximum=high)
     height, width = space.shape
     return spaces.Box(low, high, (2 * height - 1, 2 * width - 1), space.dtype), fill
+
+
+def refuse_centred_twice(env: gym.Env | VectorEnv, name: str) -> None:
+    """Raise ``ValueError`` if a head-centred wrapper is already in ``env``'s chain of wrappers.
+
+    Centring again is refused rather than composed: a second wrapper would shift the centred view by the
+    head's position on the board, putting the head off centre, and the only correct composition (leave
+    the view as it is, padded to ``(4H-3, 4W-3)``) gives the agent nothing new at four times the size.
+    """
+    inner = env
+    while isinstance(inner, gym.Wrapper | VectorWrapper):
+        if isinstance(inner, HeadCentredObservation | VectorHeadCentredObservation):
+            raise ValueError(
+                f"{name} needs an env without a head-centred view, and {env} has one "
+                f"({type(inner).__name__}): centring it again would move the head off centre; wrap once"
+            )
+        inner = inner.env
 
 
 def centre_on_heads(grids: np.ndarray, rows: np.ndarray, cols: np.ndarray, fill: float) -> np.ndarray:
@@ -57,7 +76,9 @@ class HeadCentredObservation(
     """
 
     def __init__(self, env: gym.Env, fill: float = 1.0):
-        """Wrap ``env`` (a grid observation with a ``head``); ``fill`` must lie within its bounds."""
+        """Wrap ``env`` (a grid observation with a ``head``, not yet head-centred); ``fill`` must lie
+        within its bounds."""
+        refuse_centred_twice(env, "HeadCentredObservation")
         if not hasattr(env.unwrapped, "head"):
             raise ValueError(
                 "HeadCentredObservation needs an environment with a 'head' (row, col) property, as "
@@ -85,7 +106,9 @@ class VectorHeadCentredObservation(VectorObservationWrapper, gym.utils.RecordCon
     """
 
     def __init__(self, env: VectorEnv, fill: float = 1.0):
-        """Wrap ``env`` (a vector env of 2-D grids with ``heads``); ``fill`` as for the scalar wrapper."""
+        """Wrap ``env`` (a vector env of 2-D grids with ``heads``, not yet head-centred); ``fill`` as for
+        the scalar wrapper."""
+        refuse_centred_twice(env, "VectorHeadCentredObservation")
         if not hasattr(env.unwrapped, "heads"):
             raise ValueError(
                 "VectorHeadCentredObservation needs a vector env with 'heads' (rows, cols arrays), as "
