@@ -81,7 +81,7 @@ def dry_run(config: RunConfig) -> None:
     After ``check_config``: the run's env (its ``n_envs`` sub-envs) is built and reset, the memory its
     observations will take is compared with the memory available (``check_memory``), and the model is
     built on that env and asked for one action. Only this finds a network that cannot be built
-    (``net_arch=[-1]``, ``activation_fn=nn.Linear``, unknown ``optimizer_kwargs`` or
+    (``net_arch=[-1]``, an activation that cannot be built, unknown ``optimizer_kwargs`` or
     ``features_extractor_kwargs``) or a buffer that cannot be allocated. Raises
     ``zoo.HyperparameterError`` with a one-line message.
     """

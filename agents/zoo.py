@@ -98,6 +98,8 @@ def load_hyperparams(algo: str, env_id: str, algo_class: type, path: Path | None
         raise HyperparameterError(f"{path.name} is not a hyperparameter file: a mapping of ids to settings")
     if env_id not in table:
         raise HyperparameterError(f"{path.name} has no entry for {env_id!r}; tuned ids: {', '.join(table)}")
+    if not isinstance(table[env_id], dict):
+        raise HyperparameterError(f"{path.name}: the entry of {env_id!r} is not a mapping of settings")
     settings = dict(table[env_id])
     check_keys(settings, algo_class)
     return settings

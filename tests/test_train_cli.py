@@ -706,11 +706,13 @@ def test_a_settings_file_replaces_the_tuned_entry_as_rl_zoo3s_conf_does(tmp_path
         assert config.timesteps == 300 and config.algo_kwargs["batch_size"] == 16
         assert config.algo_kwargs["gamma"] == entry["gamma"]
     conf.with_name("list.yml").write_text("- 1\n")
+    conf.with_name("number.yml").write_text("Catch-v0: 5\n")
     conf.with_name("broken.yml").write_text("Catch-v0: [\n")
     for name, message in [
         ("missing.yml", "--conf-file {}: no such file"),
         ("list.yml", "list.yml is not a hyperparameter file: a mapping of ids to settings"),
         ("broken.yml", "--conf-file {} is not YAML"),
+        ("number.yml", "number.yml: the entry of 'Catch-v0' is not a mapping of settings"),
         ("mine.yml", "mine.yml has no entry for 'Snake-v0'; tuned ids: Catch-v0"),
     ]:
         path = tmp_path / name
