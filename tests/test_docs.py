@@ -96,3 +96,16 @@ def test_guide_pages_have_one_title(page: Path):
 def test_typing_markers_exist():
     assert (REPO / "gym_catchgames" / "py.typed").exists()
     assert (REPO / "agents" / "py.typed").exists()
+
+
+def test_the_guides_lead_with_the_quick_start_and_follow_the_reading_order():
+    """The site's sidebar order: start, the envs, the agents, the results, then running it at scale."""
+    index = (REPO / "docs" / "index.md").read_text()
+    guides = re.search(r":caption: Guides\n\n(.*?)```", index, re.DOTALL).group(1).split()
+    reading_order = ["quickstart", "environments", "vector-envs", "agents", "learning-results",
+                     "performance", "ray", "security", "development"]  # fmt: skip
+    listed = [name.removeprefix("guide/") for name in guides]
+    assert [name for name in listed if name in reading_order] == reading_order
+    assert listed[0] == "quickstart"
+    # Every guide page is in the toctree, so none is only reachable by search.
+    assert {page.stem for page in GUIDES} <= set(listed)
