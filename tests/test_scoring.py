@@ -20,6 +20,7 @@ EXPECTED = {
     "FruitFetch-v0": (FruitFetchEnv, "catch rate %", None),
     "CatchBall-v0": (CatchBallEnv, "catches", "catches"),
     "Cave-v0": (CaveEnv, "frames survived", "frames_survived"),
+    "Cave-v1": (CaveEnv, "frames survived", "frames_survived"),
     "Snake-v0": (SnakeEnv, "fruit eaten", "fruit_eaten"),
 }
 

@@ -52,7 +52,10 @@ def make_adapter(kind: str, env_id: str, num_envs: int, **kwargs: Any) -> SB3Vec
     """The adapter over the native env, or over sub-envs made with ``gymnasium.make`` (see SUB_ENV_KINDS)."""
     if kind == "native":
         return SB3VecEnvAdapter(gymnasium.make_vec(env_id, num_envs, **kwargs))
-    return sub_env_adapter(kind, [functools.partial(gymnasium.make, env_id, **kwargs)] * num_envs)
+    # "gym_catchgames:<id>" imports the package first: AsyncVectorEnv's workers may be spawned processes
+    # (another test may have set the start method) where nothing has registered the ids yet.
+    make = functools.partial(gymnasium.make, f"gym_catchgames:{env_id}", **kwargs)
+    return sub_env_adapter(kind, [make] * num_envs)
 
 
 def assert_same_obs(actual: Any, expected: Any) -> None:
