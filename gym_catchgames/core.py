@@ -1,24 +1,31 @@
 """``GridGameEnv``: what every grid game shares, so a game module holds only its rules.
 
-A game subclass sets its class attributes and implements four small methods:
+A game's rules are compiled functions (numba ``@njit(cache=True)``) on the state of many games at once,
+so that the scalar env and the vector env run the very same code: the scalar env is sub-env 0 of a
+batch of one. A game module defines, top to bottom:
 
-* ``_new_episode()`` sets up the state of a new episode (random draws via :meth:`_random_int`);
-* ``_advance(action)`` applies one validated action and returns ``(reward, terminated, truncated)``
-  (``truncated`` for a game's own limit, such as Snake's steps without food; step limits of the
-  registry are gymnasium's ``TimeLimit``);
-* ``_paint(canvas, ink)`` draws the state into a zeroed canvas with the given ink per element; the same
-  method draws the float grid (ink = grid values), the ``"rgb"`` observation and the rendered frame
-  (ink = colours), so the three can never disagree;
-* ``_info()`` returns the ``info`` dict (optional; empty by default).
+* its parameters (``__init__`` of the scalar env, which checks them) and ``_rules``, a ``NamedTuple`` of
+  the numbers its kernels need;
+* ``_new_state(num_envs)``: a ``NamedTuple`` of arrays holding the state of ``num_envs`` games;
+* its :class:`GameKernels`: ``new_episode`` and ``advance`` (the rules, on game ``i``, random draws from
+  :mod:`~gym_catchgames.random_stream`), ``paint`` (game ``i`` into a ``(height, width, channels)``
+  canvas, every cell: the background is 0) and ``step_batch``, the loop over sub-envs the vector env
+  calls once a step (see :data:`ADVANCE`).
 
-It also declares ``NATURAL_SCORE`` (:class:`~gym_catchgames.scoring.NaturalScore`), the number a
+``advance`` returns ``(reward, terminated, truncated)`` (``truncated`` for a game's own limit, such as
+Snake's steps without food; step limits of the registry are gymnasium's ``TimeLimit``). ``paint`` takes
+the ink of each element (the rows of an array, in the order of ``GRID_VALUES``): grid values for the
+``"grid"`` and ``"flat"`` observations, colours for ``"rgb"`` and for rendered frames, so the three can
+never disagree.
+
+A game also declares ``NATURAL_SCORE`` (:class:`~gym_catchgames.scoring.NaturalScore`), the number a
 player of the game quotes for an episode; training, evaluation and the benchmarks read it from here.
 A game that is another with other defaults (FruitFetch is Catch on 15x15, decided above the basket)
 subclasses it and sets ``__init__ = with_defaults(Base.__init__, ...)`` rather than re-declaring it.
 
 The base class does the rest the same way for every game: argument checks, spaces, seeding, action
 validation with a clear error, fresh observation arrays, Python ``float`` rewards and ``bool`` flags,
-rendering, keyboard mapping and ``close()``.
+``info`` from the state fields named in ``INFO_FIELDS``, rendering, keyboard mapping and ``close()``.
 """
 
 from __future__ import annotations
@@ -26,12 +33,13 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import logger, spaces
 from gymnasium.error import ResetNeeded
+from numba import njit
 
 from gym_catchgames import random_stream
 from gym_catchgames.rendering import PALETTE, GridRenderer, import_pygame
@@ -57,6 +65,40 @@ MIN_GRID_SIZE = 3
 MAX_GRID_SIZE = 1024
 
 Function = TypeVar("Function", bound=Callable[..., Any])
+
+#: What ``step_batch`` does with each sub-env (its ``modes`` array, one ``int8`` a sub-env): apply the
+#: action, start a new episode (the action is ignored; reward 0, flags False) or only paint it. With
+#: these values a bool mask of the sub-envs to reset, viewed as ``int8``, is a ``modes`` array.
+ADVANCE, NEW_EPISODE, PAINT_ONLY = 0, 1, 2
+
+
+class GameKernels(NamedTuple):
+    """The compiled functions of one game, shared by its scalar and vector envs (see the module docstring).
+
+    * ``new_episode(state, streams, rules, i)``
+    * ``advance(state, streams, rules, i, action) -> (reward, terminated, truncated)``
+    * ``paint(state, rules, i, canvas, ink)``
+    * ``step_batch(state, streams, rules, actions, modes, canvases, ink, rewards, terminated,
+      truncated)``: for each ``i < len(modes)``, ``advance`` (writing the three outputs) or
+      ``new_episode`` as ``modes[i]`` says, then ``paint`` into ``canvases[i]``.
+    """
+
+    new_episode: Callable[..., None]
+    advance: Callable[..., tuple[float, bool, bool]]
+    paint: Callable[..., None]
+    step_batch: Callable[..., None]
+
+
+@njit(cache=True)
+def paint_run(canvas: np.ndarray, row: int, first_column: int, length: int, ink: np.ndarray) -> None:
+    """Paint ``length`` cells of ``row`` from ``first_column`` on (a basket, a paddle) in ``ink``."""
+    for column in range(first_column, first_column + length):
+        canvas[row, column, :] = ink
+
+
+def ink_array(values: dict[str, Any], dtype: Any) -> np.ndarray:
+    """The ink of each element (``values``, in order) as the rows of an array: ``(elements, channels)``."""
+    return np.array([np.reshape(value, -1) for value in values.values()], dtype=dtype)
 
 
 def with_defaults(function: Function, **defaults: Any) -> Function:
@@ -96,7 +138,8 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     GAME_NAME: ClassVar[str]
     #: What each action index does, e.g. ``("left", "stay", "right")``.
     ACTION_MEANINGS: ClassVar[tuple[str, ...]]
-    #: Value of each game element in the ``"grid"`` observation; its keys name the elements painted.
+    #: Value of each game element in the ``"grid"`` observation; its keys name the elements painted, in
+    #: the order of the rows of the ink ``paint`` takes.
     GRID_VALUES: ClassVar[dict[str, float]]
     #: Keyboard play: non-empty tuples of pygame key names (``pygame.K_<name>``) mapped to actions.
     KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]]
@@ -105,8 +148,11 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     NOOP_ACTION: ClassVar[int]
     #: The game's natural score (catch rate, catches, frames survived, fruit eaten).
     NATURAL_SCORE: ClassVar[NaturalScore]
-    #: True for a game whose ``_paint`` overwrites every cell: its canvases then skip the zero fill.
-    PAINTS_EVERY_CELL: ClassVar[bool] = False
+    #: The game's compiled functions.
+    KERNELS: ClassVar[GameKernels]
+    #: Fields of the state reported in ``info`` (and in the status line under a rendered board); a game
+    #: whose ``info`` is more than state fields overrides :meth:`info_arrays` instead.
+    INFO_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self, height: int, width: int, obs_type: str = "grid", render_mode: str | None = None
@@ -123,7 +169,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         self._n_actions = len(self.ACTION_MEANINGS)
         #: Colour of each element: the ink of rendered frames and of ``"rgb"`` observations.
         self.render_ink = {name: np.array(PALETTE[name], dtype=np.uint8) for name in self.GRID_VALUES}
-        #: What ``_paint`` writes per element into an observation: the grid values or the colours.
+        #: What ``paint`` writes per element into an observation: the grid values or the colours.
         self.observation_ink: dict[str, Any]
         if obs_type == "rgb":
             self.observation_space = spaces.Box(0, 255, (self.height, self.width, 3), np.uint8)
@@ -133,28 +179,25 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
             self.observation_space = spaces.Box(0.0, 1.0, shape, np.float32)
             self.observation_ink = dict(self.GRID_VALUES)
         self._obs_shape, self._obs_dtype = self.observation_space.shape, self.observation_space.dtype
-        #: The shape ``_paint`` draws into: the board's, whatever the observation's shape.
-        self._canvas_shape = (self.height, self.width, *self.observation_space.shape[2:])
+        #: The shape ``paint`` draws into: the board's, with a channel axis whatever the observation's.
+        self.canvas_shape = (self.height, self.width, 3 if obs_type == "rgb" else 1)
+        self._observation_ink = ink_array(self.observation_ink, self._obs_dtype)
+        self._render_ink = ink_array(self.render_ink, np.uint8)
 
-        self._stream_key: int | None = None
-        self._draws = 0
+        #: The rules' numbers, as the kernels take them (set by the game's ``__init__``).
+        self._rules: tuple[Any, ...]
+        self._state: tuple[np.ndarray, ...] | None = None
+        self._streams = np.zeros(1, dtype=np.uint64)
+        self._seeded = False
         self._episode_over = True
         self._steps = 0
         self._episode_return = 0.0
         self._renderer: GridRenderer | None = None
 
     # ----------------------------------------------------------------- the game's part
-    def _new_episode(self) -> None:
+    def _new_state(self, num_envs: int) -> tuple[np.ndarray, ...]:
+        """The state of ``num_envs`` games (before their first episode), as a ``NamedTuple`` of arrays."""
         raise NotImplementedError
-
-    def _advance(self, action: int) -> tuple[float, bool, bool]:
-        raise NotImplementedError
-
-    def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    def _info(self) -> dict[str, Any]:
-        return {}
 
     # ----------------------------------------------------------------- the Gymnasium API
     def reset(
@@ -166,13 +209,15 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         takes only Python ints, but would read ``True`` as seed 1: refused here, as by the vector envs).
         """
         super().reset(seed=check_seed(seed))
-        if seed is not None or self._stream_key is None:
-            self._stream_key = random_stream.new_key(self.np_random)
-            self._draws = 0
+        if seed is not None or not self._seeded:
+            self._streams[0] = random_stream.new_key(self.np_random)
+            self._seeded = True
+        if self._state is None:
+            self._state = self._new_state(1)
         self._steps = 0
         self._episode_return = 0.0
         self._episode_over = False
-        self._new_episode()
+        self.KERNELS.new_episode(self._state, self._streams, self._rules, 0)
         if self.render_mode == "human":
             self.render()
         return self._observation(), self._info()
@@ -186,7 +231,9 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
             )
         if action.__class__ is not int or not 0 <= action < self._n_actions:
             action = self._validated_action(action)
-        reward, terminated, truncated = self._advance(action)
+        reward, terminated, truncated = self.KERNELS.advance(
+            self._state, self._streams, self._rules, 0, action
+        )
         self._steps += 1
         self._episode_return += reward
         self._episode_over = terminated or truncated
@@ -202,6 +249,8 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
                 'render_mode="rgb_array" or "human" to gymnasium.make() to render.'
             )
             return None
+        if self._state is None:
+            raise ResetNeeded(f"{self.GAME_NAME}: call reset() before render()")
         if self._renderer is None:
             self._renderer = GridRenderer(
                 self.height,
@@ -210,8 +259,8 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
                 fps=self.metadata["render_fps"],
                 title=self.GAME_NAME,
             )
-        cells = np.zeros((self.height, self.width, 3), dtype=np.uint8)
-        self._paint(cells, self.render_ink)
+        cells = np.empty((self.height, self.width, 3), dtype=np.uint8)
+        self.KERNELS.paint(self._state, self._rules, 0, cells, self._render_ink)
         return self._renderer.draw(cells, self._status())
 
     def close(self) -> None:
@@ -237,26 +286,23 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         """What each action does, in index order (as ale-py's ``get_action_meanings``)."""
         return list(self.ACTION_MEANINGS)
 
-    def _random_int(self, n: int) -> int:
-        """The next draw of this env's random stream: a uniform integer in ``[0, n)``."""
-        value = random_stream.draw_int(self._stream_key, self._draws, n)
-        self._draws += 1
-        return value
-
-    def _random_unit(self) -> float:
-        """The next draw of this env's random stream: a uniform float in ``[0, 1)``."""
-        value = random_stream.draw_unit(self._stream_key, self._draws)
-        self._draws += 1
-        return value
-
     def _observation(self) -> np.ndarray:
-        canvas = (np.empty if self.PAINTS_EVERY_CELL else np.zeros)(self._canvas_shape, dtype=self._obs_dtype)
-        self._paint(canvas, self.observation_ink)
+        canvas = np.empty(self.canvas_shape, dtype=self._obs_dtype)
+        self.KERNELS.paint(self._state, self._rules, 0, canvas, self._observation_ink)
         return canvas.reshape(self._obs_shape)
+
+    def info_arrays(self, state: tuple[np.ndarray, ...]) -> dict[str, np.ndarray]:
+        """The ``info`` of every game of ``state``, one array a key (fresh copies): by default the
+        state fields named in :attr:`INFO_FIELDS`. The vector env reports these arrays."""
+        return {name: getattr(state, name).copy() for name in self.INFO_FIELDS}
+
+    def _info(self) -> dict[str, Any]:
+        return {name: values[0].item() for name, values in self.info_arrays(self._state).items()}
 
     def _status(self) -> str:
         """The status line under the rendered board."""
-        return f"{self.GAME_NAME}   step {self._steps}   return {self._episode_return:+g}"
+        extras = "".join(f"   {name} {value}" for name, value in self._info().items())
+        return f"{self.GAME_NAME}   step {self._steps}   return {self._episode_return:+g}{extras}"
 
     def _validated_action(self, action: Any) -> int:
         """Slow path of the action check: accept NumPy integers, reject everything else clearly.

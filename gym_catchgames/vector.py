@@ -1,21 +1,11 @@
 """``GridGameVectorEnv``: the natively batched counterpart of :class:`~gym_catchgames.core.GridGameEnv`.
 
-The state of all sub-envs lives in NumPy arrays of length ``num_envs`` and ``step`` updates them with a
-handful of array operations, with no Python loop over sub-envs. A game's vector class sits in the
-game's module next to its scalar env and implements three small methods:
-
-* ``_new_episodes(index)`` sets up new episodes for the sub-envs in the integer array ``index``
-  (random draws via :meth:`_random_ints`, which advances only those sub-envs' streams);
-* ``_advance(actions, stepping)`` applies one validated action per sub-env and returns
-  ``(reward, terminated, truncated)`` arrays (``truncated``: the game's own truncation, or ``None``);
-  ``stepping`` marks the sub-envs really stepped (the others are autoreset right after and their
-  state is overwritten, but they must not draw random numbers);
-* ``_paint(cells, ink)`` draws every sub-env into the flat cell view ``cells`` of shape
-  ``(num_envs * height * width, ...)``, zeroed unless the game's ``PAINTS_EVERY_CELL`` says it paints
-  every cell; :meth:`_cell_index` turns (row, column) arrays into its indices. A game may instead
-  override ``_observation()`` (Snake keeps its boards painted between steps); ``_paint`` still renders.
-
-Optional: ``_info_arrays()`` (arrays for ``info``, one entry per sub-env) and ``_status(i)``.
+The state of all sub-envs lives in the arrays of the game's state ``NamedTuple`` (one entry a sub-env)
+and ``step`` calls the game's compiled ``step_batch`` once: a loop over sub-envs that applies the same
+rules as the scalar env (the very same compiled functions) and paints each board straight into the
+batched observation. A game's vector class sits in the game's module next to its scalar env and only
+names it: ``class CatchVectorEnv(GridGameVectorEnv, scalar_env=CatchEnv)``. Its arguments are the scalar
+env's (declared once, there) plus ``num_envs``, ``max_episode_steps`` and ``autoreset_mode``.
 
 The base class does the rest once for every game: argument checks (by building the scalar env, which
 validates and stores the game's parameters), spaces, seeding, action validation with a clear error,
@@ -32,6 +22,7 @@ seedless reset). A seedless first reset draws each sub-env's stream key from the
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from typing import Any, ClassVar
 
@@ -42,7 +33,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from gym_catchgames import random_stream
-from gym_catchgames.core import GridGameEnv
+from gym_catchgames.core import NEW_EPISODE, PAINT_ONLY, GridGameEnv
 from gym_catchgames.rendering import GridRenderer
 from gym_catchgames.validation import (
     MAX_STEP_COUNT,
@@ -108,18 +99,51 @@ class GridGameVectorEnv(VectorEnv):
     """
 
     metadata: ClassVar[dict[str, Any]] = vector_metadata(GridGameEnv)
+    #: The game's scalar env, whose arguments, rules and kernels this vector env uses.
+    SCALAR_ENV: ClassVar[type[GridGameEnv]]
+
+    def __init_subclass__(cls, scalar_env: type[GridGameEnv] | None = None, **kwargs: Any) -> None:
+        """``class GameVectorEnv(GridGameVectorEnv, scalar_env=GameEnv)``: the vector env of ``GameEnv``,
+        taking ``num_envs``, then the scalar env's arguments (defaults included), then
+        ``max_episode_steps`` and ``autoreset_mode``."""
+        super().__init_subclass__(**kwargs)
+        if scalar_env is None:
+            return
+        cls.SCALAR_ENV = scalar_env
+        cls.metadata = vector_metadata(scalar_env)
+        game_parameters = list(inspect.signature(scalar_env.__init__).parameters.values())[1:]
+        own = inspect.signature(GridGameVectorEnv.__init__).parameters
+        signature = inspect.Signature(
+            [own["self"], own["num_envs"], *game_parameters, own["max_episode_steps"], own["autoreset_mode"]]
+        )
+
+        def __init__(self: GridGameVectorEnv, *args: Any, **kwargs: Any) -> None:
+            arguments = signature.bind(self, *args, **kwargs)
+            arguments.apply_defaults()
+            game_arguments = dict(arguments.arguments)
+            vector_arguments = {
+                name: game_arguments.pop(name)
+                for name in ("num_envs", "render_mode", "max_episode_steps", "autoreset_mode")
+            }
+            del game_arguments["self"]
+            GridGameVectorEnv.__init__(self, game=scalar_env(**game_arguments), **vector_arguments)
+
+        __init__.__signature__ = signature  # type: ignore[attr-defined]
+        __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+        __init__.__doc__ = f"The arguments of :class:`{scalar_env.__name__}` and the vector env's own."
+        cls.__init__ = __init__  # type: ignore[method-assign]
 
     def __init__(
         self,
-        num_envs: int,
-        game: GridGameEnv,
+        num_envs: int = 1,
         *,
-        max_episode_steps: int | None = None,
+        game: GridGameEnv,
         render_mode: str | None = None,
+        max_episode_steps: int | None = None,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
     ) -> None:
-        """``game`` is a scalar env of the same game built with the user's arguments: it checks them and
-        holds the game's parameters; it is never stepped."""
+        """``game`` is a scalar env of the game built with the user's arguments: it checks them and holds
+        the game's parameters and rules; it is never stepped."""
         self.num_envs = check_int("num_envs", num_envs, minimum=1, maximum=MAX_NUM_ENVS)
         self.max_episode_steps = episode_step_limit(max_episode_steps)
         self.autoreset_mode = check_autoreset_mode(autoreset_mode)
@@ -127,37 +151,25 @@ class GridGameVectorEnv(VectorEnv):
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.game = game
         self.height, self.width, self.obs_type = game.height, game.width, game.obs_type
+        for name in inspect.signature(type(game).__init__).parameters:
+            if name not in ("self", "render_mode"):  # the game's parameters, as the scalar env has them
+                setattr(self, name, getattr(game, name))
 
         self.single_observation_space = game.observation_space
         self.single_action_space = game.action_space
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
 
-        #: Index of each sub-env's first cell in the flat cell view of the batched observation.
-        self._env_offsets = np.arange(self.num_envs, dtype=np.int64) * (self.height * self.width)
+        self._kernels, self._rules = game.KERNELS, game._rules
+        self._state = game._new_state(self.num_envs)
         #: Each sub-env's stream state (see :mod:`~gym_catchgames.random_stream`), set by the first reset.
-        self._stream_states: np.ndarray | None = None
+        self._streams: np.ndarray | None = None
         self._steps = np.zeros(self.num_envs, dtype=np.int64)
         self._episode_returns = np.zeros(self.num_envs, dtype=np.float64)
         #: Sub-envs whose episode ended on the last step: reset on this step (``NEXT_STEP``) or by the
         #: user (``DISABLED``); always False with ``SAME_STEP``.
         self._autoreset = np.zeros(self.num_envs, dtype=np.bool_)
         self._renderers: list[GridRenderer] = []
-
-    # ----------------------------------------------------------------- the game's part
-    def _new_episodes(self, index: np.ndarray) -> None:
-        raise NotImplementedError
-
-    def _advance(
-        self, actions: np.ndarray, stepping: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        raise NotImplementedError
-
-    def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    def _info_arrays(self) -> dict[str, np.ndarray]:
-        return {}
 
     # ----------------------------------------------------------------- the Gymnasium API
     def reset(
@@ -174,24 +186,21 @@ class GridGameVectorEnv(VectorEnv):
         seeds = self._seed_list(seed)
         mask = self._reset_mask(options)
         super().reset(seed=seeds[0] if isinstance(seed, numbers.Integral) else None)
-        if self._stream_states is None:
+        if self._streams is None:
             if not mask.all():
                 raise ValueError("the first reset() must reset every sub-env: drop options['reset_mask']")
-            keys = self.np_random.integers(0, 1 << 64, self.num_envs, dtype=np.uint64)
-            self._stream_states = random_stream.states_at(keys, 0)
+            self._streams = self.np_random.integers(0, 1 << 64, self.num_envs, dtype=np.uint64)
         seeded = [i for i, s in enumerate(seeds) if s is not None and mask[i]]
         if seeded:
-            keys = random_stream.keys_for_seeds([seeds[i] for i in seeded])
-            self._stream_states[seeded] = random_stream.states_at(keys, 0)
-        index = np.flatnonzero(mask)
-        self._start_episodes(index)
-        self._autoreset[index] = False
-        return self._observation(), self._info(mask)
+            self._streams[seeded] = random_stream.keys_for_seeds([seeds[i] for i in seeded])
+        observation = self._start_episodes(mask)
+        self._autoreset[mask] = False
+        return observation, self._info(mask)
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step every sub-env; ended episodes restart as ``autoreset_mode`` says (see the class docstring)."""
         actions = self._checked_actions(actions)
-        if self._stream_states is None:
+        if self._streams is None:
             raise ResetNeeded(f"{type(self).__name__}: call reset() before step()")
         if self.autoreset_mode is AutoresetMode.DISABLED and self._autoreset.any():
             raise ResetNeeded(
@@ -200,37 +209,30 @@ class GridGameVectorEnv(VectorEnv):
                 "reset(options={'reset_mask': terminated | truncated}) before step()"
             )
         resetting = self._autoreset  # all False unless NEXT_STEP
+        modes = resetting.view(np.int8)  # NEW_EPISODE where resetting, else ADVANCE (see their values)
+        reward = np.zeros(self.num_envs, dtype=np.float64)
+        terminated = np.zeros(self.num_envs, dtype=np.bool_)
+        truncated = np.zeros(self.num_envs, dtype=np.bool_)
+        observation = self._run(actions, modes, reward, terminated, truncated)
         self._steps += 1
-        reward, terminated, truncated = self._advance(actions, ~resetting)
         self._episode_returns += reward
-        if self.max_episode_steps is not None:
-            out_of_time = self._steps >= self.max_episode_steps
-            truncated = out_of_time if truncated is None else truncated | out_of_time
-        elif truncated is None:
-            truncated = np.zeros(self.num_envs, dtype=np.bool_)
         if resetting.any():
-            index = np.flatnonzero(resetting)
-            self._start_episodes(index)
-            reward[index] = 0.0
-            terminated[index] = False
-            truncated[index] = False
+            self._steps[resetting] = 0
+            self._episode_returns[resetting] = 0.0
+        if self.max_episode_steps is not None:
+            truncated |= self._steps >= self.max_episode_steps
         ended = terminated | truncated
         if self.autoreset_mode is not AutoresetMode.SAME_STEP:
             self._autoreset = ended
         elif ended.any():
-            observation, info = self._same_step_reset(ended)
+            final_obs, final_info = observation, self._info(ended)
+            observation = self._start_episodes(ended)
+            info = self._info()
+            info.update(
+                final_obs=final_obs, _final_obs=ended, final_info=final_info, _final_info=ended.copy()
+            )
             return observation, reward, terminated, truncated, info
-        return self._observation(), reward, terminated, truncated, self._info()
-
-    def _same_step_reset(self, ended: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
-        """``SAME_STEP``: reset the sub-envs of ``ended`` now; the observations and ``info`` after the
-        reset, with the last ones in ``info["final_obs"]`` and ``info["final_info"]`` (masked by
-        ``ended``)."""
-        final_obs, final_info = self._observation(), self._info(ended)
-        self._start_episodes(np.flatnonzero(ended))
-        info = self._info()
-        info.update(final_obs=final_obs, _final_obs=ended, final_info=final_info, _final_info=ended.copy())
-        return self._observation(), info
+        return observation, reward, terminated, truncated, self._info()
 
     def render(self) -> tuple[np.ndarray, ...] | None:
         """The frames of the first ``min(num_envs, 4)`` sub-envs, each as the scalar env renders it."""
@@ -240,7 +242,7 @@ class GridGameVectorEnv(VectorEnv):
                 'render_mode="rgb_array" to gymnasium.make_vec() to render.'
             )
             return None
-        if self._stream_states is None:
+        if self._streams is None:
             raise ResetNeeded(f"{type(self).__name__}: call reset() before render()")
         shown = min(self.num_envs, RENDERED_ENVS)
         while len(self._renderers) < shown:
@@ -253,8 +255,12 @@ class GridGameVectorEnv(VectorEnv):
                     title=f"{self.game.GAME_NAME} #{len(self._renderers)}",
                 )
             )
-        cells = np.zeros((self.num_envs, self.height, self.width, 3), dtype=np.uint8)
-        self._paint(cells.reshape(-1, 3), self.game.render_ink)
+        cells = np.empty((shown, self.height, self.width, 3), dtype=np.uint8)
+        self._kernels.step_batch(
+            self._state, self._streams, self._rules, np.zeros(shown, dtype=np.int64),
+            np.full(shown, PAINT_ONLY, dtype=np.int8), cells, self.game._render_ink,
+            *self._unused_outputs(shown),
+        )  # fmt: skip
         return tuple(self._renderers[i].draw(cells[i], self._status(i)) for i in range(shown))
 
     def close_extras(self, **kwargs: Any) -> None:
@@ -263,61 +269,55 @@ class GridGameVectorEnv(VectorEnv):
             renderer.close()
         self._renderers = []
 
-    # ----------------------------------------------------------------- helpers for games and users
+    # ----------------------------------------------------------------- helpers
     def get_action_meanings(self) -> list[str]:
         """What each action does, in index order (the same for every sub-env)."""
         return self.game.get_action_meanings()
 
-    def _random_ints(self, index: np.ndarray, bounds: Any) -> np.ndarray:
-        """The next draws of the streams of the sub-envs in ``index``, as ``(len(index), count)`` ints.
+    def _run(
+        self,
+        actions: np.ndarray,
+        modes: np.ndarray,
+        reward: np.ndarray,
+        terminated: np.ndarray,
+        truncated: np.ndarray,
+    ) -> np.ndarray:
+        """One call of the game's ``step_batch`` (see :class:`~gym_catchgames.core.GameKernels`): the
+        sub-envs advance or start new episodes as ``modes`` says; returns the fresh observation batch."""
+        observation = np.empty(self.observation_space.shape, dtype=self.observation_space.dtype)
+        canvases = observation.reshape(self.num_envs, *self.game.canvas_shape)
+        self._kernels.step_batch(
+            self._state, self._streams, self._rules, actions, modes, canvases,
+            self.game._observation_ink, reward, terminated, truncated,
+        )  # fmt: skip
+        return observation
 
-        Column ``j`` is uniform in ``[0, bounds[..., j])``; ``bounds`` is a sequence of ``count`` ints, or
-        an array of shape ``(len(index), count)`` for bounds that differ per sub-env. One call for all of
-        a step's draws keeps the cost per sub-env low.
-        """
-        bounds = np.asarray(bounds, dtype=np.uint64)
-        states = random_stream.next_states(self._stream_states[index], bounds.shape[-1])
-        self._stream_states[index] = states[:, -1]
-        return random_stream.draw_int_states(states, bounds)
-
-    def _random_units(self, index: np.ndarray) -> np.ndarray:
-        """The next draw of the streams of the sub-envs in ``index``: uniform floats in ``[0, 1)``."""
-        states = random_stream.next_states(self._stream_states[index], 1)[:, 0]
-        self._stream_states[index] = states
-        return random_stream.draw_unit_states(states)
-
-    def _cell_index(self, rows: Any, columns: Any) -> np.ndarray:
-        """Flat cell indices of (row, column) in every sub-env; the sub-envs are the arrays' last axis."""
-        return self._env_offsets + rows * self.width + columns
+    def _start_episodes(self, mask: np.ndarray) -> np.ndarray:
+        """New episodes in the sub-envs of ``mask``; the observation batch after them."""
+        self._steps[mask] = 0
+        self._episode_returns[mask] = 0.0
+        modes = np.where(mask, NEW_EPISODE, PAINT_ONLY).astype(np.int8)
+        return self._run(np.zeros(self.num_envs, dtype=np.int64), modes, *self._unused_outputs(self.num_envs))
 
     @staticmethod
-    def _paint_runs(cells: np.ndarray, first_cells: np.ndarray, length: int, ink: Any) -> None:
-        """Paint ``length`` cells to the right of each of ``first_cells`` (a basket, a paddle)."""
-        cells[np.arange(length)[:, None] + first_cells] = ink  # (length, N): the long axis inside
-
-    def _start_episodes(self, index: np.ndarray) -> None:
-        self._steps[index] = 0
-        self._episode_returns[index] = 0.0
-        self._new_episodes(index)
-
-    def _observation(self) -> np.ndarray:
-        fresh = np.empty if self.game.PAINTS_EVERY_CELL else np.zeros  # a full repaint needs no zeros
-        canvas = fresh(self.observation_space.shape, dtype=self.observation_space.dtype)
-        channels = self.game.observation_space.shape[2:]  # () for "grid" and "flat", (3,) for "rgb"
-        self._paint(canvas.reshape(-1, *channels), self.game.observation_ink)
-        return canvas
+    def _unused_outputs(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reward and flag arrays for a ``step_batch`` call that advances no sub-env."""
+        return np.zeros(count), np.zeros(count, dtype=np.bool_), np.zeros(count, dtype=np.bool_)
 
     def _info(self, mask: np.ndarray | None = None) -> dict[str, Any]:
         """``info`` with Gymnasium's ``_key`` masks: every sub-env, or those of ``mask`` after a reset."""
         info: dict[str, Any] = {}
-        for key, values in self._info_arrays().items():
+        for key, values in self.game.info_arrays(self._state).items():
             info[key] = values
             info[f"_{key}"] = np.ones(self.num_envs, dtype=np.bool_) if mask is None else mask.copy()
         return info
 
     def _status(self, i: int) -> str:
         """The status line under sub-env ``i``'s rendered board (as the scalar env's)."""
-        return f"{self.game.GAME_NAME}   step {self._steps[i]}   return {self._episode_returns[i]:+g}"
+        extras = "".join(
+            f"   {name} {values[i].item()}" for name, values in self.game.info_arrays(self._state).items()
+        )
+        return f"{self.game.GAME_NAME}   step {self._steps[i]}   return {self._episode_returns[i]:+g}{extras}"
 
     def _checked_actions(self, actions: Any) -> np.ndarray:
         """``actions`` as an int64 array of shape ``(num_envs,)``; a clear error for anything else."""

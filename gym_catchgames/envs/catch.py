@@ -2,17 +2,86 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
-from gymnasium.vector import AutoresetMode
+from numba import njit
 
-from gym_catchgames.core import GridGameEnv
+from gym_catchgames.core import ADVANCE, NEW_EPISODE, GameKernels, GridGameEnv, paint_run
+from gym_catchgames.random_stream import draw_int
 from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import check_bool, check_choice, check_int
-from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
+from gym_catchgames.vector import GridGameVectorEnv
 
 BASKET_STARTS = ("random", "center")
+
+
+class CatchRules(NamedTuple):
+    """The numbers Catch's kernels need (from :class:`CatchEnv`'s arguments)."""
+
+    width: int
+    basket_width: int
+    random_basket_start: bool
+    decision_row: int
+    max_basket_left: int
+
+
+class CatchState(NamedTuple):
+    """The state of many Catch games, one entry a game."""
+
+    fruit_row: np.ndarray
+    fruit_column: np.ndarray
+    basket_left: np.ndarray
+
+
+BASKET, FRUIT = 0, 1  # the rows of the ink, in GRID_VALUES's order
+
+
+@njit(cache=True)
+def new_episode(state: CatchState, streams: np.ndarray, rules: CatchRules, i: int) -> None:
+    """The fruit on the top row of a random column; the basket at a random or the central place."""
+    state.fruit_row[i] = 0
+    state.fruit_column[i] = draw_int(streams, i, rules.width)
+    if rules.random_basket_start:
+        state.basket_left[i] = draw_int(streams, i, rules.max_basket_left + 1)
+    else:
+        state.basket_left[i] = rules.max_basket_left // 2
+
+
+@njit(cache=True)
+def advance(
+    state: CatchState, streams: np.ndarray, rules: CatchRules, i: int, action: int
+) -> tuple[float, bool, bool]:
+    """Move the basket (it stays on the grid), drop the fruit a row; on the decision row, score it."""
+    left = min(max(state.basket_left[i] + action - 1, 0), rules.max_basket_left)
+    state.basket_left[i] = left
+    state.fruit_row[i] += 1
+    if state.fruit_row[i] < rules.decision_row:
+        return 0.0, False, False
+    caught = left <= state.fruit_column[i] < left + rules.basket_width
+    return (1.0 if caught else -1.0), True, False
+
+
+@njit(cache=True)
+def paint(state: CatchState, rules: CatchRules, i: int, canvas: np.ndarray, ink: np.ndarray) -> None:
+    """The basket on the bottom row and the fruit over everything."""
+    canvas[:] = 0
+    paint_run(canvas, canvas.shape[0] - 1, state.basket_left[i], rules.basket_width, ink[BASKET])
+    canvas[state.fruit_row[i], state.fruit_column[i], :] = ink[FRUIT]
+
+
+@njit(cache=True)
+def step_batch(
+    state: CatchState, streams: np.ndarray, rules: CatchRules, actions: np.ndarray, modes: np.ndarray,
+    canvases: np.ndarray, ink: np.ndarray, rewards: np.ndarray, terminated: np.ndarray, truncated: np.ndarray,
+) -> None:  # fmt: skip
+    """One vector step (see :class:`~gym_catchgames.core.GameKernels`)."""
+    for i in range(modes.size):
+        if modes[i] == ADVANCE:
+            rewards[i], terminated[i], truncated[i] = advance(state, streams, rules, i, actions[i])
+        elif modes[i] == NEW_EPISODE:
+            new_episode(state, streams, rules, i)
+        paint(state, rules, i, canvases[i], ink)
 
 
 class CatchEnv(GridGameEnv):
@@ -78,6 +147,7 @@ class CatchEnv(GridGameEnv):
     KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("LEFT",): 0, ("RIGHT",): 2}
     NOOP_ACTION = 1  # stay
     NATURAL_SCORE = NaturalScore("catch rate %", percent_won=True)
+    KERNELS = GameKernels(new_episode, advance, paint, step_batch)
 
     def __init__(
         self,
@@ -97,98 +167,23 @@ class CatchEnv(GridGameEnv):
         self.decision_row = self.height - 1 - int(self.decide_above_basket)
         #: The largest column of the basket's left cell (the basket stays fully on the grid).
         self.max_basket_left = self.width - self.basket_width
-        self._fruit_row = self._fruit_col = self._basket_left = 0
+        self._rules = CatchRules(
+            self.width,
+            self.basket_width,
+            self.basket_start == "random",
+            self.decision_row,
+            self.max_basket_left,
+        )
 
-    def _new_episode(self) -> None:
-        self._fruit_row = 0
-        self._fruit_col = self._random_int(self.width)
-        if self.basket_start == "random":
-            self._basket_left = self._random_int(self.max_basket_left + 1)
-        else:
-            self._basket_left = self.max_basket_left // 2
-
-    def _advance(self, action: int) -> tuple[float, bool, bool]:
-        self._basket_left = min(max(self._basket_left + action - 1, 0), self.max_basket_left)
-        self._fruit_row += 1
-        if self._fruit_row < self.decision_row:
-            return 0.0, False, False
-        caught = self._basket_left <= self._fruit_col < self._basket_left + self.basket_width
-        return (1.0 if caught else -1.0), True, False
-
-    def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
-        left = self._basket_left
-        canvas[-1, left : left + self.basket_width] = ink["basket"]
-        canvas[self._fruit_row, self._fruit_col] = ink["fruit"]
+    def _new_state(self, num_envs: int) -> CatchState:
+        return CatchState(*np.zeros((3, num_envs), dtype=np.int64))
 
 
-class CatchVectorEnv(GridGameVectorEnv):
+class CatchVectorEnv(GridGameVectorEnv, scalar_env=CatchEnv):
     """Natively batched Catch: ``gymnasium.make_vec("Catch-v0", num_envs=n)``.
 
-    The state of all ``num_envs`` games lives in three integer arrays, so a step costs a few NumPy
-    operations whatever ``num_envs`` is. Arguments are the scalar env's plus ``num_envs`` and
-    ``max_episode_steps`` (truncation; ``None``: none). Sub-env ``i`` after ``reset(seed=s)`` plays exactly
-    the episodes of ``CatchEnv`` after ``reset(seed=s + i)``; autoreset is Gymnasium's ``NEXT_STEP``
-    unless ``autoreset_mode`` (``SAME_STEP``, ``DISABLED``) says otherwise.
-    ``render()`` returns the frames of the first four sub-envs.
+    Arguments are the scalar env's plus ``num_envs``, ``max_episode_steps`` (truncation; ``None``: none)
+    and ``autoreset_mode`` (Gymnasium's ``NEXT_STEP`` unless ``SAME_STEP`` or ``DISABLED``). Sub-env ``i``
+    after ``reset(seed=s)`` plays exactly the episodes of ``CatchEnv`` after ``reset(seed=s + i)``: both
+    run the same compiled rules. ``render()`` returns the frames of the first four sub-envs.
     """
-
-    metadata: ClassVar[dict[str, Any]] = vector_metadata(CatchEnv)
-    SCALAR_ENV: ClassVar[type[CatchEnv]] = CatchEnv
-
-    def __init__(
-        self,
-        num_envs: int = 1,
-        height: int = 10,
-        width: int = 10,
-        basket_width: int = 3,
-        basket_start: str = "random",
-        decide_above_basket: bool = False,
-        obs_type: str = "grid",
-        render_mode: str | None = None,
-        max_episode_steps: int | None = None,
-        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
-    ) -> None:
-        game = self.SCALAR_ENV(height, width, basket_width, basket_start, decide_above_basket, obs_type)
-        super().__init__(
-            num_envs,
-            game,
-            max_episode_steps=max_episode_steps,
-            render_mode=render_mode,
-            autoreset_mode=autoreset_mode,
-        )
-        self.basket_width, self.basket_start = game.basket_width, game.basket_start
-        self.decide_above_basket = game.decide_above_basket
-        #: Bounds of a new episode's draws, in the scalar env's order: fruit column, then basket.
-        self._episode_draw_bounds = (self.width, game.max_basket_left + 1)[
-            : 2 if self.basket_start == "random" else 1
-        ]
-        # The fruit as its flat cell index in the batched observation (row and column in one number).
-        self._fruit_cell = np.zeros(self.num_envs, dtype=np.int64)
-        self._fruit_col = np.zeros(self.num_envs, dtype=np.int64)
-        self._basket_left = np.zeros(self.num_envs, dtype=np.int64)
-        self._bottom_row_cells = self._cell_index(self.height - 1, 0)
-        self._decision_row_cells = self._cell_index(game.decision_row, 0)
-
-    def _new_episodes(self, index: np.ndarray) -> None:
-        draws = self._random_ints(index, self._episode_draw_bounds)
-        self._fruit_col[index] = draws[:, 0]
-        self._fruit_cell[index] = self._env_offsets[index] + draws[:, 0]
-        self._basket_left[index] = (
-            draws[:, 1] if self.basket_start == "random" else self.game.max_basket_left // 2
-        )
-
-    def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
-        basket = self._basket_left + actions
-        basket -= 1
-        np.maximum(basket, 0, out=basket)
-        self._basket_left = np.minimum(basket, self.game.max_basket_left, out=basket)
-        self._fruit_cell += self.width
-        terminated = self._fruit_cell >= self._decision_row_cells
-        # basket <= fruit column < basket + basket_width, in one unsigned comparison
-        caught = (self._fruit_col - basket).view(np.uint64) < self.basket_width
-        caught &= terminated
-        return np.subtract(caught, terminated ^ caught, dtype=np.float64), terminated, None
-
-    def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
-        self._paint_runs(cells, self._bottom_row_cells + self._basket_left, self.basket_width, ink["basket"])
-        cells[self._fruit_cell] = ink["fruit"]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from gym_catchgames.core import with_defaults
-from gym_catchgames.envs.catch import CatchEnv, CatchVectorEnv
+from gym_catchgames.envs.catch import CatchEnv
+from gym_catchgames.vector import GridGameVectorEnv
 
 #: Where FruitFetch differs from Catch: only in these defaults of Catch's arguments.
 FRUIT_FETCH_DEFAULTS = {"height": 15, "width": 15, "decide_above_basket": True}
@@ -64,12 +63,9 @@ class FruitFetchEnv(CatchEnv):
     __init__ = with_defaults(CatchEnv.__init__, **FRUIT_FETCH_DEFAULTS)
 
 
-class FruitFetchVectorEnv(CatchVectorEnv):
+class FruitFetchVectorEnv(GridGameVectorEnv, scalar_env=FruitFetchEnv):
     """Natively batched FruitFetch: ``gymnasium.make_vec("FruitFetch-v0", num_envs=n)``.
 
     As :class:`~gym_catchgames.envs.catch.CatchVectorEnv` (same seeding rule and autoreset), with the
     scalar :class:`FruitFetchEnv`'s rules and defaults.
     """
-
-    SCALAR_ENV: ClassVar[type[CatchEnv]] = FruitFetchEnv
-    __init__ = with_defaults(CatchVectorEnv.__init__, **FRUIT_FETCH_DEFAULTS)
