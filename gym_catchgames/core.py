@@ -89,11 +89,19 @@ class GameKernels(NamedTuple):
     step_batch: Callable[..., None]
 
 
+# The painting helpers loop over channels: slice assignment would take numba seconds more to compile.
+@njit(cache=True)
+def paint_cell(canvas: np.ndarray, row: int, column: int, ink: np.ndarray) -> None:
+    """Paint the cell (``row``, ``column``) of a ``(height, width, channels)`` canvas in ``ink``."""
+    for channel in range(ink.size):
+        canvas[row, column, channel] = ink[channel]
+
+
 @njit(cache=True)
 def paint_run(canvas: np.ndarray, row: int, first_column: int, length: int, ink: np.ndarray) -> None:
     """Paint ``length`` cells of ``row`` from ``first_column`` on (a basket, a paddle) in ``ink``."""
     for column in range(first_column, first_column + length):
-        canvas[row, column, :] = ink
+        paint_cell(canvas, row, column, ink)
 
 
 def ink_array(values: dict[str, Any], dtype: Any) -> np.ndarray:

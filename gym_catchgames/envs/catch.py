@@ -7,7 +7,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 from numba import njit
 
-from gym_catchgames.core import ADVANCE, NEW_EPISODE, GameKernels, GridGameEnv, paint_run
+from gym_catchgames.core import ADVANCE, NEW_EPISODE, GameKernels, GridGameEnv, paint_cell, paint_run
 from gym_catchgames.random_stream import draw_int
 from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import check_bool, check_choice, check_int
@@ -65,9 +65,9 @@ def advance(
 @njit(cache=True)
 def paint(state: CatchState, rules: CatchRules, i: int, canvas: np.ndarray, ink: np.ndarray) -> None:
     """The basket on the bottom row and the fruit over everything."""
-    canvas[:] = 0
+    canvas.fill(0)
     paint_run(canvas, canvas.shape[0] - 1, state.basket_left[i], rules.basket_width, ink[BASKET])
-    canvas[state.fruit_row[i], state.fruit_column[i], :] = ink[FRUIT]
+    paint_cell(canvas, state.fruit_row[i], state.fruit_column[i], ink[FRUIT])
 
 
 @njit(cache=True)
