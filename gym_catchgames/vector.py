@@ -160,7 +160,7 @@ class GridGameVectorEnv(VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
 
-        self._kernels, self._rules = game.KERNELS, game._rules
+        self._rules = game._rules
         self._state = game._new_state(self.num_envs)
         #: Each sub-env's stream state (see :mod:`~gym_catchgames.random_stream`), set by the first reset.
         self._streams: np.ndarray | None = None
@@ -256,7 +256,7 @@ class GridGameVectorEnv(VectorEnv):
                 )
             )
         cells = np.empty((shown, self.height, self.width, 3), dtype=np.uint8)
-        self._kernels.step_batch(
+        self.game.KERNELS.step_batch(
             self._state, self._streams, self._rules, np.zeros(shown, dtype=np.int64),
             np.full(shown, PAINT_ONLY, dtype=np.int8), cells, self.game._render_ink,
             *self._unused_outputs(shown),
@@ -286,7 +286,7 @@ class GridGameVectorEnv(VectorEnv):
         sub-envs advance or start new episodes as ``modes`` says; returns the fresh observation batch."""
         observation = np.empty(self.observation_space.shape, dtype=self.observation_space.dtype)
         canvases = observation.reshape(self.num_envs, *self.game.canvas_shape)
-        self._kernels.step_batch(
+        self.game.KERNELS.step_batch(
             self._state, self._streams, self._rules, actions, modes, canvases,
             self.game._observation_ink, reward, terminated, truncated,
         )  # fmt: skip
