@@ -1,7 +1,8 @@
 """Cave-v0: the rules worked by hand, the drawing against a cell-by-cell reference, and bad arguments.
 
-Some rule tests set the env's state after ``reset()`` (the ship's height, a block's place, the random
-draws) to reach a known situation in one step instead of searching seeds for it; each says what it sets.
+The tests look inside the game through ``CaveEnv.ship`` and ``CaveEnv.column``; some set a known
+situation after ``reset()`` with ``place_ship`` or ``place_block`` instead of searching seeds for it
+(each says what it sets), and the random walk is checked on hand-chosen draws through ``walk``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import gymnasium
 import numpy as np
 import pytest
 
-from gym_catchgames.envs.cave import CaveEnv
+from gym_catchgames.envs.cave import CaveEnv, walk
 from tests.helpers import cells_of, colour, rollout
 
 RELEASE, HOLD = 0, 1
@@ -27,9 +28,9 @@ def make_cave(**kwargs) -> CaveEnv:
 
 def pilot(env: CaveEnv) -> int:
     """Hold when the ship is heading below the middle of the gap under it (keeps it off the walls)."""
-    slot = env._slot_of_column(env.ship_column)
-    middle = (env._tops[slot] + env._bottoms[slot]) / 2
-    return HOLD if env._y + 4 * env._vy > middle else RELEASE
+    column = env.column(env.ship_column)
+    y, vy = env.ship
+    return HOLD if y + 4 * vy > (column.top + column.bottom) / 2 else RELEASE
 
 
 # ----------------------------------------------------------------------------- physics
@@ -44,10 +45,10 @@ def pilot(env: CaveEnv) -> int:
 )
 def test_gravity_and_lift_from_rest(actions, velocities, heights):
     env = make_cave()
-    assert (env._y, env._vy) == (24.0, 0.0)
+    assert env.ship == (24.0, 0.0)
     for action, vy, y in zip(actions, velocities, heights, strict=True):
         _, reward, terminated, truncated, info = env.step(action)
-        assert (env._vy, env._y) == pytest.approx((vy, y), abs=1e-12)
+        assert env.ship == pytest.approx((y, vy), abs=1e-12)
         assert (reward, terminated, truncated) == (0.0, False, False)
     assert info == {"frames_survived": 3}
 
@@ -62,7 +63,7 @@ def test_flying_straight_crashes_into_the_first_columns_on_frame_18(action):
     assert len(steps) == 1 + 18
     _, reward, terminated, _, info = steps[-1]
     assert (reward, terminated, info) == (-1.0, True, {"frames_survived": 17})
-    assert env._y == pytest.approx(24 + (13.68 if action == RELEASE else -13.68), abs=1e-9)
+    assert env.ship[0] == pytest.approx(24 + (13.68 if action == RELEASE else -13.68), abs=1e-9)
     assert all(not step[2] and step[1] == 0.0 for step in steps[:-1])
 
 
@@ -76,7 +77,7 @@ def test_flying_straight_crashes_into_the_first_columns_on_frame_18(action):
 )
 def test_wall_collision_at_the_gap_edges(start_y, action, crash_frame):
     env = make_cave()
-    env._y = start_y  # state set by hand: the ship near a wall of the start's cave
+    env.place_ship(start_y)  # state set by hand: the ship near a wall of the start's cave, at rest
     for frame in range(1, 4):
         _, reward, terminated, _, _ = env.step(action)
         assert terminated == (frame == crash_frame)
@@ -101,46 +102,52 @@ def test_wall_collision_at_the_gap_edges(start_y, action, crash_frame):
 def test_block_collision_is_exactly_the_drawn_cells(block_columns, block_top, crashes):
     env = make_cave()
     for column in block_columns:  # a block placed by hand
-        env._block_tops[env._slot_of_column(column)] = block_top
+        env.place_block(column, block_top)
     _, reward, terminated, _, _ = env.step(RELEASE)
     assert (terminated, reward) == (crashes, -1.0 if crashes else 0.0)
 
 
 # ----------------------------------------------------------------------------- the cave
 def test_random_walk_steps_by_hand():
-    env = make_cave()
-    draws = iter([0.9, 0.3, 0.1, 0.7, 0.5, 0.5])
-    env._random_unit = lambda: next(draws)  # the walk's draws chosen by hand (no block this early)
     # step = 0.1 * 48 = 4.8. (u, slope before) -> centre change, slope after:
-    expected = [
-        (+1.44, 1),  # (0.9, 0): 0.9 > 0.6: up by (0.9 - 0.6) * 4.8
-        (-1.44, 1),  # (0.3, +1): 0.3 > 0.2 (sticky): "up" by (0.3 - 0.6) * 4.8, a small move back
-        (-1.44, -1),  # (0.1, +1): 0.1 < 0.4: down by (0.4 - 0.1) * 4.8
-        (+0.48, 1),  # (0.7, -1): 0.7 > 0.6: up by (0.7 - 0.6) * 4.8
-        (-0.48, 1),  # (0.5, +1): 0.5 > 0.2: by (0.5 - 0.6) * 4.8
-        (0.0, 0),  # (0.5, 0 set by hand): 0.4 <= 0.5 <= 0.6: no move
+    draws = [
+        (0.9, 0, +1.44, 1),  # 0.9 > 0.6: up by (0.9 - 0.6) * 4.8
+        (0.3, 1, -1.44, 1),  # 0.3 > 0.2 (sticky): "up" by (0.3 - 0.6) * 4.8, a small move back
+        (0.1, 1, -1.44, -1),  # 0.1 < 0.4: down by (0.4 - 0.1) * 4.8
+        (0.7, -1, +0.48, 1),  # 0.7 > 0.6: up by (0.7 - 0.6) * 4.8
+        (0.5, 1, -0.48, 1),  # 0.5 > 0.2: by (0.5 - 0.6) * 4.8
+        (0.5, 0, 0.0, 0),  # 0.4 <= 0.5 <= 0.6: no move
+        (0.5, -1, +0.48, -1),  # 0.5 < 0.8 (sticky): "down" by (0.4 - 0.5) * 4.8, a small move back
     ]
     centre = 24.0
-    for frame, (change, slope) in enumerate(expected):
-        if frame == 5:
-            env._slope = 0
-        env.step(frame % 2)
+    for u, slope, change, new_slope in draws:
+        assert walk(centre, slope, u, 4.8) == (pytest.approx(centre + change, abs=1e-12), new_slope)
         centre += change
-        assert (env._centre, env._slope) == (pytest.approx(centre, abs=1e-12), slope)
-        newest = env._frame % env.width
-        assert (env._tops[newest], env._bottoms[newest]) == pytest.approx((centre - 13.2, centre + 13.2))
+
+
+def test_each_new_column_takes_the_gap_around_the_walks_centre():
+    # The walk moves the centre by at most 0.4 * 4.8 = 1.92 a frame; the gap keeps 26.4 rows until frame 51.
+    env = make_cave(block_interval=None)
+    previous = env.column(env.width - 1)
+    for _ in range(20):
+        env.place_ship(env.column(env.ship_column + 1).top + 13.2)  # mid-gap of the next column: no crash
+        env.step(RELEASE)
+        newest = env.column(env.width - 1)
+        assert newest.bottom - newest.top == pytest.approx(26.4, abs=1e-12)
+        assert abs(newest.top - previous.top) <= 1.92 + 1e-12
+        previous = newest
 
 
 def test_the_gap_narrows_every_51_frames_to_its_minimum_and_no_further():
     env = make_cave(block_interval=None)
     gaps = []
     for _ in range(1400):
-        slot = env._slot_of_column(env.ship_column)
-        env._y, env._vy = (env._tops[slot] + env._bottoms[slot]) / 2, 0.0  # pinned mid-gap: no crash
-        env.step(RELEASE)
-        newest = env._frame % env.width
-        gaps.append(env._bottoms[newest] - env._tops[newest])
-        tightest = min(b - t for t, b in zip(env._tops, env._bottoms, strict=True))
+        next_under_ship = env.column(env.ship_column + 1)  # under the ship after the step's scroll
+        env.place_ship((next_under_ship.top + next_under_ship.bottom) / 2)  # pinned mid-gap: no crash
+        assert not env.step(RELEASE)[2]
+        newest = env.column(env.width - 1)
+        gaps.append(newest.bottom - newest.top)
+        tightest = min(column.bottom - column.top for column in map(env.column, range(env.width)))
         assert tightest >= 0.30 * 48 - 1e-9
     # Frame n (1-based) has gap 26.4 - 0.48 * (n // 51), until 25 narrowings reach 14.4 at frame 1275.
     for frame in (1, 50, 51, 101, 102, 1274, 1275, 1400):
@@ -150,18 +157,19 @@ def test_the_gap_narrows_every_51_frames_to_its_minimum_and_no_further():
 def test_blocks_enter_every_21_frames_after_frame_50_inside_the_gap():
     env = CaveEnv()
     env.reset(seed=2)  # the pilot survives this cave for more than 130 frames
-    spawned, block_top, block = [], None, CaveEnv.GRID_VALUES["block"]
+    spawned, block_top, block, newest_gaps, observations = [], None, CaveEnv.GRID_VALUES["block"], {}, {}
     for frame in range(1, 131):
         obs, _, terminated, _, _ = env.step(pilot(env))
         assert not terminated
-        view_top = math.floor(env._y) - 24
-        if env._next_block_columns == 2:  # entered at column 48 this frame, just off the view
-            spawned.append(frame)
-            block_top = env._next_block_top
-            newest = frame % 48
-            assert math.floor(env._tops[newest]) <= block_top < math.floor(env._bottoms[newest] - 6)
-            assert not (obs[:, 46:] == block).any()
-        elif spawned and frame - spawned[-1] <= 2:
+        observations[frame], newest_gaps[frame] = obs, env.column(47)
+        view_top = math.floor(env.ship[0]) - 24
+        if env.column(47).block_top is not None and env.column(46).block_top is None:
+            # A block's first column entered: it entered at column 48, just off the view, a frame ago.
+            spawned.append(frame - 1)
+            block_top, gap = env.column(47).block_top, newest_gaps[frame - 1]
+            assert math.floor(gap.top) <= block_top < math.floor(gap.bottom - 6)
+            assert not (observations[frame - 1][:, 46:] == block).any()
+        if spawned and 1 <= frame - spawned[-1] <= 2:
             # One frame later it covers column 47, the frame after columns 46 and 47.
             columns = [47] if frame - spawned[-1] == 1 else [46, 47]
             rows = [row - view_top for row in range(block_top, block_top + 6) if 0 <= row - view_top < 48]
@@ -175,8 +183,8 @@ def test_same_seed_same_cave_other_seed_another():
         env.reset(seed=seed)
         tops = []
         for _ in range(40):
-            env.step(RELEASE if env._vy < 0 else HOLD)
-            tops.append(env._tops[env._frame % env.width])
+            env.step(RELEASE if env.ship[1] < 0 else HOLD)
+            tops.append(env.column(env.width - 1).top)
         return tops
 
     assert cave(3) == cave(3)
@@ -185,21 +193,20 @@ def test_same_seed_same_cave_other_seed_another():
 
 # ----------------------------------------------------------------------------- drawing
 def reference_frame(env: CaveEnv, ship_rows: list[int], ink: dict) -> np.ndarray:
-    """The view painted cell by cell from the rules' state and the ship's recorded rows."""
+    """The view painted cell by cell from the cave's columns and the ship's recorded rows."""
     height, width, ship_column = env.height, env.width, env.ship_column
     colours = np.ndim(ink["wall"]) == 1
     frame = np.zeros((height, width, 3) if colours else (height, width), np.uint8 if colours else np.float32)
-    view_top = math.floor(env._y) - height // 2
-    for column in range(width):
-        slot = (env._frame - (width - 1 - column)) % width
+    view_top = math.floor(env.ship[0]) - height // 2
+    columns = [env.column(column) for column in range(width)]
+    for column, cave in enumerate(columns):
         for row in range(height):
             world_row = view_top + row
-            if world_row < math.floor(env._tops[slot]) or world_row >= math.ceil(env._bottoms[slot]):
+            if world_row < math.floor(cave.top) or world_row >= math.ceil(cave.bottom):
                 frame[row, column] = ink["wall"]
-    for column in range(width):
-        top = env._block_tops[(env._frame - (width - 1 - column)) % width]
+    for column, cave in enumerate(columns):
         for row in range(height):
-            if top <= view_top + row < top + 6:
+            if cave.block_top is not None and cave.block_top <= view_top + row < cave.block_top + 6:
                 frame[row, column] = ink["block"]
     for age in range(1, ship_column + 1):
         row = ship_rows[-1 - age] - view_top if age < len(ship_rows) else ship_rows[0] - view_top
@@ -231,7 +238,7 @@ def test_observation_matches_a_cell_by_cell_reference(obs_type, seed, kwargs, mi
     terminated, frames, walls_and_blocks = False, 0, set()
     while not terminated and frames < 400:
         obs, _, terminated, _, _ = env.step(pilot(env))
-        ship_rows.append(math.floor(env._y))
+        ship_rows.append(math.floor(env.ship[0]))
         frames += 1
         np.testing.assert_array_equal(obs, reference_frame(env, ship_rows, ink), err_msg=f"frame {frames}")
         walls_and_blocks |= {name for name in ("wall", "block") if (obs == ink[name]).any()}
@@ -245,7 +252,7 @@ def test_observation_matches_a_cell_by_cell_reference(obs_type, seed, kwargs, mi
     size = env._renderer.cell_size
     colours = {name: colour(name) for name in CaveEnv.GRID_VALUES}
     cells = rendered[: 48 * size : size, : 48 * size : size]  # one pixel of each 10x10 cell
-    np.testing.assert_array_equal(cells, reference_frame(env, [24, math.floor(env._y)], colours))
+    np.testing.assert_array_equal(cells, reference_frame(env, [24, math.floor(env.ship[0])], colours))
 
 
 def test_a_flying_ship_is_always_in_an_open_cell():
@@ -255,8 +262,8 @@ def test_a_flying_ship_is_always_in_an_open_cell():
         env.reset(seed=seed)
         terminated = False
         while not terminated:
-            slot = env._slot_of_column(env.ship_column)
-            assert math.floor(env._tops[slot]) <= math.floor(env._y) < math.ceil(env._bottoms[slot])
+            column = env.column(env.ship_column)
+            assert math.floor(column.top) <= math.floor(env.ship[0]) < math.ceil(column.bottom)
             terminated = env.step(pilot(env))[2]
 
 

@@ -3,36 +3,225 @@
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
-from gymnasium.vector import AutoresetMode
+from gymnasium.error import ResetNeeded
+from numba import njit
 
-from gym_catchgames.core import MIN_GRID_SIZE, GridGameEnv
+from gym_catchgames.core import ADVANCE, MIN_GRID_SIZE, NEW_EPISODE, GameKernels, GridGameEnv
+from gym_catchgames.random_stream import draw_int, draw_unit
 from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import MAX_STEP_COUNT, check_float, check_int
-from gym_catchgames.vector import GridGameVectorEnv, vector_metadata
+from gym_catchgames.vector import GridGameVectorEnv
 
 #: Vertical acceleration per frame, in cells: gravity when released, lift when held.
 ACCELERATION = 0.08
 #: Scale of the gap centre's random walk, as a fraction of the view height (4.8 cells on 48 rows).
 WALK_STEP = 0.1
+# The gap centre's sticky random walk is yukiB's CAVE's: one uniform draw ``u`` a frame (see ``walk``).
+#: ``u`` above this raises the centre's row by ``(u - RISE_OVER) * step`` (the gap moves down the view)...
+RISE_OVER = 0.6
+#: ...or above this one while it was already rising (slope +1): a rise tends to go on.
+KEEP_RISING_OVER = 0.2
+#: ``u`` below this (and not rising) lowers the centre's row by ``(FALL_UNDER - u) * step``...
+FALL_UNDER = 0.4
+#: ...or below this one while it was already falling (slope -1): a fall tends to go on.
+KEEP_FALLING_UNDER = 0.8
 #: Size of a block in cells.
 BLOCK_WIDTH, BLOCK_HEIGHT = 2, 6
 #: The narrowest gap (in cells) that still lets a block spawn inside it with a row to spare.
 MIN_GAP_CELLS_WITH_BLOCKS = BLOCK_HEIGHT + 1
-#: Width of the drawing cache's tape of columns, in views.
-TAPE_VIEWS = 4
 #: The largest reward magnitude accepted: a return of 10,000 frames of it stays finite and exact to far
 #: below a frame's reward in float64, and SB3's float32 reward buffers hold it (1e308 would give inf).
 MAX_REWARD = 1e6
 #: The row stored for a column without a block or trail: far above any row the ship can reach.
 NO_ROW = -(1 << 62)
-#: Rows the vector env's picture band keeps painted above and below the view, as a share of the view's
-#: height (plus one row): every band row costs a cell per step, a band the view leaves is moved.
-BAND_MARGIN = 1 / 4
-#: Codes of what a cell shows, indexing an ink table made by ``_inks_by_code`` (open cave is 0).
-WALL_CODE, BLOCK_CODE, TRAIL_CODE = 1, 2, 3
+#: Frames between two blocks when there are none (``block_interval=None``): a frame never reached.
+NEVER = 1 << 62
+
+WALL, BLOCK, TRAIL, SHIP = 0, 1, 2, 3  # the rows of the ink, in GRID_VALUES's order
+
+
+class CaveRules(NamedTuple):
+    """The numbers Cave's kernels need (from :class:`CaveEnv`'s arguments), in cells and frames."""
+
+    height: int
+    width: int
+    ship_column: int
+    initial_gap_cells: float
+    min_gap_cells: float
+    shrink_cells: float
+    shrink_interval: int
+    frames_between_blocks: int
+    block_delay: int
+    walk_step_cells: float
+    survival_reward: float
+    crash_reward: float
+
+
+class CaveState(NamedTuple):
+    """The state of many Cave games, one entry (or row) a game.
+
+    The cave is a ring of ``width`` columns per game, indexed by the frame that made each one
+    (slot ``frame % width``): screen column ``c`` is slot ``(frame - (width - 1 - c)) % width``.
+
+    The env holds the state, and its :class:`CaveRules`, as plain tuples in these orders, and each
+    kernel names their fields again (``CaveState(*state)``, free in compiled code): numba's dispatcher
+    reads the types of a plain tuple of arrays in C but those of a ``NamedTuple`` in Python, which cost
+    more than a frame of the game on every call of the scalar env.
+    """
+
+    y: np.ndarray  # the ship's world row (float; rows grow downwards) and its velocity
+    vy: np.ndarray
+    centre: np.ndarray  # the gap's centre (a random walk), its height and the walk's slope
+    gap: np.ndarray
+    slope: np.ndarray
+    frame: np.ndarray  # frames since the episode's start
+    crashed: np.ndarray
+    next_block_top: np.ndarray  # a block that has entered at column ``width``: its top row and the
+    next_block_columns: np.ndarray  # columns it has yet to cover
+    tops: np.ndarray  # the ring: each column's gap (top and bottom), the top row of a block over it
+    bottoms: np.ndarray  # and the ship's row when it was under the ship (NO_ROW: none)
+    block_tops: np.ndarray
+    trail_rows: np.ndarray
+
+
+class CaveColumn(NamedTuple):
+    """One column of the cave: its gap (the ship crashes at ``y <= top`` or ``y >= bottom``) and the top
+    row of the block over it (``None``: no block)."""
+
+    top: float
+    bottom: float
+    block_top: int | None
+
+
+@njit(cache=True)
+def walk(centre: float, slope: int, u: float, step: float) -> tuple[float, int]:
+    """The gap centre's sticky random walk for the draw ``u`` (uniform in ``[0, 1)``): the new centre and
+    slope (+1 after a rise, -1 after a fall, else 0); ``step`` is the walk's scale in cells."""
+    if u > (KEEP_RISING_OVER if slope == 1 else RISE_OVER):
+        return centre + (u - RISE_OVER) * step, 1
+    if u < (KEEP_FALLING_UNDER if slope == -1 else FALL_UNDER):
+        return centre - (FALL_UNDER - u) * step, -1
+    return centre, 0
+
+
+@njit(cache=True)
+def enter_column(state: CaveState, i: int, slot: int) -> None:
+    """A column enters in ``slot``: the current gap, and the entering block's rows if one is due."""
+    half = state.gap[i] * 0.5
+    state.tops[i, slot] = state.centre[i] - half
+    state.bottoms[i, slot] = state.centre[i] + half
+    state.trail_rows[i, slot] = NO_ROW
+    if state.next_block_columns[i] > 0:
+        state.block_tops[i, slot] = state.next_block_top[i]
+        state.next_block_columns[i] -= 1
+    else:
+        state.block_tops[i, slot] = NO_ROW
+
+
+@njit(cache=True)
+def new_episode(state: tuple[np.ndarray, ...], streams: np.ndarray, rules: tuple[Any, ...], i: int) -> None:
+    """The ship at rest on the middle row, in a straight cave centred on it, a level trail, no blocks."""
+    state, rules = CaveState(*state), CaveRules(*rules)
+    state.y[i] = state.centre[i] = float(rules.height // 2)
+    state.vy[i] = 0.0
+    state.gap[i] = rules.initial_gap_cells
+    state.slope[i] = 0
+    state.frame[i] = 0
+    state.crashed[i] = False
+    state.next_block_top[i], state.next_block_columns[i] = NO_ROW, 0
+    for slot in range(rules.width):
+        enter_column(state, i, slot)
+    for column in range(rules.ship_column + 1):  # screen column c is slot (c + 1) % width at frame 0
+        state.trail_rows[i, (column + 1) % rules.width] = rules.height // 2
+
+
+@njit(cache=True)
+def advance(
+    state: tuple[np.ndarray, ...], streams: np.ndarray, rules: tuple[Any, ...], i: int, action: int
+) -> tuple[float, bool, bool]:
+    """One frame, steps 1 to 8 of the class docstring's order of operations."""
+    state, rules = CaveState(*state), CaveRules(*rules)
+    vy = state.vy[i] = state.vy[i] + (ACCELERATION if action == 0 else -ACCELERATION)
+    y = state.y[i] = state.y[i] + vy
+    frame = state.frame[i] = state.frame[i] + 1
+    if frame % rules.shrink_interval == 0:
+        state.gap[i] = max(state.gap[i] - rules.shrink_cells, rules.min_gap_cells)
+    state.centre[i], state.slope[i] = walk(
+        state.centre[i], state.slope[i], draw_unit(streams, i), rules.walk_step_cells
+    )
+    new_slot = frame % rules.width
+    enter_column(state, i, new_slot)
+    if frame % rules.frames_between_blocks == 0 and frame > rules.block_delay:
+        first = math.floor(state.tops[i, new_slot])  # a block enters at column ``width``, in this gap
+        choices = math.floor(state.bottoms[i, new_slot] - BLOCK_HEIGHT) - first
+        state.next_block_top[i] = first + draw_int(streams, i, choices)
+        state.next_block_columns[i] = BLOCK_WIDTH
+    ship_slot = (frame - (rules.width - 1 - rules.ship_column)) % rules.width
+    state.trail_rows[i, ship_slot] = math.floor(y)
+    block_top = state.block_tops[i, ship_slot]
+    crashed = (
+        y <= state.tops[i, ship_slot]
+        or y >= state.bottoms[i, ship_slot]
+        or block_top <= y < block_top + BLOCK_HEIGHT
+    )
+    state.crashed[i] = crashed
+    return (rules.crash_reward if crashed else rules.survival_reward), crashed, False
+
+
+@njit(cache=True)
+def paint(
+    state: tuple[np.ndarray, ...], rules: tuple[Any, ...], i: int, canvas: np.ndarray, ink: np.ndarray
+) -> None:
+    """The view around the ship: wall outside each column's gap (every cell the gap touches is open),
+    blocks over it, the trail over both, then the ship on the middle row.
+
+    Every cell is painted, row by row and one channel at a time, from the rows where each screen column
+    changes: a loop the compiler turns into vector instructions. Those rows are clipped to just outside
+    the view, ``-BLOCK_HEIGHT..height``, and held as ``int32`` (twice as many to an instruction)."""
+    state, rules = CaveState(*state), CaveRules(*rules)
+    height, width, channels = canvas.shape
+    view_top = math.floor(state.y[i]) - height // 2
+    first_open, end_open = np.empty(width, np.int32), np.empty(width, np.int32)
+    block_row, trail_row = np.empty(width, np.int32), np.empty(width, np.int32)
+    for column in range(width):
+        slot = (state.frame[i] - (width - 1 - column)) % width
+        for rows, world_row in (
+            (first_open, math.floor(state.tops[i, slot])),
+            (end_open, math.ceil(state.bottoms[i, slot])),
+            (block_row, state.block_tops[i, slot]),
+            (trail_row, state.trail_rows[i, slot]),
+        ):
+            rows[column] = min(max(world_row - view_top, -BLOCK_HEIGHT), height)
+    for channel in range(channels):
+        wall, block, trail = ink[WALL, channel], ink[BLOCK, channel], ink[TRAIL, channel]
+        open_cave = wall - wall
+        for row in range(height):
+            row32 = np.int32(row)
+            for column in range(width):
+                outside = (row32 < first_open[column]) | (row32 >= end_open[column])
+                cell = wall if outside else open_cave
+                on_block = (block_row[column] <= row32) & (row32 < block_row[column] + BLOCK_HEIGHT)
+                cell = block if on_block else cell
+                canvas[row, column, channel] = trail if row32 == trail_row[column] else cell
+    canvas[height // 2, rules.ship_column, :] = ink[SHIP]
+
+
+@njit(cache=True)
+def step_batch(
+    state: tuple[np.ndarray, ...], streams: np.ndarray, rules: tuple[Any, ...], actions: np.ndarray,
+    modes: np.ndarray, canvases: np.ndarray, ink: np.ndarray, rewards: np.ndarray, terminated: np.ndarray,
+    truncated: np.ndarray,
+) -> None:  # fmt: skip
+    """One vector step (see :class:`~gym_catchgames.core.GameKernels`)."""
+    for i in range(modes.size):
+        if modes[i] == ADVANCE:
+            rewards[i], terminated[i], truncated[i] = advance(state, streams, rules, i, actions[i])
+        elif modes[i] == NEW_EPISODE:
+            new_episode(state, streams, rules, i)
+        paint(state, rules, i, canvases[i], ink)
 
 
 class CaveEnv(GridGameEnv):
@@ -84,7 +273,7 @@ class CaveEnv(GridGameEnv):
 
     ## Order of operations in a frame
 
-    All arithmetic is float64, in this order (the vector version reproduces it bit for bit):
+    All arithmetic is float64, in this order (the vector env runs the very same compiled rules):
 
     1. Ship: ``vy += ACCELERATION`` on action 0, ``vy -= ACCELERATION`` on action 1; then ``y += vy``.
        Rows grow downwards; there is no speed cap.
@@ -134,7 +323,7 @@ class CaveEnv(GridGameEnv):
     KEY_ACTIONS: ClassVar[dict[tuple[str, ...], int]] = {("SPACE",): 1}
     NOOP_ACTION = 0  # release: the ship falls
     NATURAL_SCORE = NaturalScore("frames survived", info_key="frames_survived")
-    PAINTS_EVERY_CELL: ClassVar[bool] = True  # the view is one slice copy of the cached strip
+    KERNELS = GameKernels(new_episode, advance, paint, step_batch)
 
     def __init__(
         self,
@@ -176,35 +365,22 @@ class CaveEnv(GridGameEnv):
         why_width = f"it must hold the ship's column, ship_column={self.ship_column}"
         _check_side("width", width, max(MIN_GRID_SIZE, self.ship_column + 1), why_width)
         super().__init__(height, width, obs_type, render_mode)
-        # The rules in cells and frames, read by the vector env too:
-        #: Screen columns to the right of the ship's.
-        self.columns_right_of_ship = self.width - 1 - self.ship_column
-        #: Frames between two blocks (without blocks: an interval never reached).
-        self.frames_between_blocks = block_interval or 1 << 62
-        #: Ring slots of the screen columns ``0..ship_column`` at frame 0 (where the trail starts).
-        self.start_trail_slots = [(column + 1) % self.width for column in range(self.ship_column + 1)]
-        #: The gap centre's largest step per frame, the narrowest gap and each narrowing, in cells.
-        self.walk_step_cells = WALK_STEP * self.height
-        self.min_gap_cells = self.min_gap * self.height
-        self.shrink_cells = self.gap_shrink * self.height
-        # The cave as a ring of columns, indexed by the frame that made each one (slot = frame % width):
-        # the gap, the cells drawn open, the top row of a block over the column and the ship's row when
-        # the column was under it (NO_ROW for none). Fixed-size Python lists: a scalar env reads and
-        # writes single items, which lists do fastest.
-        self._tops = [0.0] * self.width
-        self._bottoms = [0.0] * self.width
-        self._open_first = [0] * self.width  # first open cell: floor(top)
-        self._open_end = [0] * self.width  # one past the last open cell: ceil(bottom)
-        self._block_tops = [NO_ROW] * self.width
-        self._trail_rows = [NO_ROW] * self.width
-        # A block that has entered at column ``width``: its top row and the columns it has yet to cover.
-        self._next_block_top = NO_ROW
-        self._next_block_columns = 0
-        self._y = self._vy = self._centre = self._gap = 0.0
-        self._slope = 0
-        self._frame = 0
-        self._crashed = False
-        self._strips: dict[int, _Strip] = {}
+        self._rules = tuple(
+            CaveRules(
+                self.height,
+                self.width,
+                self.ship_column,
+                self.initial_gap * self.height,
+                self.min_gap * self.height,
+                self.gap_shrink * self.height,
+                self.shrink_interval,
+                block_interval or NEVER,
+                self.block_delay,
+                WALK_STEP * self.height,
+                self.survival_reward,
+                self.crash_reward,
+            )
+        )
 
     def _min_height(self) -> int:
         """The smallest view height on which the narrowest gap holds a block (3 without blocks)."""
@@ -215,115 +391,68 @@ class CaveEnv(GridGameEnv):
             height += 1
         return height
 
-    # ----------------------------------------------------------------- rules
-    def _new_episode(self) -> None:
-        self._y = float(self.height // 2)
-        self._vy = 0.0
-        self._centre = self._y
-        self._gap = self.initial_gap * self.height
-        self._slope = 0
-        self._frame = 0
-        self._crashed = False
-        self._next_block_top, self._next_block_columns = NO_ROW, 0
-        self._set_column(0)
-        for ring in (self._tops, self._bottoms, self._open_first, self._open_end, self._block_tops):
-            ring[1:] = ring[:1] * (self.width - 1)
-        self._trail_rows[:] = [NO_ROW] * self.width
-        start_row = math.floor(self._y)
-        for slot in self.start_trail_slots:  # the trail starts level with the ship
-            self._trail_rows[slot] = start_row
-        for strip in self._strips.values():
-            strip.paint_start(self, self._view_top())
-
-    def _advance(self, action: int) -> tuple[float, bool, bool]:
-        self._vy = vy = self._vy + (ACCELERATION if action == 0 else -ACCELERATION)
-        self._y = y = self._y + vy
-        self._frame = frame = self._frame + 1
-        if frame % self.shrink_interval == 0:
-            self._gap = max(self._gap - self.shrink_cells, self.min_gap_cells)
-        self._walk()
-        new_slot = frame % self.width
-        self._set_column(new_slot)
-        if frame % self.frames_between_blocks == 0 and frame > self.block_delay:
-            self._spawn_block(new_slot)
-        ship_slot = (frame - self.columns_right_of_ship) % self.width
-        ship_row = self._trail_rows[ship_slot] = math.floor(y)
-        for strip in self._strips.values():
-            strip.add_column(self, new_slot, ship_row)
-
-        block_top = self._block_tops[ship_slot]
-        self._crashed = (
-            y <= self._tops[ship_slot]
-            or y >= self._bottoms[ship_slot]
-            or block_top <= y < block_top + BLOCK_HEIGHT
+    def _new_state(self, num_envs: int) -> tuple[np.ndarray, ...]:
+        floats, ints, ring = np.zeros(num_envs), np.zeros(num_envs, dtype=np.int64), (num_envs, self.width)
+        return tuple(
+            CaveState(
+                y=floats.copy(),
+                vy=floats.copy(),
+                centre=floats.copy(),
+                gap=floats.copy(),
+                slope=ints.copy(),
+                frame=ints.copy(),
+                crashed=np.zeros(num_envs, dtype=np.bool_),
+                next_block_top=ints.copy(),
+                next_block_columns=ints.copy(),
+                tops=np.zeros(ring),
+                bottoms=np.zeros(ring),
+                block_tops=np.zeros(ring, dtype=np.int64),
+                trail_rows=np.zeros(ring, dtype=np.int64),
+            )
         )
-        if self._crashed:
-            return self.crash_reward, True, False
-        return self.survival_reward, False, False
 
-    def _walk(self) -> None:
-        """Step 4 of a frame: the gap centre's sticky random walk (one draw)."""
-        u = self._random_unit()
-        slope = self._slope
-        if u > (0.2 if slope == 1 else 0.6):
-            self._centre += (u - 0.6) * self.walk_step_cells
-            self._slope = 1
-        elif u < (0.8 if slope == -1 else 0.4):
-            self._centre -= (0.4 - u) * self.walk_step_cells
-            self._slope = -1
-        else:
-            self._slope = 0
+    def info_arrays(self, state: tuple[np.ndarray, ...]) -> dict[str, np.ndarray]:
+        """``frames_survived``: the frames flown without crashing (CAVE's score)."""
+        state = CaveState(*state)
+        return {"frames_survived": state.frame - state.crashed}
 
-    def _set_column(self, slot: int) -> None:
-        """Step 5 of a frame: the current gap, and the next block's rows if one is due, enter in ``slot``."""
-        half = self._gap * 0.5
-        top, bottom = self._centre - half, self._centre + half
-        self._tops[slot], self._bottoms[slot] = top, bottom
-        self._open_first[slot], self._open_end[slot] = math.floor(top), math.ceil(bottom)
-        self._trail_rows[slot] = NO_ROW
-        if self._next_block_columns:
-            self._block_tops[slot] = self._next_block_top
-            self._next_block_columns -= 1
-        else:
-            self._block_tops[slot] = NO_ROW
+    # ----------------------------------------------------------------- a look inside, for tests and debugging
+    @property
+    def ship(self) -> tuple[float, float]:
+        """The ship's world row ``y`` (it is drawn in cell ``floor(y)``) and its velocity ``vy``."""
+        state = self._started_state()
+        return state.y[0].item(), state.vy[0].item()
 
-    def _spawn_block(self, slot: int) -> None:
-        """Step 6 of a frame: a block enters at column ``width``, inside the gap of column ``slot``."""
-        first = self._open_first[slot]
-        choices = math.floor(self._bottoms[slot] - BLOCK_HEIGHT) - first
-        self._next_block_top = first + self._random_int(choices)
-        self._next_block_columns = BLOCK_WIDTH
+    def column(self, column: int) -> CaveColumn:
+        """Screen column ``column`` (``0..width-1``; the ship flies in ``ship_column``) of the cave."""
+        state, slot = self._started_state(), self._slot(column)
+        block_top = state.block_tops[0, slot].item()
+        return CaveColumn(
+            state.tops[0, slot].item(),
+            state.bottoms[0, slot].item(),
+            None if block_top == NO_ROW else block_top,
+        )
 
-    # ----------------------------------------------------------------- drawing
-    def _view_top(self) -> int:
-        """World row of the view's top row: the view keeps the ship on row ``height // 2``."""
-        return math.floor(self._y) - self.height // 2
+    def place_ship(self, y: float, vy: float = 0.0) -> None:
+        """Put the ship at world row ``y`` with velocity ``vy``: a known situation for a test, without
+        searching seeds for it. The next ``step()`` flies from there."""
+        state = self._started_state()
+        state.y[0], state.vy[0] = y, vy
 
-    def _slot_of_column(self, column: int) -> int:
-        """Ring slot of the wall column now at screen column ``column``."""
-        return (self._frame - (self.width - 1 - column)) % self.width
+    def place_block(self, column: int, top: int) -> None:
+        """Put a block's rows ``top..top+5`` over screen column ``column`` (for tests, like
+        :meth:`place_ship`)."""
+        self._started_state().block_tops[0, self._slot(column)] = top
 
-    def _paint(self, canvas: np.ndarray, ink: dict[str, Any]) -> None:
-        view_top = self._view_top()
-        strip = self._strips.get(canvas.ndim)
-        if strip is None:
-            strip = self._strips[canvas.ndim] = _Strip(self, ink, canvas.dtype, view_top)
-        elif not strip.top_row <= view_top <= strip.last_view_top:
-            strip.repaint(self, view_top)
-        canvas[...] = strip.view(view_top)
-        canvas[self.height // 2, self.ship_column] = ink["ship"]
+    def _started_state(self) -> CaveState:
+        if self._state is None:
+            raise ResetNeeded(f"{self.GAME_NAME}: call reset() before looking inside the game")
+        return CaveState(*self._state)
 
-    def _info(self) -> dict[str, Any]:
-        return {"frames_survived": self._frame - self._crashed}
-
-    def _status(self) -> str:
-        return f"{super()._status()}   frames survived {self._frame - self._crashed}"
-
-
-def _inks_by_code(ink: dict[str, Any], dtype: np.dtype) -> np.ndarray:
-    """The inks of the cell codes, as one table: open (0), ``WALL_CODE``, ``BLOCK_CODE``, ``TRAIL_CODE``."""
-    wall = np.asarray(ink["wall"])
-    return np.array([np.zeros_like(wall), wall, ink["block"], ink["trail"]], dtype=dtype)
+    def _slot(self, column: int) -> int:
+        """The ring slot of screen column ``column``."""
+        column = check_int("column", column, minimum=0, maximum=self.width - 1)
+        return (self._started_state().frame[0].item() - (self.width - 1 - column)) % self.width
 
 
 def _check_side(name: str, value: Any, minimum: int, reason: str) -> int:
@@ -334,423 +463,12 @@ def _check_side(name: str, value: Any, minimum: int, reason: str) -> int:
         raise ValueError(f"{error} ({reason})") from None
 
 
-class _Strip:
-    """The cave's walls, blocks and trail painted in one ink over a band of world rows.
-
-    A cache that makes an observation one slice copy instead of a 48×48 repaint. The band holds
-    ``3 * height`` world rows around the view, and its columns are a tape, ``TAPE_VIEWS`` views wide:
-    each column is painted once, when it enters, after the last one, and the view is the last
-    ``width`` columns. When the tape is full its last ``width - 1`` columns move back to its start.
-    A column is one slice of a template (wall, the open cells, wall) for its number of open cells. The
-    band is repainted from the game state when the view leaves it.
-    """
-
-    def __init__(self, env: CaveEnv, ink: dict[str, Any], dtype: np.dtype, view_top: int) -> None:
-        self.width, self.height, self.ship_column = env.width, env.height, env.ship_column
-        self.rows = 3 * env.height
-        self.channels = np.shape(ink["wall"])
-        self.image = np.zeros((self.rows, TAPE_VIEWS * env.width, *self.channels), dtype=dtype)
-        self.wall, self.block, self.trail = ink["wall"], ink["block"], ink["trail"]
-        self._inks = _inks_by_code(ink, dtype)
-        self._templates: dict[int, np.ndarray] = {}  # wall column templates by number of open cells
-        self._start_image: np.ndarray | None = None
-        self.top_row = self.last_view_top = 0  # world rows: of the band's first row, of the lowest view
-        self.end = env.width  # one past the tape column of the newest cave column
-        self.repaint(env, view_top)
-
-    def view(self, view_top: int) -> np.ndarray:
-        """The view whose top row is world row ``view_top``, without the ship (a slice of the tape)."""
-        rows = view_top - self.top_row
-        return self.image[rows : rows + self.height, self.end - self.width : self.end]
-
-    def _move_band(self, view_top: int) -> None:
-        """Centre the band of rows on the view and start the tape again from its first column."""
-        self.top_row = view_top - self.height
-        self.last_view_top = self.top_row + self.rows - self.height
-        self.end = self.width
-
-    def repaint(self, env: CaveEnv, view_top: int) -> None:
-        """Paint everything from the game state, with the view in the middle of the band."""
-        self._move_band(view_top)
-        screen_slots = [env._slot_of_column(column) for column in range(self.width)]
-        rows = np.arange(self.top_row, self.top_row + self.rows)[:, None]
-        first, end, block_tops, trail_rows = (
-            np.array(ring)[screen_slots]
-            for ring in (env._open_first, env._open_end, env._block_tops, env._trail_rows)
-        )
-        codes = ((rows < first) | (rows >= end)).astype(np.int8)
-        codes[(rows >= block_tops) & (rows < block_tops + BLOCK_HEIGHT)] = BLOCK_CODE
-        codes[rows == trail_rows] = TRAIL_CODE
-        self.image[:, : self.width] = self._inks[codes]
-
-    def paint_start(self, env: CaveEnv, view_top: int) -> None:
-        """:meth:`repaint` for the start of an episode: a straight cave and a level trail, the same picture
-        in every episode, so it is painted once and copied after that."""
-        self._move_band(view_top)
-        start = self.image[:, : self.width]
-        if self._start_image is not None:
-            start[...] = self._start_image
-            return
-        start[...] = self.wall
-        start[max(env._open_first[0] - self.top_row, 0) : max(env._open_end[0] - self.top_row, 0)] = 0
-        start[math.floor(env._y) - self.top_row, : self.ship_column + 1] = self.trail
-        self._start_image = start.copy()
-
-    def add_column(self, env: CaveEnv, slot: int, ship_row: int) -> None:
-        """Paint the column that just entered (from ``slot``) and the trail's newest cell."""
-        end, rows, top_row = self.end, self.rows, self.top_row
-        if end == self.image.shape[1]:  # the tape is full: its last width - 1 columns go to the start
-            self.image[:, : self.width - 1] = self.image[:, end - self.width + 1 :]
-            end = self.width - 1
-        first, open_cells = env._open_first[slot] - top_row, env._open_end[slot] - env._open_first[slot]
-        template = self._templates.get(open_cells)
-        if template is None:
-            shape = (2 * rows + open_cells, *self.channels)
-            template = self._templates[open_cells] = np.empty(shape, dtype=self.image.dtype)
-            template[...] = self.wall
-            template[rows : rows + open_cells] = 0
-        # Template row ``rows`` is the first open cell; a gap wholly outside the band gives all wall.
-        offset = min(max(rows - first, 0), rows + open_cells)
-        self.image[:, end] = template[offset : offset + rows]
-        block_top = env._block_tops[slot] - top_row
-        if block_top + BLOCK_HEIGHT > 0:  # (never true for NO_ROW)
-            self.image[max(block_top, 0) : block_top + BLOCK_HEIGHT, end] = self.block
-        self.end = end = end + 1
-        row = ship_row - top_row
-        if 0 <= row < rows:  # the ship may have left the band: the next paint repaints it
-            self.image[row, end - self.width + self.ship_column] = self.trail
-
-
-class CaveVectorEnv(GridGameVectorEnv):
+class CaveVectorEnv(GridGameVectorEnv, scalar_env=CaveEnv):
     """Natively batched Cave: ``gymnasium.make_vec("Cave-v0", num_envs=n)``.
 
-    Arguments are the scalar env's plus ``num_envs`` and ``max_episode_steps`` (10,000 from the
-    registry; ``None``: none). Sub-env ``i`` after ``reset(seed=s)`` plays exactly the episodes of
-    ``CaveEnv`` after ``reset(seed=s + i)``, with the same float64 operations in the same order;
-    autoreset is Gymnasium's ``NEXT_STEP``
-    unless ``autoreset_mode`` (``SAME_STEP``, ``DISABLED``) says otherwise.
-
-    The cave batches cleanly: every sub-env scrolls one column per frame, so the scalar env's ring of
-    columns (gap, open cells, block rows, trail row) becomes a tape of columns shared by all sub-envs:
-    step ``t`` writes tape row ``t`` (one entry per sub-env), so the columns on screen, the new one and
-    the one under the ship are the same tape rows for every sub-env: contiguous slices, with no
-    per-sub-env index (a new episode writes the start picture, a straight cave with a level trail, over
-    its own entries of the rows on screen). When the tape is full its last ``width - 1`` rows move back
-    to its start.
-
-    The observation is kept painted, in its final row-major layout, on a picture tape per sub-env: a
-    band of world rows around the view (``BAND_MARGIN`` of the height above and below it, plus a row),
-    stored as one run of cells in rows of ``width`` cells. Cell ``(row, column)`` of a band is tape cell
-    ``start + row * width + column``, with ``start`` shared by all sub-envs. A step moves ``start`` on by
-    one cell, which scrolls every band one column to the left, and paints the new column into the cells
-    the leaving one gave up (one row down): a row of a table of every wall column (by its open rows,
-    clipped to the band) per sub-env, with one strided write for all of them, then the few block cells
-    and the trail's newest cell. A view is then ``height * width`` consecutive cells of its band, so the
-    observation is one gather of one contiguous run per sub-env (a fresh array every step) and the
-    ship's cells. A new episode copies the start picture (painted once) into its band; a view that
-    leaves its band moves the band to centre it: the rows both bands hold move with one gather, the
-    others are drawn from the tape of columns. When the picture tape is full, the bands go back to its
-    start. ``render()`` draws its views from the tape of columns.
-
-    Where a step's time goes at 1,024 sub-envs: the gather costs about one copy of the observation
-    batch; painting the new column, which touches one cache line per band row and sub-env, costs
-    about two thirds of that again; the rules, the new episodes and the band moves take the rest.
+    Arguments are the scalar env's plus ``num_envs``, ``max_episode_steps`` (10,000 from the registry;
+    ``None``: none) and ``autoreset_mode`` (Gymnasium's ``NEXT_STEP`` unless ``SAME_STEP`` or
+    ``DISABLED``). Sub-env ``i`` after ``reset(seed=s)`` plays exactly the episodes of ``CaveEnv`` after
+    ``reset(seed=s + i)``: both run the same compiled rules, and each board is painted once a step,
+    straight into the observation batch. ``render()`` returns the frames of the first four sub-envs.
     """
-
-    metadata: ClassVar[dict[str, Any]] = vector_metadata(CaveEnv)
-
-    def __init__(
-        self,
-        num_envs: int = 1,
-        height: int = 48,
-        width: int = 48,
-        ship_column: int = 15,
-        initial_gap: float = 0.55,
-        min_gap: float = 0.30,
-        gap_shrink: float = 0.01,
-        shrink_interval: int = 51,
-        block_interval: int | None = 21,
-        block_delay: int = 50,
-        survival_reward: float = 0.0,
-        crash_reward: float = -1.0,
-        obs_type: str = "grid",
-        render_mode: str | None = None,
-        max_episode_steps: int | None = None,
-        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
-    ) -> None:
-        game = CaveEnv(
-            height,
-            width,
-            ship_column,
-            initial_gap,
-            min_gap,
-            gap_shrink,
-            shrink_interval,
-            block_interval,
-            block_delay,
-            survival_reward,
-            crash_reward,
-            obs_type,
-        )
-        super().__init__(
-            num_envs,
-            game,
-            max_episode_steps=max_episode_steps,
-            render_mode=render_mode,
-            autoreset_mode=autoreset_mode,
-        )
-        for name in ("ship_column", "initial_gap", "min_gap", "gap_shrink", "shrink_interval"):
-            setattr(self, name, getattr(game, name))
-        for name in ("block_interval", "block_delay", "survival_reward", "crash_reward"):
-            setattr(self, name, getattr(game, name))
-        n, columns = self.num_envs, (TAPE_VIEWS * self.width, self.num_envs)
-        self._y, self._vy, self._centre, self._gap = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
-        self._slope = np.zeros(n, dtype=np.int64)
-        self._frame = np.zeros(n, dtype=np.int64)
-        self._crashed = np.zeros(n, dtype=np.bool_)
-        # The tape: one row per cave column, one entry per sub-env; ``_newest`` is the row the last step
-        # wrote. Two arrays hold the tape's fields, so a new episode writes its start columns with two writes.
-        self._float_tape, self._int_tape = np.zeros((2, *columns)), np.full((4, *columns), NO_ROW)
-        self._view_tape_fields()
-        self._accelerations = np.array([ACCELERATION, -ACCELERATION])  # by action
-        # A new episode's columns on screen, as in the tapes: a straight cave with a level trail.
-        start = self.height // 2
-        half = self.initial_gap * self.height * 0.5
-        top, bottom = start - half, start + half
-        trail = np.where(np.arange(self.width) <= self.ship_column, start, NO_ROW)
-        self._start_floats = np.array([[top], [bottom]]).repeat(self.width, axis=1)
-        self._start_ints = np.array(
-            [[math.floor(top)] * self.width, [math.ceil(bottom)] * self.width, [NO_ROW] * self.width, trail]
-        )
-        self._newest = self.width - 1
-        self._next_block_top = np.full(n, NO_ROW, dtype=np.int64)
-        self._next_block_columns = np.zeros(n, dtype=np.int64)
-        # The picture tape (see the class docstring), in the observation's ink and dtype.
-        self._margin = math.floor(self.height * BAND_MARGIN) + 1
-        self._band_rows = self.height + 2 * self._margin
-        self._band_cells = self._band_rows * self.width
-        ink, dtype = game.observation_ink, self.observation_space.dtype
-        self._channels = np.shape(ink["wall"])  # () for "grid" and "flat", (3,) for "rgb"
-        self._inks = _inks_by_code(ink, dtype)
-        self._ship_ink = np.asarray(ink["ship"], dtype=dtype)
-        self._picture = np.zeros((n, 2 * self._band_cells, *self._channels), dtype=dtype)
-        self._picture_start = 0  # tape cell of every band's first cell
-        self._picture_offsets = np.arange(n, dtype=np.int64) * self._picture.shape[1]  # in the flat cells
-        self._band_tops = np.zeros(n, dtype=np.int64)  # world row of each band's first row
-        self._start_band: np.ndarray | None = None  # a new episode's band, painted once
-        # Every band column: row ``first * (band_rows + 1) + end`` has wall (code 1) outside the rows
-        # first..end-1.
-        band_rows, bounds = np.arange(self._band_rows), np.arange(self._band_rows + 1)
-        wall = (band_rows < bounds[:, None, None]) | (band_rows >= bounds[:, None])
-        self._column_table = self._inks[wall.reshape(-1, self._band_rows).view(np.int8)]
-
-    def _screen(self) -> slice:
-        """The tape rows of the columns on screen, left to right."""
-        return slice(self._newest - self.width + 1, self._newest + 1)
-
-    def _view_tape_fields(self) -> None:
-        """The tape's fields as views of its two arrays (again after a copy, which turns views into
-        arrays of their own: the copy's fields would then stop following its tapes)."""
-        self._tops, self._bottoms = self._float_tape
-        self._open_first, self._open_end = self._int_tape[:2]  # floor(top), ceil(bottom)
-        self._block_tops, self._trail_rows = self._int_tape[2:]
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Restore a copy (``copy.deepcopy``, ``pickle``) with its tape fields viewing its own tapes."""
-        self.__dict__.update(state)
-        self._view_tape_fields()
-
-    def _new_episodes(self, index: np.ndarray) -> None:
-        start = float(self.height // 2)
-        self._y[index], self._vy[index], self._centre[index] = start, 0.0, start
-        self._gap[index] = self.initial_gap * self.height
-        self._slope[index] = 0
-        self._frame[index] = 0
-        self._crashed[index] = False
-        self._next_block_top[index], self._next_block_columns[index] = NO_ROW, 0
-        n, screen = self.num_envs, self._screen()
-        for tape, columns in ((self._float_tape, self._start_floats), (self._int_tape, self._start_ints)):
-            rows = np.arange(len(tape))[:, None] * tape[0].size + np.arange(screen.start, screen.stop) * n
-            tape.reshape(-1)[rows[:, :, None] + index] = columns[:, :, None]
-        self._band_tops[index] = -self._margin  # the view's top row is world row 0
-        if self._start_band is None:
-            self._start_band = self._draw_rows(
-                index[:1], self._band_tops[index[:1]], self._band_rows, self._inks
-            )[0]
-        self._picture[index, self._picture_start : self._picture_start + self._band_cells] = self._start_band
-
-    def _advance(self, actions: np.ndarray, stepping: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
-        game = self.game
-        self._vy += self._accelerations[actions]
-        self._y += self._vy
-        self._frame += 1
-        frame, y = self._frame, self._y
-        narrowing = frame % self.shrink_interval == 0
-        if narrowing.any():
-            self._gap[narrowing] = np.maximum(self._gap[narrowing] - game.shrink_cells, game.min_gap_cells)
-        self._walk(np.flatnonzero(stepping))
-        self._scroll()
-        newest, envs = self._newest, slice(None)
-        self._set_columns(envs, newest)
-        spawning = frame % game.frames_between_blocks == 0
-        spawning &= frame > self.block_delay
-        spawning &= stepping
-        if spawning.any():
-            self._spawn_blocks(np.flatnonzero(spawning), newest)
-        ship = newest - game.columns_right_of_ship
-        ship_rows = self._trail_rows[ship] = np.floor(y)
-        self._paint_new_column(ship_rows)
-        block_top = self._block_tops[ship]
-        crashed = y <= self._tops[ship]
-        crashed |= y >= self._bottoms[ship]
-        crashed |= (block_top <= y) & (y < block_top + BLOCK_HEIGHT)
-        self._crashed = crashed
-        reward = np.where(crashed, self.crash_reward, self.survival_reward)
-        return reward, crashed.copy(), None
-
-    def _scroll(self) -> None:
-        """Make room for the next column: when the tape is full, its last ``width - 1`` rows go to its
-        start."""
-        length = len(self._tops)
-        if self._newest + 1 == length:
-            for tape in (self._float_tape, self._int_tape):
-                tape[:, : self.width - 1] = tape[:, length - self.width + 1 :]
-            self._newest = self.width - 2
-        self._newest += 1
-
-    def _walk(self, index: np.ndarray) -> None:
-        """Step 4 of a frame for the sub-envs in ``index``: the gap centre's sticky random walk."""
-        u = self._random_units(index)
-        slope = self._slope[index]
-        rising = u > np.where(slope == 1, 0.2, 0.6)
-        falling = u < np.where(slope == -1, 0.8, 0.4)
-        falling &= ~rising
-        # centre - (0.4 - u) * step is exactly centre + (u - 0.4) * step, and adding 0.0 changes nothing.
-        step = (u - np.where(rising, 0.6, 0.4)) * self.game.walk_step_cells
-        step[~(rising | falling)] = 0.0
-        self._centre[index] += step
-        self._slope[index] = np.subtract(rising, falling, dtype=np.int64)
-
-    def _set_columns(self, index: Any, column: int) -> None:
-        """Step 5 for the sub-envs in ``index``: the current gap, and an entering block, into ``column``."""
-        half = self._gap[index] * 0.5
-        top, bottom = self._centre[index] - half, self._centre[index] + half
-        self._tops[column, index], self._bottoms[column, index] = top, bottom
-        self._open_first[column, index] = np.floor(top)
-        self._open_end[column, index] = np.ceil(bottom)
-        self._trail_rows[column, index] = NO_ROW
-        entering = self._next_block_columns[index] > 0
-        self._block_tops[column, index] = np.where(entering, self._next_block_top[index], NO_ROW)
-        self._next_block_columns[index] -= entering
-
-    def _spawn_blocks(self, index: np.ndarray, column: int) -> None:
-        """Step 6 for the sub-envs in ``index``: a block enters, inside the gap of their ``column``."""
-        first = self._open_first[column, index]
-        choices = np.floor(self._bottoms[column, index] - BLOCK_HEIGHT).astype(np.int64) - first
-        self._next_block_top[index] = first + self._random_ints(index, choices[:, None])[:, 0]
-        self._next_block_columns[index] = BLOCK_WIDTH
-
-    def _paint_new_column(self, ship_rows: np.ndarray) -> None:
-        """Scroll every band one column and paint the newest column into it, then the trail's newest cell
-        (in the column under the ship, on row ``ship_rows``)."""
-        n, width, band_rows, band_cells = self.num_envs, self.width, self._band_rows, self._band_cells
-        start = self._picture_start + 1
-        if start + band_cells > self._picture.shape[1]:  # the tape is full: the bands go to its start
-            self._picture[:, : band_cells - 1] = self._picture[:, start : start + band_cells - 1]
-            start = 0
-        self._picture_start = start
-        newest, band_tops = self._newest, self._band_tops
-        first = self._open_first[newest] - band_tops
-        np.clip(first, 0, band_rows, out=first)
-        end = self._open_end[newest] - band_tops
-        np.clip(end, 0, band_rows, out=end)
-        first *= band_rows + 1
-        first += end
-        # mode="clip" skips NumPy's bounds check; the rows are in range.
-        column = np.take(self._column_table, first, axis=0, mode="clip")  # (n, band_rows, ...)
-        block_tops = self._block_tops[newest] - band_tops
-        with_block = np.flatnonzero(block_tops > -BLOCK_HEIGHT)  # the few sub-envs with a block in it
-        if len(with_block):
-            rows = block_tops[with_block, None] + np.arange(BLOCK_HEIGHT)
-            shown = rows.view(np.uint64) < band_rows
-            column.reshape(n * band_rows, *self._channels)[
-                (rows + with_block[:, None] * band_rows)[shown]
-            ] = self._inks[BLOCK_CODE]
-        cells = self._picture.reshape(-1, *self._channels)
-        self._picture[:, start + width - 1 : start + band_cells : width] = column
-        rows = ship_rows.astype(np.int64) - band_tops
-        shown = rows.view(np.uint64) < band_rows
-        rows *= width
-        rows += self._picture_offsets + start
-        cells[rows[shown] + self.ship_column] = self._inks[TRAIL_CODE]
-
-    def _observation(self) -> np.ndarray:
-        height, width = self.height, self.width
-        view_tops = np.floor(self._y).astype(np.int64) - height // 2
-        rows = view_tops - self._band_tops
-        leaving = rows.view(np.uint64) > self._band_rows - height
-        if leaving.any():
-            index = np.flatnonzero(leaving)
-            self._move_bands(index, view_tops[index] - self._margin)
-            rows[index] = self._margin
-        rows *= width
-        rows += self._picture_offsets + self._picture_start
-        cells = self._picture.reshape(-1, *self._channels)
-        # Every run of height * width cells of the picture tape, as a view: an observation per cell.
-        views = np.lib.stride_tricks.as_strided(
-            cells,
-            shape=(len(cells) - height * width + 1, height, width, *self._channels),
-            strides=(cells.strides[0], width * cells.strides[0], *cells.strides),
-            writeable=False,
-        )
-        observation = views[rows]  # a fresh array
-        observation[:, height // 2, self.ship_column] = self._ship_ink
-        return observation.reshape(self.observation_space.shape)
-
-    def _move_bands(self, index: np.ndarray, tops: np.ndarray) -> None:
-        """Move the bands of the sub-envs in ``index`` to start at world rows ``tops``: the rows the old
-        band holds move with one gather, the others are drawn from the tape of columns."""
-        band_rows, start = self._band_rows, self._picture_start
-        moves = tops - self._band_tops[index]
-        self._band_tops[index] = tops
-        bands = self._picture[index, start : start + self._band_cells].reshape(len(index), band_rows, -1)
-        from_rows = np.clip(np.arange(band_rows) + moves[:, None], 0, band_rows - 1)
-        bands = bands[np.arange(len(index))[:, None], from_rows]  # (sub-env, row, cells of a row)
-        # The rows that come from outside the old band, at the top or the bottom (a few more where the
-        # bands move by different numbers of rows: drawing a row again changes nothing).
-        drawn = min(int(np.abs(moves).max()), band_rows)
-        first_rows = np.where(moves > 0, band_rows - drawn, 0)
-        rows = first_rows[:, None] + np.arange(drawn)
-        bands[np.arange(len(index))[:, None], rows] = self._draw_rows(
-            index, tops + first_rows, drawn, self._inks
-        ).reshape(len(index), drawn, *bands.shape[2:])
-        self._picture[index, start : start + self._band_cells] = bands.reshape(
-            len(index), -1, *self._channels
-        )
-
-    def _draw_rows(self, index: np.ndarray, tops: np.ndarray, count: int, inks: np.ndarray) -> np.ndarray:
-        """The ``count`` world rows from ``tops`` down of the columns on screen of the sub-envs in
-        ``index``, as ``(len(index), count * width, ...)`` cells in ``inks`` (by code): walls, blocks
-        over them, the trail over both (no ship)."""
-        screen = self._screen()
-        rows = tops[:, None, None] + np.arange(count)[:, None]  # (sub-env, row, 1)
-        first, end, block_tops, trail_rows = (field[screen][:, index].T[:, None] for field in self._int_tape)
-        codes = ((rows < first) | (rows >= end)).view(np.int8)  # 0 open, 1 wall (WALL_CODE)
-        codes[(rows >= block_tops) & (rows < block_tops + BLOCK_HEIGHT)] = BLOCK_CODE
-        codes[rows == trail_rows] = TRAIL_CODE
-        return inks[codes.reshape(len(index), -1)]
-
-    def _paint(self, cells: np.ndarray, ink: dict[str, Any]) -> None:
-        """Render (``render()``): every view drawn from the tape of columns in ``ink``."""
-        view_tops = np.floor(self._y).astype(np.int64) - self.height // 2
-        inks = _inks_by_code(ink, cells.dtype)
-        views = self._draw_rows(np.arange(self.num_envs), view_tops, self.height, inks)
-        board = cells.reshape(self.num_envs, self.height, self.width, *cells.shape[1:])
-        board[...] = views.reshape(board.shape)
-        board[:, self.height // 2, self.ship_column] = ink["ship"]
-
-    def _info_arrays(self) -> dict[str, np.ndarray]:
-        return {"frames_survived": self._frame - self._crashed}
-
-    def _status(self, i: int) -> str:
-        return f"{super()._status(i)}   frames survived {self._frame[i] - self._crashed[i]}"
