@@ -4,13 +4,19 @@ A game's rules are compiled functions (numba ``@njit(cache=True)``) on the state
 so that the scalar env and the vector env run the very same code: the scalar env is sub-env 0 of a
 batch of one. A game module defines, top to bottom:
 
-* its parameters (``__init__`` of the scalar env, which checks them) and ``_rules``, a ``NamedTuple`` of
-  the numbers its kernels need;
-* ``_new_state(num_envs)``: a ``NamedTuple`` of arrays holding the state of ``num_envs`` games;
+* its parameters (``__init__`` of the scalar env, which checks them) and its rules: ``_rules``, the
+  numbers its kernels need, in the order of a ``NamedTuple`` of the game (``CatchRules``);
+* its state: ``_new_state(num_envs)`` returns the arrays holding the state of ``num_envs`` games, in the
+  order of the game's state ``NamedTuple`` (``State``, e.g. ``CatchState``), one entry a game;
 * its :class:`GameKernels`: ``new_episode`` and ``advance`` (the rules, on game ``i``, random draws from
   :mod:`~gym_catchgames.random_stream`), ``paint`` (game ``i`` into a ``(height, width, channels)``
   canvas, every cell: the background is 0) and ``step_batch``, the loop over sub-envs the vector env
   calls once a step (see :data:`ADVANCE`).
+
+State and rules travel as plain tuples and each kernel names their fields again
+(``state, rules = CatchState(*state), CatchRules(*rules)``, free in compiled code): numba's dispatcher
+reads the types of a plain tuple in C but those of a ``NamedTuple`` in Python, which costs a scalar
+env several times its step.
 
 ``advance`` returns ``(reward, terminated, truncated)`` (``truncated`` for a game's own limit, such as
 Snake's steps without food; step limits of the registry are gymnasium's ``TimeLimit``). ``paint`` takes
@@ -158,6 +164,8 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     NATURAL_SCORE: ClassVar[NaturalScore]
     #: The game's compiled functions.
     KERNELS: ClassVar[GameKernels]
+    #: The game's state ``NamedTuple``: its fields name the arrays of a state tuple.
+    State: ClassVar[type]
     #: Fields of the state reported in ``info`` (and in the status line under a rendered board); a game
     #: whose ``info`` is more than state fields overrides :meth:`info_arrays` instead.
     INFO_FIELDS: ClassVar[tuple[str, ...]] = ()
@@ -192,7 +200,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         self._observation_ink = ink_array(self.observation_ink, self._obs_dtype)
         self._render_ink = ink_array(self.render_ink, np.uint8)
 
-        #: The rules' numbers, as the kernels take them (set by the game's ``__init__``).
+        #: The rules' numbers, in the order the kernels take them (set by the game's ``__init__``).
         self._rules: tuple[Any, ...]
         self._state: tuple[np.ndarray, ...] | None = None
         self._streams = np.zeros(1, dtype=np.uint64)
@@ -204,7 +212,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
 
     # ----------------------------------------------------------------- the game's part
     def _new_state(self, num_envs: int) -> tuple[np.ndarray, ...]:
-        """The state of ``num_envs`` games (before their first episode), as a ``NamedTuple`` of arrays."""
+        """The state of ``num_envs`` games (before their first episode): arrays in the order of ``State``."""
         raise NotImplementedError
 
     # ----------------------------------------------------------------- the Gymnasium API
@@ -302,7 +310,8 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
     def info_arrays(self, state: tuple[np.ndarray, ...]) -> dict[str, np.ndarray]:
         """The ``info`` of every game of ``state``, one array a key (fresh copies): by default the
         state fields named in :attr:`INFO_FIELDS`. The vector env reports these arrays."""
-        return {name: getattr(state, name).copy() for name in self.INFO_FIELDS}
+        named = self.State(*state)
+        return {name: getattr(named, name).copy() for name in self.INFO_FIELDS}
 
     def _info(self) -> dict[str, Any]:
         return {name: values[0].item() for name, values in self.info_arrays(self._state).items()}

@@ -38,8 +38,9 @@ BASKET, FRUIT = 0, 1  # the rows of the ink, in GRID_VALUES's order
 
 
 @njit(cache=True)
-def new_episode(state: CatchState, streams: np.ndarray, rules: CatchRules, i: int) -> None:
+def new_episode(state: tuple, streams: np.ndarray, rules: tuple, i: int) -> None:
     """The fruit on the top row of a random column; the basket at a random or the central place."""
+    state, rules = CatchState(*state), CatchRules(*rules)
     state.fruit_row[i] = 0
     state.fruit_column[i] = draw_int(streams, i, rules.width)
     if rules.random_basket_start:
@@ -49,10 +50,9 @@ def new_episode(state: CatchState, streams: np.ndarray, rules: CatchRules, i: in
 
 
 @njit(cache=True)
-def advance(
-    state: CatchState, streams: np.ndarray, rules: CatchRules, i: int, action: int
-) -> tuple[float, bool, bool]:
+def advance(state: tuple, streams: np.ndarray, rules: tuple, i: int, action: int) -> tuple[float, bool, bool]:
     """Move the basket (it stays on the grid), drop the fruit a row; on the decision row, score it."""
+    state, rules = CatchState(*state), CatchRules(*rules)
     left = min(max(state.basket_left[i] + action - 1, 0), rules.max_basket_left)
     state.basket_left[i] = left
     state.fruit_row[i] += 1
@@ -63,8 +63,9 @@ def advance(
 
 
 @njit(cache=True)
-def paint(state: CatchState, rules: CatchRules, i: int, canvas: np.ndarray, ink: np.ndarray) -> None:
+def paint(state: tuple, rules: tuple, i: int, canvas: np.ndarray, ink: np.ndarray) -> None:
     """The basket on the bottom row and the fruit over everything."""
+    state, rules = CatchState(*state), CatchRules(*rules)
     canvas.fill(0)
     paint_run(canvas, canvas.shape[0] - 1, state.basket_left[i], rules.basket_width, ink[BASKET])
     paint_cell(canvas, state.fruit_row[i], state.fruit_column[i], ink[FRUIT])
@@ -72,7 +73,7 @@ def paint(state: CatchState, rules: CatchRules, i: int, canvas: np.ndarray, ink:
 
 @njit(cache=True)
 def step_batch(
-    state: CatchState, streams: np.ndarray, rules: CatchRules, actions: np.ndarray, modes: np.ndarray,
+    state: tuple, streams: np.ndarray, rules: tuple, actions: np.ndarray, modes: np.ndarray,
     canvases: np.ndarray, ink: np.ndarray, rewards: np.ndarray, terminated: np.ndarray, truncated: np.ndarray,
 ) -> None:  # fmt: skip
     """One vector step (see :class:`~gym_catchgames.core.GameKernels`)."""
@@ -148,6 +149,7 @@ class CatchEnv(GridGameEnv):
     NOOP_ACTION = 1  # stay
     NATURAL_SCORE = NaturalScore("catch rate %", percent_won=True)
     KERNELS = GameKernels(new_episode, advance, paint, step_batch)
+    State = CatchState
 
     def __init__(
         self,
@@ -175,8 +177,8 @@ class CatchEnv(GridGameEnv):
             self.max_basket_left,
         )
 
-    def _new_state(self, num_envs: int) -> CatchState:
-        return CatchState(*np.zeros((3, num_envs), dtype=np.int64))
+    def _new_state(self, num_envs: int) -> tuple[np.ndarray, ...]:
+        return tuple(np.zeros((len(CatchState._fields), num_envs), dtype=np.int64))
 
 
 class CatchVectorEnv(GridGameVectorEnv, scalar_env=CatchEnv):
