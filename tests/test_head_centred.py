@@ -16,7 +16,7 @@ HEAD = 0.75  # Snake's grid value for the head
 def test_the_start_is_the_grid_moved_by_the_head_offset():
     env = HeadCentredObservation(gymnasium.make("Snake-v0"))
     view, _ = env.reset(seed=3)
-    grid = env.unwrapped._observation()
+    grid, _ = gymnasium.make("Snake-v0").reset(seed=3)  # the same board, not centred
     # A 10x10 grid gives a 19x19 view; the start's head is the centre cell (5, 5), so the grid lands
     # shifted by (9 - 5, 9 - 5) = (4, 4): the board fills rows and columns 4..13 of the view.
     assert view.shape == (19, 19) and env.observation_space.shape == (19, 19)
@@ -29,20 +29,24 @@ def test_the_start_is_the_grid_moved_by_the_head_offset():
 
 def test_the_head_stays_in_the_middle_and_every_cell_keeps_its_offset():
     env = HeadCentredObservation(gymnasium.make("Snake-v0"))
+    plain = gymnasium.make("Snake-v0")  # the same episodes, not centred
     rng = np.random.default_rng(0)
     view, _ = env.reset(seed=7)
+    grid, _ = plain.reset(seed=7)
     heads = set()
     for step in range(200):
-        grid = env.unwrapped._observation()
         row, col = env.unwrapped.head
         heads.add((row, col))
         assert cells_of(grid, HEAD) == [(row, col)]  # the property names the cell the grid shows
         assert cells_of(view, HEAD) == [(9, 9)]
         for r, c in np.ndindex(grid.shape):  # each cell by its own offset, not by slicing
             assert view[r - row + 9, c - col + 9] == grid[r, c]
-        view, _, terminated, truncated, _ = env.step(int(rng.integers(5)))
+        action = int(rng.integers(5))
+        view, _, terminated, truncated, _ = env.step(action)
+        grid = plain.step(action)[0]
         if terminated or truncated:  # on death the head may be drawn under the body it ran into
             view, _ = env.reset(seed=step)
+            grid, _ = plain.reset(seed=step)
     assert len(heads) >= 20  # the head went all over the board, and the view followed
 
 

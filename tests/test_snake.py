@@ -1,8 +1,9 @@
 """Snake-v0: the rules worked by hand on boards set up by hand, and bad arguments.
 
-Rule tests place the snake and the food with the env's own ``_place_snake`` (the helper the start of an
-episode uses) or set the food after ``reset()``, to reach a known board in one step; each says what it
-sets. Cells are written ``(row, column)``.
+Rule tests place the snake and the food with the env's ``set_state`` (its hook for tests and debugging)
+after ``reset()``, to reach a known board in one step; each says what it sets. Random draws are those of
+:mod:`gym_catchgames.random_stream` for the seed, computed here where a test depends on them. Cells are
+written ``(row, column)``.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ import pytest
 from gymnasium.error import ResetNeeded
 
 from gym_catchgames.envs.snake import SnakeEnv
+from gym_catchgames.random_stream import draw_int, keys_for_seeds
 from tests.helpers import cells_of, rollout
 
 UP, RIGHT, DOWN, LEFT, FORWARD = range(5)
 MOVES = {UP: (-1, 0), RIGHT: (0, 1), DOWN: (1, 0), LEFT: (0, -1)}
 
 
-def board(env: SnakeEnv, snake: list[tuple[int, int]], heading: int, food: tuple[int, int] | None) -> None:
+def board(env: SnakeEnv, snake: list[tuple[int, int]], heading: int, food: tuple[int, int]) -> None:
     """Set up a board by hand: ``snake`` from the tail to the head."""
-    env._place_snake([row * env.width + column for row, column in snake], heading)
-    env._food = -1 if food is None else food[0] * env.width + food[1]
+    env.set_state(snake=snake, heading=heading, food=food)
 
 
 def make_snake(**kwargs) -> SnakeEnv:
@@ -41,10 +42,10 @@ def body_cells(obs: np.ndarray) -> list[tuple[int, int]]:
 
 
 def test_start_layout_with_the_draws_chosen_by_hand():
-    env = SnakeEnv()
-    draws = iter([RIGHT, 34])
-    env._random_int = lambda n: next(draws)  # heading right, then free cell number 34
-    obs, info = env.reset(seed=0)
+    seed = 134  # chosen for its draws: heading right, then free cell number 34 of 61
+    stream = keys_for_seeds([seed])
+    assert (draw_int(stream, 0, 4), draw_int(stream, 0, 61)) == (RIGHT, 34)
+    obs, info = SnakeEnv().reset(seed=seed)
     # Head on the centre (5, 5), body behind it to the left. The free interior cells in row-major order:
     # rows 1-4 hold numbers 0-31, then (5, 1) = 32, (5, 2) = 33, and (5, 6) = 34 after the snake.
     assert body_cells(obs) == [(5, 3), (5, 4)]
@@ -63,10 +64,15 @@ def test_every_heading_starts_and_food_is_never_on_the_snake():
     headings_seen = set()
     for seed in range(40):
         obs, _ = env.reset(seed=seed)
-        d_row, d_column = MOVES[env._heading]
-        headings_seen.add(env._heading)
         assert cells_of(obs, 0.75) == [(5, 5)]
-        assert set(body_cells(obs)) == {(5 - d_row, 5 - d_column), (5 - 2 * d_row, 5 - 2 * d_column)}
+        # The body lies straight behind the head, in the direction opposite to one heading.
+        headings = [
+            heading
+            for heading, (d_row, d_column) in MOVES.items()
+            if set(body_cells(obs)) == {(5 - d_row, 5 - d_column), (5 - 2 * d_row, 5 - 2 * d_column)}
+        ]
+        assert len(headings) == 1
+        headings_seen.add(headings[0])
         assert len(cells_of(obs, 0.5)) == 1
     assert headings_seen == {UP, RIGHT, DOWN, LEFT}
 
@@ -82,7 +88,7 @@ def test_eating_grows_the_snake_at_once(reward_mode, reward):
     (food,) = cells_of(obs, 0.5)
     assert food not in [(5, 3), (5, 4), (5, 5), (5, 6)]
     # Moving on without eating: the tail leaves (5, 3).
-    env._food = 1 * 10 + 1  # food moved by hand to (1, 1), out of the way
+    env.set_state(food=(1, 1))  # food moved by hand to (1, 1), out of the way
     obs, got, *_ = env.step(DOWN)
     assert got == 0.0
     assert body_cells(obs) == [(5, 4), (5, 5), (5, 6)]
@@ -127,7 +133,8 @@ def test_reversing_into_the_neck_is_ignored(heading, reverse):
     obs, reward, terminated, _, _ = env.step(reverse)
     assert (reward, terminated) == (0.0, False)
     assert cells_of(obs, 0.75) == [(5 + step[0], 5 + step[1])]  # it went on forward
-    assert env._heading == heading
+    obs, *_ = env.step(FORWARD)  # and the heading is still the same
+    assert cells_of(obs, 0.75) == [(5 + 2 * step[0], 5 + 2 * step[1])]
 
 
 def test_full_board_is_a_win_and_ends_the_episode():
@@ -160,8 +167,10 @@ def test_steps_without_food_truncate_the_episode():
         assert (reward, terminated, truncated) == (0.0, False, step == 6)
     with pytest.raises(ResetNeeded):
         env.step(LEFT)
-    env.reset(seed=1)  # a new episode counts from zero again
-    assert env._steps_without_food == 0
+    env.reset(seed=1)  # a new episode counts from zero again: the same circle is truncated on step 6
+    board(env, [(4, 4), (4, 5), (5, 5)], DOWN, food=(1, 1))
+    for step, action in enumerate(circle, start=1):
+        assert env.step(action)[3] == (step == 6)
 
 
 def test_eating_resets_the_hunger_count():
@@ -169,7 +178,7 @@ def test_eating_resets_the_hunger_count():
     board(env, [(5, 2), (5, 3), (5, 4)], RIGHT, food=(5, 6))
     assert env.step(FORWARD)[1:4] == (0.0, False, False)  # (5, 5): 1 step without food
     assert env.step(FORWARD)[1:4] == (1.0, False, False)  # (5, 6): eats
-    env._food = 8 * 10 + 1  # food moved by hand to (8, 1)
+    env.set_state(food=(8, 1))  # food moved by hand to (8, 1)
     assert env.step(UP)[3] is False and env.step(LEFT)[3] is False
     assert env.step(LEFT)[3] is True  # 3 steps without food
 
@@ -214,22 +223,17 @@ def test_impossible_arguments_raise(kwargs, error, message):
 def test_long_play_matches_a_plain_list_model_of_the_rules():
     """Play many steps with a mostly safe, food-seeking random player and replay them on a list model.
 
-    The model keeps the snake as a Python list (tail first) and takes the env's random draws (recorded
-    as they are made) for the heading and the food, which must be the draw-th free cell in row-major
-    order.
+    The model keeps the snake as a Python list (tail first) and makes the env's random draws itself, on
+    a copy of the seed's stream: the heading, then the food, which must be the draw-th free cell in
+    row-major order.
     """
     env = SnakeEnv(height=8, width=9)
-    draws = []
-    draw = env._random_int
-    env._random_int = lambda n: draws.append((n, draw(n))) or draws[-1][1]  # record every draw
     rng = np.random.default_rng(0)
     interior = [(r, c) for r in range(1, 7) for c in range(1, 8)]
 
     def spawn(snake):
         free = [cell for cell in interior if cell not in snake]
-        n, index = draws.pop(0)
-        assert n == len(free)
-        return free[index]
+        return free[draw_int(stream, 0, len(free))]
 
     def drawn(snake, food):
         grid = np.zeros((8, 9), np.float32)
@@ -243,9 +247,9 @@ def test_long_play_matches_a_plain_list_model_of_the_rules():
 
     steps = foods = 0
     for seed in range(30):
-        draws.clear()
+        stream = keys_for_seeds([seed])
         obs, _ = env.reset(seed=seed)
-        heading = draws.pop(0)[1]
+        heading = draw_int(stream, 0, 4)
         d_row, d_column = MOVES[heading]
         snake = [(4 - 2 * d_row, 4 - 2 * d_column), (4 - d_row, 4 - d_column), (4, 4)]
         food = spawn(snake)

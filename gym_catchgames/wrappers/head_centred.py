@@ -79,7 +79,7 @@ class HeadCentredObservation(
         """Wrap ``env`` (a grid observation with a ``head``, not yet head-centred); ``fill`` must lie
         within its bounds."""
         refuse_centred_twice(env, "HeadCentredObservation")
-        if not hasattr(env.unwrapped, "head"):
+        if not hasattr(type(env.unwrapped), "head"):  # the class: the head is read after reset()
             raise ValueError(
                 "HeadCentredObservation needs an environment with a 'head' (row, col) property, as "
                 f"Snake-v0 has; {env.unwrapped} has none"
@@ -109,7 +109,7 @@ class VectorHeadCentredObservation(VectorObservationWrapper, gym.utils.RecordCon
         """Wrap ``env`` (a vector env of 2-D grids with ``heads``, not yet head-centred); ``fill`` as for
         the scalar wrapper."""
         refuse_centred_twice(env, "VectorHeadCentredObservation")
-        if not hasattr(env.unwrapped, "heads"):
+        if not hasattr(type(env.unwrapped), "heads"):
             raise ValueError(
                 "VectorHeadCentredObservation needs a vector env with 'heads' (rows, cols arrays), as "
                 f"gymnasium.make_vec('Snake-v0', n) has; {env.unwrapped} has none"
