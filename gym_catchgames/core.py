@@ -42,6 +42,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import gymnasium as gym
+import numba
 import numpy as np
 from gymnasium import logger, spaces
 from gymnasium.error import ResetNeeded
@@ -108,6 +109,16 @@ def paint_run(canvas: np.ndarray, row: int, first_column: int, length: int, ink:
     """Paint ``length`` cells of ``row`` from ``first_column`` on (a basket, a paddle) in ``ink``."""
     for column in range(first_column, first_column + length):
         paint_cell(canvas, row, column, ink)
+
+
+def compiled(kernel: Any, *args: Any) -> Callable[..., Any]:
+    """``kernel``'s machine code for the types of ``args``, compiled (or loaded from numba's cache) once.
+
+    Calling it skips numba's typing of the arguments on every call, which costs a scalar env more than
+    a step of its game; the caller must then always pass arguments of exactly these types. An entry
+    point does not pickle: envs drop theirs when pickled and bind them again when unpickled.
+    """
+    return kernel.compile(tuple(numba.typeof(argument) for argument in args))
 
 
 def ink_array(values: dict[str, Any], dtype: Any) -> np.ndarray:
@@ -204,6 +215,8 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         self._rules: tuple[Any, ...]
         self._state: tuple[np.ndarray, ...] | None = None
         self._streams = np.zeros(1, dtype=np.uint64)
+        #: The kernels' entry points for this env's argument types (see :func:`compiled`).
+        self._new_episode = self._advance = self._paint = None
         self._seeded = False
         self._episode_over = True
         self._steps = 0
@@ -230,10 +243,11 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
             self._seeded = True
         if self._state is None:
             self._state = self._new_state(1)
+            self._bind_kernels()
         self._steps = 0
         self._episode_return = 0.0
         self._episode_over = False
-        self.KERNELS.new_episode(self._state, self._streams, self._rules, 0)
+        self._new_episode(self._state, self._streams, self._rules, 0)
         if self.render_mode == "human":
             self.render()
         return self._observation(), self._info()
@@ -247,9 +261,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
             )
         if action.__class__ is not int or not 0 <= action < self._n_actions:
             action = self._validated_action(action)
-        reward, terminated, truncated = self.KERNELS.advance(
-            self._state, self._streams, self._rules, 0, action
-        )
+        reward, terminated, truncated = self._advance(self._state, self._streams, self._rules, 0, action)
         self._steps += 1
         self._episode_return += reward
         self._episode_over = terminated or truncated
@@ -304,8 +316,25 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
 
     def _observation(self) -> np.ndarray:
         canvas = np.empty(self.canvas_shape, dtype=self._obs_dtype)
-        self.KERNELS.paint(self._state, self._rules, 0, canvas, self._observation_ink)
+        self._paint(self._state, self._rules, 0, canvas, self._observation_ink)
         return canvas.reshape(self._obs_shape)
+
+    def _bind_kernels(self) -> None:
+        """Look up the kernels' entry points for this env's state, rules and observation types."""
+        kernels, state, rules = self.KERNELS, self._state, self._rules
+        self._new_episode = compiled(kernels.new_episode, state, self._streams, rules, 0)
+        self._advance = compiled(kernels.advance, state, self._streams, rules, 0, 0)
+        canvas = np.empty(self.canvas_shape, dtype=self._obs_dtype)
+        self._paint = compiled(kernels.paint, state, rules, 0, canvas, self._observation_ink)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The env's attributes without the kernels' entry points, which do not pickle."""
+        return {**self.__dict__, "_new_episode": None, "_advance": None, "_paint": None}
+
+    def __setstate__(self, attributes: dict[str, Any]) -> None:
+        self.__dict__.update(attributes)
+        if self._state is not None:
+            self._bind_kernels()
 
     def info_arrays(self, state: tuple[np.ndarray, ...]) -> dict[str, np.ndarray]:
         """The ``info`` of every game of ``state``, one array a key (fresh copies): by default the

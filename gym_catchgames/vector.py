@@ -33,7 +33,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from gym_catchgames import random_stream
-from gym_catchgames.core import NEW_EPISODE, PAINT_ONLY, GridGameEnv
+from gym_catchgames.core import NEW_EPISODE, PAINT_ONLY, GridGameEnv, compiled
 from gym_catchgames.rendering import GridRenderer
 from gym_catchgames.validation import (
     MAX_STEP_COUNT,
@@ -164,6 +164,8 @@ class GridGameVectorEnv(VectorEnv):
         self._state = game._new_state(self.num_envs)
         #: Each sub-env's stream state (see :mod:`~gym_catchgames.random_stream`), set by the first reset.
         self._streams: np.ndarray | None = None
+        #: ``step_batch``'s entry point for this env's argument types, bound by the first reset.
+        self._step_batch: Any = None
         self._steps = np.zeros(self.num_envs, dtype=np.int64)
         self._episode_returns = np.zeros(self.num_envs, dtype=np.float64)
         #: Sub-envs whose episode ended on the last step: reset on this step (``NEXT_STEP``) or by the
@@ -190,6 +192,7 @@ class GridGameVectorEnv(VectorEnv):
             if not mask.all():
                 raise ValueError("the first reset() must reset every sub-env: drop options['reset_mask']")
             self._streams = self.np_random.integers(0, 1 << 64, self.num_envs, dtype=np.uint64)
+            self._bind_kernels()
         seeded = [i for i, s in enumerate(seeds) if s is not None and mask[i]]
         if seeded:
             self._streams[seeded] = random_stream.keys_for_seeds([seeds[i] for i in seeded])
@@ -286,11 +289,32 @@ class GridGameVectorEnv(VectorEnv):
         sub-envs advance or start new episodes as ``modes`` says; returns the fresh observation batch."""
         observation = np.empty(self.observation_space.shape, dtype=self.observation_space.dtype)
         canvases = observation.reshape(self.num_envs, *self.game.canvas_shape)
-        self.game.KERNELS.step_batch(
+        self._step_batch(
             self._state, self._streams, self._rules, actions, modes, canvases,
             self.game._observation_ink, reward, terminated, truncated,
         )  # fmt: skip
         return observation
+
+    def _bind_kernels(self) -> None:
+        """Look up ``step_batch``'s entry point for this env's argument types (see ``core.compiled``)."""
+        actions, canvases = (
+            np.zeros(self.num_envs, dtype=np.int64),
+            np.empty((self.num_envs, *self.game.canvas_shape), dtype=self.observation_space.dtype),
+        )
+        self._step_batch = compiled(
+            self.game.KERNELS.step_batch, self._state, self._streams, self._rules, actions,
+            np.zeros(self.num_envs, dtype=np.int8), canvases, self.game._observation_ink,
+            *self._unused_outputs(self.num_envs),
+        )  # fmt: skip
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The env's attributes without the kernel's entry point, which does not pickle."""
+        return {**self.__dict__, "_step_batch": None}
+
+    def __setstate__(self, attributes: dict[str, Any]) -> None:
+        self.__dict__.update(attributes)
+        if self._streams is not None:
+            self._bind_kernels()
 
     def _start_episodes(self, mask: np.ndarray) -> np.ndarray:
         """New episodes in the sub-envs of ``mask``; the observation batch after them."""
@@ -324,7 +348,8 @@ class GridGameVectorEnv(VectorEnv):
         if actions.__class__ is not np.ndarray:
             actions = np.asarray(actions)
         if actions.shape == (self.num_envs,) and actions.dtype == np.int64:
-            checked = actions
+            # the kernel's entry point takes a contiguous, writeable array (see core.compiled)
+            checked = actions if actions.flags.c_contiguous and actions.flags.writeable else actions.copy()
         elif actions.shape == (self.num_envs,) and actions.dtype.kind in "iu":
             checked = actions.astype(np.int64)
         else:

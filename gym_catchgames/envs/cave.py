@@ -324,6 +324,7 @@ class CaveEnv(GridGameEnv):
     NOOP_ACTION = 0  # release: the ship falls
     NATURAL_SCORE = NaturalScore("frames survived", info_key="frames_survived")
     KERNELS = GameKernels(new_episode, advance, paint, step_batch)
+    State = CaveState
 
     def __init__(
         self,

@@ -76,8 +76,9 @@ def spawn_food(state: SnakeState, streams: np.ndarray, rules: SnakeRules, i: int
 
 
 @njit(cache=True, inline="always")
-def new_episode(state: SnakeState, streams: np.ndarray, rules: SnakeRules, i: int) -> None:
+def new_episode(state: tuple, streams: np.ndarray, rules: tuple, i: int) -> None:
     """A 3-cell straight snake with its head on the centre cell and a random heading; then the food."""
+    state, rules = SnakeState(*state), SnakeRules(*rules)
     heading = draw_int(streams, i, 4)
     blocked = state.blocked[i]
     blocked[:] = False
@@ -97,10 +98,9 @@ def new_episode(state: SnakeState, streams: np.ndarray, rules: SnakeRules, i: in
 
 
 @njit(cache=True, inline="always")
-def advance(
-    state: SnakeState, streams: np.ndarray, rules: SnakeRules, i: int, action: int
-) -> tuple[float, bool, bool]:
+def advance(state: tuple, streams: np.ndarray, rules: tuple, i: int, action: int) -> tuple[float, bool, bool]:
     """One step, in the order of the class docstring: turn, look ahead, move the tail, move the head, eat."""
+    state, rules = SnakeState(*state), SnakeRules(*rules)
     if action != FORWARD and action != (state.heading[i] + 2) % 4:
         state.heading[i] = action
     head_slot, tail_slot = state.head_slot[i], state.tail_slot[i]
@@ -132,9 +132,10 @@ def advance(
 
 
 @njit(cache=True, inline="always")
-def paint(state: SnakeState, rules: SnakeRules, i: int, canvas: np.ndarray, ink: np.ndarray) -> None:
+def paint(state: tuple, rules: tuple, i: int, canvas: np.ndarray, ink: np.ndarray) -> None:
     """The wall ring, the body from the tail, the head over it and the food. Cells are written one
     channel at a time: a slice per cell would cost more than the cell."""
+    state, rules = SnakeState(*state), SnakeRules(*rules)
     canvas[:] = 0
     for channel in range(canvas.shape[2]):
         canvas[0, :, channel] = canvas[-1, :, channel] = ink[WALL, channel]
@@ -153,7 +154,7 @@ def paint(state: SnakeState, rules: SnakeRules, i: int, canvas: np.ndarray, ink:
 
 @njit(cache=True)
 def step_batch(
-    state: SnakeState, streams: np.ndarray, rules: SnakeRules, actions: np.ndarray, modes: np.ndarray,
+    state: tuple, streams: np.ndarray, rules: tuple, actions: np.ndarray, modes: np.ndarray,
     canvases: np.ndarray, ink: np.ndarray, rewards: np.ndarray, terminated: np.ndarray, truncated: np.ndarray,
 ) -> None:  # fmt: skip
     """One vector step (see :class:`~gym_catchgames.core.GameKernels`)."""
@@ -247,6 +248,7 @@ class SnakeEnv(GridGameEnv):
     NOOP_ACTION = FORWARD  # keep the current heading
     NATURAL_SCORE = NaturalScore("fruit eaten", info_key="fruit_eaten")
     KERNELS = GameKernels(new_episode, advance, paint, step_batch)
+    State = SnakeState
 
     def __init__(
         self,
@@ -267,12 +269,14 @@ class SnakeEnv(GridGameEnv):
         self.max_steps_without_food = check_int(
             "max_steps_without_food", max_steps_without_food, minimum=1, maximum=MAX_STEP_COUNT
         )
-        self._rules = SnakeRules(
-            self.height,
-            self.width,
-            self.interior_cells,
-            self.reward_mode == "length",
-            self.max_steps_without_food,
+        self._rules = tuple(
+            SnakeRules(
+                self.height,
+                self.width,
+                self.interior_cells,
+                self.reward_mode == "length",
+                self.max_steps_without_food,
+            )
         )
 
     def _new_state(self, num_envs: int) -> SnakeState:
@@ -283,7 +287,7 @@ class SnakeEnv(GridGameEnv):
             *np.zeros((5, num_envs), dtype=np.int64),
         )
 
-    def info_arrays(self, state: SnakeState) -> dict[str, np.ndarray]:
+    def info_arrays(self, state: tuple) -> dict[str, np.ndarray]:
         return {"length": state.length.copy(), "fruit_eaten": state.length - START_LENGTH}
 
     @property
@@ -291,7 +295,8 @@ class SnakeEnv(GridGameEnv):
         """The ``(row, col)`` of the snake's head on the grid (used by ``HeadCentredObservation``)."""
         if self._state is None:
             raise ResetNeeded(f"{self.GAME_NAME}: call reset() before reading the head")
-        row, column = self._state.body[0, self._state.head_slot[0]]
+        state = SnakeState(*self._state)
+        row, column = state.body[0, state.head_slot[0]]
         return int(row), int(column)
 
     def set_state(
@@ -309,20 +314,21 @@ class SnakeEnv(GridGameEnv):
         """
         if self._state is None:
             raise ResetNeeded(f"{self.GAME_NAME}: call reset() before set_state()")
+        state = SnakeState(*self._state)
         if snake is not None:
             cells = [self._interior_cell(cell) for cell in snake]
             if not 0 < len(cells) == len(set(cells)) < self.interior_cells:
                 raise ValueError(f"snake must be distinct cells that leave one free, got {snake!r}")
-            self._state.blocked[0, 1:-1, 1:-1] = False  # the wall stays
-            self._state.blocked[0][tuple(np.transpose(cells))] = True
-            self._state.body[0, : len(cells)] = cells
-            self._state.tail_slot[0] = 0
-            self._state.head_slot[0] = len(cells) - 1
-            self._state.length[0] = len(cells)
+            state.blocked[0, 1:-1, 1:-1] = False  # the wall stays
+            state.blocked[0][tuple(np.transpose(cells))] = True
+            state.body[0, : len(cells)] = cells
+            state.tail_slot[0] = 0
+            state.head_slot[0] = len(cells) - 1
+            state.length[0] = len(cells)
         if heading is not None:
-            self._state.heading[0] = check_int("heading", heading, minimum=UP, maximum=LEFT)
+            state.heading[0] = check_int("heading", heading, minimum=UP, maximum=LEFT)
         if food is not None:
-            self._state.food[0] = self._interior_cell(food)
+            state.food[0] = self._interior_cell(food)
 
     def _interior_cell(self, cell: tuple[int, int]) -> tuple[int, int]:
         """``cell`` as a ``(row, column)`` of ints; a ``ValueError`` if it is not on the interior."""
@@ -346,4 +352,5 @@ class SnakeVectorEnv(GridGameVectorEnv, scalar_env=SnakeEnv):
     @property
     def heads(self) -> tuple[np.ndarray, np.ndarray]:
         """Each sub-env's head as ``(rows, cols)`` arrays (used by ``VectorHeadCentredObservation``)."""
-        return tuple(self._state.body[np.arange(self.num_envs), self._state.head_slot].T.astype(np.int64))
+        state = SnakeState(*self._state)
+        return tuple(state.body[np.arange(self.num_envs), state.head_slot].T.astype(np.int64))
