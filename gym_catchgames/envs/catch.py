@@ -37,7 +37,7 @@ class CatchState(NamedTuple):
 BASKET, FRUIT = 0, 1  # the rows of the ink, in GRID_VALUES's order
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def new_episode(state: tuple, streams: np.ndarray, rules: tuple, i: int) -> None:
     """The fruit on the top row of a random column; the basket at a random or the central place."""
     state, rules = CatchState(*state), CatchRules(*rules)
@@ -49,7 +49,7 @@ def new_episode(state: tuple, streams: np.ndarray, rules: tuple, i: int) -> None
         state.basket_left[i] = rules.max_basket_left // 2
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def advance(state: tuple, streams: np.ndarray, rules: tuple, i: int, action: int) -> tuple[float, bool, bool]:
     """Move the basket (it stays on the grid), drop the fruit a row; on the decision row, score it."""
     state, rules = CatchState(*state), CatchRules(*rules)
@@ -62,7 +62,7 @@ def advance(state: tuple, streams: np.ndarray, rules: tuple, i: int, action: int
     return (1.0 if caught else -1.0), True, False
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def paint(state: tuple, rules: tuple, i: int, canvas: np.ndarray, ink: np.ndarray) -> None:
     """The basket on the bottom row and the fruit over everything."""
     state, rules = CatchState(*state), CatchRules(*rules)

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 from numba import njit
 
-from gym_catchgames.core import ADVANCE, NEW_EPISODE, GameKernels, GridGameEnv, paint_run
+from gym_catchgames.core import ADVANCE, NEW_EPISODE, GameKernels, GridGameEnv, paint_cell, paint_run
 from gym_catchgames.random_stream import draw_int
 from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import MAX_STEP_COUNT, check_int
@@ -66,9 +66,10 @@ def next_spawn_column(streams: np.ndarray, rules: CatchBallRules, i: int, previo
     return left_first + index if index < left_count else right_first + index - left_count
 
 
-@njit(cache=True)
-def new_episode(state: CatchBallState, streams: np.ndarray, rules: CatchBallRules, i: int) -> None:
+@njit(cache=True, inline="always")
+def new_episode(state: tuple, streams: np.ndarray, rules: tuple, i: int) -> None:
     """The paddle at a random place; one ball on the top row of a random column."""
+    state, rules = CatchBallState(*state), CatchBallRules(*rules)
     state.paddle_left[i] = draw_int(streams, i, rules.max_paddle_left + 1)
     state.ball_columns[i, 0] = draw_int(streams, i, rules.width)
     state.balls[i] = 1
@@ -76,12 +77,11 @@ def new_episode(state: CatchBallState, streams: np.ndarray, rules: CatchBallRule
     state.catches[i] = 0
 
 
-@njit(cache=True)
-def advance(
-    state: CatchBallState, streams: np.ndarray, rules: CatchBallRules, i: int, action: int
-) -> tuple[float, bool, bool]:
+@njit(cache=True, inline="always")
+def advance(state: tuple, streams: np.ndarray, rules: tuple, i: int, action: int) -> tuple[float, bool, bool]:
     """Move the paddle, drop every ball a row, spawn one every ``spawn_interval`` steps (the oldest
     tracked one, off the board by then, is forgotten); score the ball that reaches the bottom row."""
+    state, rules = CatchBallState(*state), CatchBallRules(*rules)
     paddle_left = min(max(state.paddle_left[i] + action - 1, 0), rules.max_paddle_left)
     state.paddle_left[i] = paddle_left
     columns = state.ball_columns
@@ -101,21 +101,21 @@ def advance(
     return -1.0, True, False
 
 
-@njit(cache=True)
-def paint(state: CatchBallState, rules: CatchBallRules, i: int, canvas: np.ndarray, ink: np.ndarray) -> None:
-    """The paddle on the bottom row and the balls over it (channel by channel: a slice costs more)."""
-    canvas[:] = 0
+@njit(cache=True, inline="always")
+def paint(state: tuple, rules: tuple, i: int, canvas: np.ndarray, ink: np.ndarray) -> None:
+    """The paddle on the bottom row and the balls over it."""
+    state, rules = CatchBallState(*state), CatchBallRules(*rules)
+    canvas.fill(0)
     paint_run(canvas, rules.height - 1, state.paddle_left[i], rules.paddle_width, ink[PADDLE])
     for j in range(state.balls[i]):
         row = state.steps_since_spawn[i] + j * rules.spawn_interval
         if row < rules.height:
-            for channel in range(ink.shape[1]):
-                canvas[row, state.ball_columns[i, j], channel] = ink[BALL, channel]
+            paint_cell(canvas, row, state.ball_columns[i, j], ink[BALL])
 
 
 @njit(cache=True)
 def step_batch(
-    state: CatchBallState, streams: np.ndarray, rules: CatchBallRules, actions: np.ndarray, modes: np.ndarray,
+    state: tuple, streams: np.ndarray, rules: tuple, actions: np.ndarray, modes: np.ndarray,
     canvases: np.ndarray, ink: np.ndarray, rewards: np.ndarray, terminated: np.ndarray, truncated: np.ndarray,
 ) -> None:  # fmt: skip
     """One vector step (see :class:`~gym_catchgames.core.GameKernels`)."""
@@ -188,6 +188,7 @@ class CatchBallEnv(GridGameEnv):
     NOOP_ACTION = 1  # stay
     NATURAL_SCORE = NaturalScore("catches", info_key="catches")
     KERNELS = GameKernels(new_episode, advance, paint, step_batch)
+    State = CatchBallState
     INFO_FIELDS = ("catches",)
 
     def __init__(
@@ -223,22 +224,24 @@ class CatchBallEnv(GridGameEnv):
         #: The largest column of the paddle's left cell (the paddle stays fully on the grid).
         self.max_paddle_left = self.width - self.paddle_width
         slots = -(-self.height // self.spawn_interval)
-        self._rules = CatchBallRules(
-            self.height,
-            self.width,
-            self.paddle_width,
-            self.max_paddle_left,
-            self.spawn_interval,
-            self.min_spawn_distance,
-            self.max_spawn_distance,
-            slots,
-            landing_phase=self.height - 1 - (slots - 1) * self.spawn_interval,
+        self._rules = tuple(
+            CatchBallRules(
+                self.height,
+                self.width,
+                self.paddle_width,
+                self.max_paddle_left,
+                self.spawn_interval,
+                self.min_spawn_distance,
+                self.max_spawn_distance,
+                slots,
+                landing_phase=self.height - 1 - (slots - 1) * self.spawn_interval,
+            )
         )
 
-    def _new_state(self, num_envs: int) -> CatchBallState:
+    def _new_state(self, num_envs: int) -> tuple[np.ndarray, ...]:
         paddle_left, balls, steps_since_spawn, catches = np.zeros((4, num_envs), dtype=np.int64)
-        ball_columns = np.zeros((num_envs, self._rules.slots), dtype=np.int64)
-        return CatchBallState(paddle_left, ball_columns, balls, steps_since_spawn, catches)
+        ball_columns = np.zeros((num_envs, CatchBallRules(*self._rules).slots), dtype=np.int64)
+        return tuple(CatchBallState(paddle_left, ball_columns, balls, steps_since_spawn, catches))
 
 
 class CatchBallVectorEnv(GridGameVectorEnv, scalar_env=CatchBallEnv):

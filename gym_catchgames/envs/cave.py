@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium.error import ResetNeeded
 from numba import njit
 
-from gym_catchgames.core import ADVANCE, MIN_GRID_SIZE, NEW_EPISODE, GameKernels, GridGameEnv
+from gym_catchgames.core import ADVANCE, MIN_GRID_SIZE, NEW_EPISODE, GameKernels, GridGameEnv, paint_cell
 from gym_catchgames.random_stream import draw_int, draw_unit
 from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import MAX_STEP_COUNT, check_float, check_int
@@ -121,7 +121,7 @@ def enter_column(state: CaveState, i: int, slot: int) -> None:
         state.block_tops[i, slot] = NO_ROW
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def new_episode(state: tuple[np.ndarray, ...], streams: np.ndarray, rules: tuple[Any, ...], i: int) -> None:
     """The ship at rest on the middle row, in a straight cave centred on it, a level trail, no blocks."""
     state, rules = CaveState(*state), CaveRules(*rules)
@@ -138,7 +138,7 @@ def new_episode(state: tuple[np.ndarray, ...], streams: np.ndarray, rules: tuple
         state.trail_rows[i, (column + 1) % rules.width] = rules.height // 2
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def advance(
     state: tuple[np.ndarray, ...], streams: np.ndarray, rules: tuple[Any, ...], i: int, action: int
 ) -> tuple[float, bool, bool]:
@@ -171,7 +171,7 @@ def advance(
     return (rules.crash_reward if crashed else rules.survival_reward), crashed, False
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def paint(
     state: tuple[np.ndarray, ...], rules: tuple[Any, ...], i: int, canvas: np.ndarray, ink: np.ndarray
 ) -> None:
@@ -206,7 +206,7 @@ def paint(
                 on_block = (block_row[column] <= row32) & (row32 < block_row[column] + BLOCK_HEIGHT)
                 cell = block if on_block else cell
                 canvas[row, column, channel] = trail if row32 == trail_row[column] else cell
-    canvas[height // 2, rules.ship_column, :] = ink[SHIP]
+    paint_cell(canvas, height // 2, rules.ship_column, ink[SHIP])
 
 
 @njit(cache=True)

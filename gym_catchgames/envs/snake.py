@@ -136,7 +136,7 @@ def paint(state: tuple, rules: tuple, i: int, canvas: np.ndarray, ink: np.ndarra
     """The wall ring, the body from the tail, the head over it and the food. Cells are written one
     channel at a time: a slice per cell would cost more than the cell."""
     state, rules = SnakeState(*state), SnakeRules(*rules)
-    canvas[:] = 0
+    canvas.fill(0)
     for channel in range(canvas.shape[2]):
         canvas[0, :, channel] = canvas[-1, :, channel] = ink[WALL, channel]
         canvas[:, 0, channel] = canvas[:, -1, channel] = ink[WALL, channel]
