@@ -9,9 +9,9 @@ batch of one. A game module defines, top to bottom:
 * its state: ``_new_state(num_envs)`` returns the arrays holding the state of ``num_envs`` games, in the
   order of the game's state ``NamedTuple`` (``State``, e.g. ``CatchState``), one entry a game;
 * its :class:`GameKernels`: ``new_episode`` and ``advance`` (the rules, on game ``i``, random draws from
-  :mod:`~gym_catchgames.random_stream`), ``paint`` (game ``i`` into a ``(height, width, channels)``
-  canvas, every cell: the background is 0) and ``step_batch``, the loop over sub-envs the vector env
-  calls once a step (see :data:`ADVANCE`).
+  :mod:`~gym_catchgames.random_stream`), ``paint`` (game ``i`` into its ``(height, width, channels)``
+  canvas of a batch, every cell: the background is 0) and ``step_batch``, the loop over sub-envs the
+  vector env calls once a step (see :data:`ADVANCE`); the scalar env is a batch of one.
 
 State and rules travel as plain tuples and each kernel names their fields again
 (``state, rules = CatchState(*state), CatchRules(*rules)``, free in compiled code): numba's dispatcher
@@ -84,10 +84,10 @@ class GameKernels(NamedTuple):
 
     * ``new_episode(state, streams, rules, i)``
     * ``advance(state, streams, rules, i, action) -> (reward, terminated, truncated)``
-    * ``paint(state, rules, i, canvas, ink)``
+    * ``paint(state, rules, i, canvases, ink)``: game ``i`` into ``canvases[i]``
     * ``step_batch(state, streams, rules, actions, modes, canvases, ink, rewards, terminated,
       truncated)``: for each ``i < len(modes)``, ``advance`` (writing the three outputs) or
-      ``new_episode`` as ``modes[i]`` says, then ``paint`` into ``canvases[i]``.
+      ``new_episode`` as ``modes[i]`` says, then ``paint``.
     """
 
     new_episode: Callable[..., None]
@@ -96,19 +96,32 @@ class GameKernels(NamedTuple):
     step_batch: Callable[..., None]
 
 
-# The painting helpers loop over channels: slice assignment would take numba seconds more to compile.
-@njit(cache=True)
-def paint_cell(canvas: np.ndarray, row: int, column: int, ink: np.ndarray) -> None:
-    """Paint the cell (``row``, ``column``) of a ``(height, width, channels)`` canvas in ``ink``."""
-    for channel in range(ink.size):
-        canvas[row, column, channel] = ink[channel]
+# Painting helpers: a kernel paints sub-env ``i`` of a batch of canvases ``(games, height, width,
+# channels)`` cell by cell. Inlined loops over the batch's own indices: a view per sub-env, a slice
+# assignment or a call between compiled functions would each cost more than the cells they paint.
+@njit(cache=True, inline="always")
+def clear(canvases: np.ndarray, i: int) -> None:
+    """Paint every cell of game ``i`` with the background, 0."""
+    for row in range(canvases.shape[1]):
+        for column in range(canvases.shape[2]):
+            for channel in range(canvases.shape[3]):
+                canvases[i, row, column, channel] = 0
 
 
-@njit(cache=True)
-def paint_run(canvas: np.ndarray, row: int, first_column: int, length: int, ink: np.ndarray) -> None:
-    """Paint ``length`` cells of ``row`` from ``first_column`` on (a basket, a paddle) in ``ink``."""
+@njit(cache=True, inline="always")
+def paint_cell(canvases: np.ndarray, i: int, row: int, column: int, ink: np.ndarray, element: int) -> None:
+    """Paint the cell (``row``, ``column``) of game ``i`` in the ink of ``element``."""
+    for channel in range(ink.shape[1]):
+        canvases[i, row, column, channel] = ink[element, channel]
+
+
+@njit(cache=True, inline="always")
+def paint_run(
+    canvases: np.ndarray, i: int, row: int, first_column: int, length: int, ink: np.ndarray, element: int
+) -> None:
+    """Paint ``length`` cells of ``row`` of game ``i`` from ``first_column`` on (a basket, a paddle)."""
     for column in range(first_column, first_column + length):
-        paint_cell(canvas, row, column, ink)
+        paint_cell(canvases, i, row, column, ink, element)
 
 
 def compiled(kernel: Any, *args: Any) -> Callable[..., Any]:
@@ -287,9 +300,9 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
                 fps=self.metadata["render_fps"],
                 title=self.GAME_NAME,
             )
-        cells = np.empty((self.height, self.width, 3), dtype=np.uint8)
+        cells = np.empty((1, self.height, self.width, 3), dtype=np.uint8)
         self.KERNELS.paint(self._state, self._rules, 0, cells, self._render_ink)
-        return self._renderer.draw(cells, self._status())
+        return self._renderer.draw(cells[0], self._status())
 
     def close(self) -> None:
         """Close the window, if any; safe to call twice."""
@@ -315,7 +328,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         return list(self.ACTION_MEANINGS)
 
     def _observation(self) -> np.ndarray:
-        canvas = np.empty(self.canvas_shape, dtype=self._obs_dtype)
+        canvas = np.empty((1, *self.canvas_shape), dtype=self._obs_dtype)  # a batch of one
         self._paint(self._state, self._rules, 0, canvas, self._observation_ink)
         return canvas.reshape(self._obs_shape)
 
@@ -324,7 +337,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         kernels, state, rules = self.KERNELS, self._state, self._rules
         self._new_episode = compiled(kernels.new_episode, state, self._streams, rules, 0)
         self._advance = compiled(kernels.advance, state, self._streams, rules, 0, 0)
-        canvas = np.empty(self.canvas_shape, dtype=self._obs_dtype)
+        canvas = np.empty((1, *self.canvas_shape), dtype=self._obs_dtype)
         self._paint = compiled(kernels.paint, state, rules, 0, canvas, self._observation_ink)
 
     def __getstate__(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 from numba import njit
 
-from gym_catchgames.core import ADVANCE, NEW_EPISODE, GameKernels, GridGameEnv, paint_cell, paint_run
+from gym_catchgames.core import ADVANCE, NEW_EPISODE, GameKernels, GridGameEnv, clear, paint_cell, paint_run
 from gym_catchgames.random_stream import draw_int
 from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import check_bool, check_choice, check_int
@@ -63,12 +63,13 @@ def advance(state: tuple, streams: np.ndarray, rules: tuple, i: int, action: int
 
 
 @njit(cache=True, inline="always")
-def paint(state: tuple, rules: tuple, i: int, canvas: np.ndarray, ink: np.ndarray) -> None:
+def paint(state: tuple, rules: tuple, i: int, canvases: np.ndarray, ink: np.ndarray) -> None:
     """The basket on the bottom row and the fruit over everything."""
     state, rules = CatchState(*state), CatchRules(*rules)
-    canvas.fill(0)
-    paint_run(canvas, canvas.shape[0] - 1, state.basket_left[i], rules.basket_width, ink[BASKET])
-    paint_cell(canvas, state.fruit_row[i], state.fruit_column[i], ink[FRUIT])
+    clear(canvases, i)
+    bottom_row = canvases.shape[1] - 1
+    paint_run(canvases, i, bottom_row, state.basket_left[i], rules.basket_width, ink, BASKET)
+    paint_cell(canvases, i, state.fruit_row[i], state.fruit_column[i], ink, FRUIT)
 
 
 @njit(cache=True)
@@ -82,7 +83,7 @@ def step_batch(
             rewards[i], terminated[i], truncated[i] = advance(state, streams, rules, i, actions[i])
         elif modes[i] == NEW_EPISODE:
             new_episode(state, streams, rules, i)
-        paint(state, rules, i, canvases[i], ink)
+        paint(state, rules, i, canvases, ink)
 
 
 class CatchEnv(GridGameEnv):

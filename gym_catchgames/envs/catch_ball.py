@@ -7,7 +7,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 from numba import njit
 
-from gym_catchgames.core import ADVANCE, NEW_EPISODE, GameKernels, GridGameEnv, paint_cell, paint_run
+from gym_catchgames.core import ADVANCE, NEW_EPISODE, GameKernels, GridGameEnv, clear, paint_cell, paint_run
 from gym_catchgames.random_stream import draw_int
 from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import MAX_STEP_COUNT, check_int
@@ -102,15 +102,15 @@ def advance(state: tuple, streams: np.ndarray, rules: tuple, i: int, action: int
 
 
 @njit(cache=True, inline="always")
-def paint(state: tuple, rules: tuple, i: int, canvas: np.ndarray, ink: np.ndarray) -> None:
+def paint(state: tuple, rules: tuple, i: int, canvases: np.ndarray, ink: np.ndarray) -> None:
     """The paddle on the bottom row and the balls over it."""
     state, rules = CatchBallState(*state), CatchBallRules(*rules)
-    canvas.fill(0)
-    paint_run(canvas, rules.height - 1, state.paddle_left[i], rules.paddle_width, ink[PADDLE])
+    clear(canvases, i)
+    paint_run(canvases, i, rules.height - 1, state.paddle_left[i], rules.paddle_width, ink, PADDLE)
     for j in range(state.balls[i]):
         row = state.steps_since_spawn[i] + j * rules.spawn_interval
         if row < rules.height:
-            paint_cell(canvas, row, state.ball_columns[i, j], ink[BALL])
+            paint_cell(canvases, i, row, state.ball_columns[i, j], ink, BALL)
 
 
 @njit(cache=True)
@@ -124,7 +124,7 @@ def step_batch(
             rewards[i], terminated[i], truncated[i] = advance(state, streams, rules, i, actions[i])
         elif modes[i] == NEW_EPISODE:
             new_episode(state, streams, rules, i)
-        paint(state, rules, i, canvases[i], ink)
+        paint(state, rules, i, canvases, ink)
 
 
 class CatchBallEnv(GridGameEnv):

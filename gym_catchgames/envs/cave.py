@@ -173,7 +173,7 @@ def advance(
 
 @njit(cache=True, inline="always")
 def paint(
-    state: tuple[np.ndarray, ...], rules: tuple[Any, ...], i: int, canvas: np.ndarray, ink: np.ndarray
+    state: tuple[np.ndarray, ...], rules: tuple[Any, ...], i: int, canvases: np.ndarray, ink: np.ndarray
 ) -> None:
     """The view around the ship: wall outside each column's gap (every cell the gap touches is open),
     blocks over it, the trail over both, then the ship on the middle row.
@@ -182,7 +182,7 @@ def paint(
     changes: a loop the compiler turns into vector instructions. Those rows are clipped to just outside
     the view, ``-BLOCK_HEIGHT..height``, and held as ``int32`` (twice as many to an instruction)."""
     state, rules = CaveState(*state), CaveRules(*rules)
-    height, width, channels = canvas.shape
+    height, width, channels = canvases.shape[1:]
     view_top = math.floor(state.y[i]) - height // 2
     first_open, end_open = np.empty(width, np.int32), np.empty(width, np.int32)
     block_row, trail_row = np.empty(width, np.int32), np.empty(width, np.int32)
@@ -205,8 +205,8 @@ def paint(
                 cell = wall if outside else open_cave
                 on_block = (block_row[column] <= row32) & (row32 < block_row[column] + BLOCK_HEIGHT)
                 cell = block if on_block else cell
-                canvas[row, column, channel] = trail if row32 == trail_row[column] else cell
-    paint_cell(canvas, height // 2, rules.ship_column, ink[SHIP])
+                canvases[i, row, column, channel] = trail if row32 == trail_row[column] else cell
+    paint_cell(canvases, i, height // 2, rules.ship_column, ink, SHIP)
 
 
 @njit(cache=True)
@@ -221,7 +221,7 @@ def step_batch(
             rewards[i], terminated[i], truncated[i] = advance(state, streams, rules, i, actions[i])
         elif modes[i] == NEW_EPISODE:
             new_episode(state, streams, rules, i)
-        paint(state, rules, i, canvases[i], ink)
+        paint(state, rules, i, canvases, ink)
 
 
 class CaveEnv(GridGameEnv):

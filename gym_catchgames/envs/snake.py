@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium.error import ResetNeeded
 from numba import njit
 
-from gym_catchgames.core import ADVANCE, NEW_EPISODE, GameKernels, GridGameEnv
+from gym_catchgames.core import ADVANCE, NEW_EPISODE, GameKernels, GridGameEnv, clear, paint_cell, paint_run
 from gym_catchgames.random_stream import draw_int
 from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import MAX_STEP_COUNT, check_choice, check_int
@@ -132,24 +132,22 @@ def advance(state: tuple, streams: np.ndarray, rules: tuple, i: int, action: int
 
 
 @njit(cache=True, inline="always")
-def paint(state: tuple, rules: tuple, i: int, canvas: np.ndarray, ink: np.ndarray) -> None:
-    """The wall ring, the body from the tail, the head over it and the food. Cells are written one
-    channel at a time: a slice per cell would cost more than the cell."""
+def paint(state: tuple, rules: tuple, i: int, canvases: np.ndarray, ink: np.ndarray) -> None:
+    """The wall ring, the body from the tail, the head over it and the food."""
     state, rules = SnakeState(*state), SnakeRules(*rules)
-    canvas.fill(0)
-    for channel in range(canvas.shape[2]):
-        canvas[0, :, channel] = canvas[-1, :, channel] = ink[WALL, channel]
-        canvas[:, 0, channel] = canvas[:, -1, channel] = ink[WALL, channel]
+    clear(canvases, i)
+    paint_run(canvases, i, 0, 0, rules.width, ink, WALL)
+    paint_run(canvases, i, rules.height - 1, 0, rules.width, ink, WALL)
+    for row in range(1, rules.height - 1):
+        paint_cell(canvases, i, row, 0, ink, WALL)
+        paint_cell(canvases, i, row, rules.width - 1, ink, WALL)
     slot, head_slot = state.tail_slot[i], state.head_slot[i]
     while slot != head_slot:
-        for channel in range(canvas.shape[2]):
-            canvas[state.body[i, slot, 0], state.body[i, slot, 1], channel] = ink[SNAKE, channel]
+        paint_cell(canvases, i, state.body[i, slot, 0], state.body[i, slot, 1], ink, SNAKE)
         slot = next_slot(slot, rules)
-    for channel in range(canvas.shape[2]):
-        canvas[state.body[i, slot, 0], state.body[i, slot, 1], channel] = ink[SNAKE_HEAD, channel]
+    paint_cell(canvases, i, state.body[i, slot, 0], state.body[i, slot, 1], ink, SNAKE_HEAD)
     if state.food[i, 0] >= 0:
-        for channel in range(canvas.shape[2]):
-            canvas[state.food[i, 0], state.food[i, 1], channel] = ink[FOOD, channel]
+        paint_cell(canvases, i, state.food[i, 0], state.food[i, 1], ink, FOOD)
 
 
 @njit(cache=True)
@@ -163,7 +161,7 @@ def step_batch(
             rewards[i], terminated[i], truncated[i] = advance(state, streams, rules, i, actions[i])
         elif modes[i] == NEW_EPISODE:
             new_episode(state, streams, rules, i)
-        paint(state, rules, i, canvases[i], ink)
+        paint(state, rules, i, canvases, ink)
 
 
 class SnakeEnv(GridGameEnv):
