@@ -221,6 +221,11 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         self._obs_shape, self._obs_dtype = self.observation_space.shape, self.observation_space.dtype
         #: The shape ``paint`` draws into: the board's, with a channel axis whatever the observation's.
         self.canvas_shape = (self.height, self.width, 3 if obs_type == "rgb" else 1)
+        self._one_canvas_shape = (1, *self.canvas_shape)  # the scalar env paints a batch of one
+        #: Where each ``info`` key is in the state, when ``info`` is only state fields (a step's fast path).
+        self._info_slots: tuple[tuple[str, int], ...] | None = None
+        if type(self).info_arrays is GridGameEnv.info_arrays:
+            self._info_slots = tuple((name, self.State._fields.index(name)) for name in self.INFO_FIELDS)
         self._observation_ink = ink_array(self.observation_ink, self._obs_dtype)
         self._render_ink = ink_array(self.render_ink, np.uint8)
 
@@ -328,7 +333,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         return list(self.ACTION_MEANINGS)
 
     def _observation(self) -> np.ndarray:
-        canvas = np.empty((1, *self.canvas_shape), dtype=self._obs_dtype)  # a batch of one
+        canvas = np.empty(self._one_canvas_shape, dtype=self._obs_dtype)
         self._paint(self._state, self._rules, 0, canvas, self._observation_ink)
         return canvas.reshape(self._obs_shape)
 
@@ -337,7 +342,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         kernels, state, rules = self.KERNELS, self._state, self._rules
         self._new_episode = compiled(kernels.new_episode, state, self._streams, rules, 0)
         self._advance = compiled(kernels.advance, state, self._streams, rules, 0, 0)
-        canvas = np.empty((1, *self.canvas_shape), dtype=self._obs_dtype)
+        canvas = np.empty(self._one_canvas_shape, dtype=self._obs_dtype)
         self._paint = compiled(kernels.paint, state, rules, 0, canvas, self._observation_ink)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -356,6 +361,8 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         return {name: getattr(named, name).copy() for name in self.INFO_FIELDS}
 
     def _info(self) -> dict[str, Any]:
+        if self._info_slots is not None:
+            return {name: self._state[slot][0].item() for name, slot in self._info_slots}
         return {name: values[0].item() for name, values in self.info_arrays(self._state).items()}
 
     def _status(self) -> str:
