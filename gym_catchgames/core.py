@@ -4,7 +4,7 @@ A game's rules are compiled functions (numba ``@njit(cache=True)``) on the state
 so that the scalar env and the vector env run the very same code: the scalar env is sub-env 0 of a
 batch of one. A game module defines, top to bottom:
 
-* its parameters (``__init__`` of the scalar env, which checks them) and its rules: ``_rules``, the
+* its parameters (``__init__`` of the scalar env, which checks them) and its rules: ``rules``, the
   numbers its kernels need, in the order of a ``NamedTuple`` of the game (``CatchRules``);
 * its state: ``_new_state(num_envs)`` returns the arrays holding the state of ``num_envs`` games, in the
   order of the game's state ``NamedTuple`` (``State``, e.g. ``CatchState``), one entry a game;
@@ -226,11 +226,11 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         self._info_slots: tuple[tuple[str, int], ...] | None = None
         if type(self).info_arrays is GridGameEnv.info_arrays:
             self._info_slots = tuple((name, self.State._fields.index(name)) for name in self.INFO_FIELDS)
-        self._observation_ink = ink_array(self.observation_ink, self._obs_dtype)
-        self._render_ink = ink_array(self.render_ink, np.uint8)
+        self.observation_ink_rows = ink_array(self.observation_ink, self._obs_dtype)
+        self.render_ink_rows = ink_array(self.render_ink, np.uint8)
 
         #: The rules' numbers, in the order the kernels take them (set by the game's ``__init__``).
-        self._rules: tuple[Any, ...]
+        self.rules: tuple[Any, ...]
         self._state: tuple[np.ndarray, ...] | None = None
         self._streams = np.zeros(1, dtype=np.uint64)
         #: The kernels' entry points for this env's argument types (see :func:`compiled`).
@@ -242,7 +242,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
         self._renderer: GridRenderer | None = None
 
     # ----------------------------------------------------------------- the game's part
-    def _new_state(self, num_envs: int) -> tuple[np.ndarray, ...]:
+    def new_state(self, num_envs: int) -> tuple[np.ndarray, ...]:
         """The state of ``num_envs`` games (before their first episode): arrays in the order of ``State``."""
         raise NotImplementedError
 
@@ -260,12 +260,12 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
             self._streams[0] = random_stream.new_key(self.np_random)
             self._seeded = True
         if self._state is None:
-            self._state = self._new_state(1)
+            self._state = self.new_state(1)
             self._bind_kernels()
         self._steps = 0
         self._episode_return = 0.0
         self._episode_over = False
-        self._new_episode(self._state, self._streams, self._rules, 0)
+        self._new_episode(self._state, self._streams, self.rules, 0)
         if self.render_mode == "human":
             self.render()
         return self._observation(), self._info()
@@ -279,7 +279,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
             )
         if action.__class__ is not int or not 0 <= action < self._n_actions:
             action = self._validated_action(action)
-        reward, terminated, truncated = self._advance(self._state, self._streams, self._rules, 0, action)
+        reward, terminated, truncated = self._advance(self._state, self._streams, self.rules, 0, action)
         self._steps += 1
         self._episode_return += reward
         self._episode_over = terminated or truncated
@@ -306,7 +306,7 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
                 title=self.GAME_NAME,
             )
         cells = np.empty((1, self.height, self.width, 3), dtype=np.uint8)
-        self.KERNELS.paint(self._state, self._rules, 0, cells, self._render_ink)
+        self.KERNELS.paint(self._state, self.rules, 0, cells, self.render_ink_rows)
         return self._renderer.draw(cells[0], self._status())
 
     def close(self) -> None:
@@ -334,16 +334,16 @@ class GridGameEnv(gym.Env[np.ndarray, np.int64]):
 
     def _observation(self) -> np.ndarray:
         canvas = np.empty(self._one_canvas_shape, dtype=self._obs_dtype)
-        self._paint(self._state, self._rules, 0, canvas, self._observation_ink)
+        self._paint(self._state, self.rules, 0, canvas, self.observation_ink_rows)
         return canvas.reshape(self._obs_shape)
 
     def _bind_kernels(self) -> None:
         """Look up the kernels' entry points for this env's state, rules and observation types."""
-        kernels, state, rules = self.KERNELS, self._state, self._rules
+        kernels, state, rules = self.KERNELS, self._state, self.rules
         self._new_episode = compiled(kernels.new_episode, state, self._streams, rules, 0)
         self._advance = compiled(kernels.advance, state, self._streams, rules, 0, 0)
         canvas = np.empty(self._one_canvas_shape, dtype=self._obs_dtype)
-        self._paint = compiled(kernels.paint, state, rules, 0, canvas, self._observation_ink)
+        self._paint = compiled(kernels.paint, state, rules, 0, canvas, self.observation_ink_rows)
 
     def __getstate__(self) -> dict[str, Any]:
         """The env's attributes without the kernels' entry points, which do not pickle."""

@@ -160,8 +160,8 @@ class GridGameVectorEnv(VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
 
-        self._rules = game._rules
-        self._state = game._new_state(self.num_envs)
+        self.rules = game.rules
+        self._state = game.new_state(self.num_envs)
         #: Each sub-env's stream state (see :mod:`~gym_catchgames.random_stream`), set by the first reset.
         self._streams: np.ndarray | None = None
         #: ``step_batch``'s entry point for this env's argument types, bound by the first reset.
@@ -260,8 +260,8 @@ class GridGameVectorEnv(VectorEnv):
             )
         cells = np.empty((shown, self.height, self.width, 3), dtype=np.uint8)
         self.game.KERNELS.step_batch(
-            self._state, self._streams, self._rules, np.zeros(shown, dtype=np.int64),
-            np.full(shown, PAINT_ONLY, dtype=np.int8), cells, self.game._render_ink,
+            self._state, self._streams, self.rules, np.zeros(shown, dtype=np.int64),
+            np.full(shown, PAINT_ONLY, dtype=np.int8), cells, self.game.render_ink_rows,
             *self._unused_outputs(shown),
         )  # fmt: skip
         return tuple(self._renderers[i].draw(cells[i], self._status(i)) for i in range(shown))
@@ -290,8 +290,8 @@ class GridGameVectorEnv(VectorEnv):
         observation = np.empty(self.observation_space.shape, dtype=self.observation_space.dtype)
         canvases = observation.reshape(self.num_envs, *self.game.canvas_shape)
         self._step_batch(
-            self._state, self._streams, self._rules, actions, modes, canvases,
-            self.game._observation_ink, reward, terminated, truncated,
+            self._state, self._streams, self.rules, actions, modes, canvases,
+            self.game.observation_ink_rows, reward, terminated, truncated,
         )  # fmt: skip
         return observation
 
@@ -302,8 +302,8 @@ class GridGameVectorEnv(VectorEnv):
             np.empty((self.num_envs, *self.game.canvas_shape), dtype=self.observation_space.dtype),
         )
         self._step_batch = compiled(
-            self.game.KERNELS.step_batch, self._state, self._streams, self._rules, actions,
-            np.zeros(self.num_envs, dtype=np.int8), canvases, self.game._observation_ink,
+            self.game.KERNELS.step_batch, self._state, self._streams, self.rules, actions,
+            np.zeros(self.num_envs, dtype=np.int8), canvases, self.game.observation_ink_rows,
             *self._unused_outputs(self.num_envs),
         )  # fmt: skip
 

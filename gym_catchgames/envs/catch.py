@@ -170,15 +170,17 @@ class CatchEnv(GridGameEnv):
         self.decision_row = self.height - 1 - int(self.decide_above_basket)
         #: The largest column of the basket's left cell (the basket stays fully on the grid).
         self.max_basket_left = self.width - self.basket_width
-        self._rules = CatchRules(
-            self.width,
-            self.basket_width,
-            self.basket_start == "random",
-            self.decision_row,
-            self.max_basket_left,
+        self.rules = tuple(
+            CatchRules(
+                self.width,
+                self.basket_width,
+                self.basket_start == "random",
+                self.decision_row,
+                self.max_basket_left,
+            )
         )
 
-    def _new_state(self, num_envs: int) -> tuple[np.ndarray, ...]:
+    def new_state(self, num_envs: int) -> tuple[np.ndarray, ...]:
         return tuple(np.zeros((len(CatchState._fields), num_envs), dtype=np.int64))
 
 

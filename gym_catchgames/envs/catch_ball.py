@@ -224,7 +224,7 @@ class CatchBallEnv(GridGameEnv):
         #: The largest column of the paddle's left cell (the paddle stays fully on the grid).
         self.max_paddle_left = self.width - self.paddle_width
         slots = -(-self.height // self.spawn_interval)
-        self._rules = tuple(
+        self.rules = tuple(
             CatchBallRules(
                 self.height,
                 self.width,
@@ -238,9 +238,9 @@ class CatchBallEnv(GridGameEnv):
             )
         )
 
-    def _new_state(self, num_envs: int) -> tuple[np.ndarray, ...]:
+    def new_state(self, num_envs: int) -> tuple[np.ndarray, ...]:
         paddle_left, balls, steps_since_spawn, catches = np.zeros((4, num_envs), dtype=np.int64)
-        ball_columns = np.zeros((num_envs, CatchBallRules(*self._rules).slots), dtype=np.int64)
+        ball_columns = np.zeros((num_envs, CatchBallRules(*self.rules).slots), dtype=np.int64)
         return tuple(CatchBallState(paddle_left, ball_columns, balls, steps_since_spawn, catches))
 
 

@@ -366,7 +366,7 @@ class CaveEnv(GridGameEnv):
         why_width = f"it must hold the ship's column, ship_column={self.ship_column}"
         _check_side("width", width, max(MIN_GRID_SIZE, self.ship_column + 1), why_width)
         super().__init__(height, width, obs_type, render_mode)
-        self._rules = tuple(
+        self.rules = tuple(
             CaveRules(
                 self.height,
                 self.width,
@@ -392,7 +392,7 @@ class CaveEnv(GridGameEnv):
             height += 1
         return height
 
-    def _new_state(self, num_envs: int) -> tuple[np.ndarray, ...]:
+    def new_state(self, num_envs: int) -> tuple[np.ndarray, ...]:
         floats, ints, ring = np.zeros(num_envs), np.zeros(num_envs, dtype=np.int64), (num_envs, self.width)
         return tuple(
             CaveState(

@@ -267,7 +267,7 @@ class SnakeEnv(GridGameEnv):
         self.max_steps_without_food = check_int(
             "max_steps_without_food", max_steps_without_food, minimum=1, maximum=MAX_STEP_COUNT
         )
-        self._rules = tuple(
+        self.rules = tuple(
             SnakeRules(
                 self.height,
                 self.width,
@@ -277,7 +277,7 @@ class SnakeEnv(GridGameEnv):
             )
         )
 
-    def _new_state(self, num_envs: int) -> SnakeState:
+    def new_state(self, num_envs: int) -> SnakeState:
         return SnakeState(
             np.zeros((num_envs, self.interior_cells, 2), dtype=np.int16),
             np.zeros((num_envs, self.height, self.width), dtype=np.bool_),
