@@ -7,7 +7,7 @@ two panels: the checks against env steps, and SweepDQN's mean swept Q-value per 
 tutorial's diagnostic plot). ``--within-seconds S`` compares runs at equal wall-clock time: each run's
 last check made within S seconds of training.
 
-    python benchmarks/learning_curves.py benchmarks/results/breakout-sweep-dqn.json \\
+    python benchmarks/learning_curves.py benchmarks/results/breakout/sweep-dqn-nature-cnn/seed*.json \\
         --reference 20.9 --out docs/images/breakout_sweepdqn_curve.png
 """
 

@@ -11,7 +11,7 @@ schedule and its sweep log: rows and epochs per fit). It prints each network's s
 and, for a run made with ``SmallAtariCNN``, what it would have taken with each bigger network: its
 measured ``train_seconds`` plus the difference.
 
-    python benchmarks/network_cost.py --row benchmarks/results/breakout-sweep-dqn/seed0.json --cpu 0
+    python benchmarks/network_cost.py --row benchmarks/results/breakout/sweep-dqn-small-cnn/seed0.json --cpu 0
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ the entry of ``agents/hyperparams/dqn.yml`` on ALE's v5 protocol (4 frames, stic
 are whole games (five lives, raw points) at epsilon 0.01, as the tutorial tested, against a random
 player.
 
-The measured runs and the commands that reproduce them are in ``benchmarks/results/breakout.md``;
+The measured runs and the commands that reproduce them are in ``benchmarks/results/breakout/README.md``;
 a small ``--timesteps`` shows the whole pipeline in minutes.
 
     python examples/train_breakout.py [--algo sweep-dqn] [--timesteps N] [--seed 0] [--out breakout]
