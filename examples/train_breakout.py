@@ -26,7 +26,8 @@ from pathlib import Path
 import torch
 
 from agents.algorithms import tuned_model
-from agents.evaluate import evaluate_run, format_table, write_gif
+from agents.run_report import write_gif
+from agents.scoring import evaluate_run, format_table
 from gym_catchgames.validation import int_at_least
 
 ENV_ID = "ALE/Breakout-v5"
