@@ -13,8 +13,11 @@ allowed), whose rows it is made of, in that order:
 - ``summary``: ``learning.py``'s table, one line per (game, algorithm) over its seeds;
 - ``seeds``: one line per row: final score, random player, first check at the target, every check;
 - ``checks``: every check per row, one column a row (``learning_curves.py``'s table);
+- ``checks-seconds``: the same with each row's train seconds at each check beside its points;
 - ``score-card``: ``score_card.py``'s table (it names its own rows, in ``benchmarks/score_card.yml``);
-- ``entries``: each tuned entry of the score card, its final score per seed and its seeds at the target.
+- ``entries``: each tuned entry of the score card, its final score per seed and its seeds at the target;
+- ``best``: per game of the score card, its best tuned entry (and any that scored the same on every seed)
+  and SweepDQN's entry beside it.
 
     python benchmarks/tables.py          # rewrite every table in place
     python benchmarks/tables.py --check  # exit 1, naming each table that differs from its rows
@@ -36,11 +39,16 @@ from learning_curves import checks_table
 from score_card import SETTINGS, load_rows, normalized_scores
 from score_card import table as score_card_table
 
+from agents.evaluate import score_name
+from agents.targets import load_targets
+
 RESULTS = Path(__file__).with_name("results")
 REPO = RESULTS.parent.parent
 REGION = re.compile(r"(<!-- table: (?P<spec>[^>]*?) -->\n)(?P<body>.*?)(<!-- end table -->)", re.DOTALL)
 #: Where generated tables live: the README, the docs and the study READMEs.
 PAGES = ("README.md", "docs/**/*.md", "benchmarks/results/*/README.md")
+#: The package's own algorithm, whose entry the ``best`` table shows beside each game's best.
+FEATURED = "sweep-dqn"
 
 
 def setting_rows(patterns: list[str], results: Path = RESULTS) -> list[dict[str, Any]]:
@@ -79,21 +87,68 @@ def seeds_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+#: ``{env: {entry: (final score per seed, seeds at target)}}``
+EntryResults = dict[str, dict[str, tuple[list[float], int]]]
+
+
+def entry_results(settings: dict[str, Any], results: Path = RESULTS) -> EntryResults:
+    """``{env: {entry: (final score per seed, seeds at target)}}`` of the score card's tuned entries."""
+    card = normalized_scores(settings, results)
+    return {
+        env_id: {
+            name: (
+                [row["final_score"] for row in load_rows(entry["rows"], entry["algo"], env_id, results)],
+                sum(value >= 1.0 for value in card[env_id][name]),
+            )
+            for name, entry in entries.items()
+        }
+        for env_id, entries in settings.items()
+    }
+
+
+def per_seed(finals: list[float]) -> str:
+    return " / ".join(f"{value:.1f}" for value in finals)
+
+
 def entries_table(settings: dict[str, Any], results: Path = RESULTS) -> str:
     """Each tuned entry of the score card: its final score per seed, their mean and the seeds at target."""
-    card = normalized_scores(settings, results)
     lines = [
         "| game | algorithm | final greedy score per seed | mean | seeds at target |",
         "|---|---|---|---:|---:|",
     ]
-    for env_id, entries in settings.items():
-        for name, entry in entries.items():
-            finals = [row["final_score"] for row in load_rows(entry["rows"], entry["algo"], env_id, results)]
-            reached = sum(value >= 1.0 for value in card[env_id][name])
-            per_seed = " / ".join(f"{value:.1f}" for value in finals)
-            lines.append(
-                f"| {env_id} | {name} | {per_seed} | {np.mean(finals):.1f} | {reached}/{len(finals)} |"
-            )
+    for env_id, entries in entry_results(settings, results).items():
+        for name, (finals, reached) in entries.items():
+            mean = np.mean(finals)
+            lines.append(f"| {env_id} | {name} | {per_seed(finals)} | {mean:.1f} | {reached}/{len(finals)} |")
+    return "\n".join(lines)
+
+
+def target_text(target: Any) -> str:
+    """A game's target as ``agents/targets.yml`` gives it: a score, or a multiple of the random player's."""
+    return f"{target['times_random']:g}x random" if isinstance(target, dict) else f"{target:g}"
+
+
+def best_table(settings: dict[str, Any], results: Path = RESULTS) -> str:
+    """Per game, its best tuned entry by mean final score (with those that scored the same on every
+    seed), and SweepDQN's entry beside it."""
+    targets = load_targets()
+    lines = [
+        "| game | score | target | best tuned entry | its final score per seed | seeds at target "
+        f"| {FEATURED}: mean, seeds at target |",
+        "|---|---|---:|---|---|---:|---|",
+    ]
+    for env_id, entries in entry_results(settings, results).items():
+        best = max(entries, key=lambda name: np.mean(entries[name][0]))
+        finals, reached = entries[best]
+        names = ", ".join(name for name, (other, _) in entries.items() if other == finals)
+        featured = "-"
+        if FEATURED in entries:
+            ours, ours_reached = entries[FEATURED]
+            featured = f"{np.mean(ours):.1f}, {ours_reached}/{len(ours)}"
+        lines.append(
+            f"| {env_id} | {score_name(env_id)} | {target_text(targets[env_id])} | {names} "
+            f"| {per_seed(finals)} | {reached}/{len(finals)} | {featured} |"
+        )
     return "\n".join(lines)
 
 
@@ -105,8 +160,10 @@ KINDS: dict[str, Callable[[list[str]], str]] = {
     "summary": lambda patterns: summarise(setting_rows(patterns)),
     "seeds": lambda patterns: seeds_table(setting_rows(patterns)),
     "checks": lambda patterns: checks_table(setting_rows(patterns), 600_000, 0.5),
+    "checks-seconds": lambda patterns: checks_table(setting_rows(patterns), 600_000, 0.5, seconds=True),
     "score-card": lambda _: score_card_table(normalized_scores(score_card_settings())),
     "entries": lambda _: entries_table(score_card_settings()),
+    "best": lambda _: best_table(score_card_settings()),
 }
 
 
