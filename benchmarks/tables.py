@@ -39,7 +39,7 @@ from learning_curves import checks_table
 from score_card import SETTINGS, load_rows, normalized_scores
 from score_card import table as score_card_table
 
-from agents.evaluate import score_name
+from agents.scoring import score_name
 from agents.targets import load_targets
 
 RESULTS = Path(__file__).with_name("results")
