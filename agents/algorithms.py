@@ -222,7 +222,7 @@ def tuned_model(
 
     What the examples, benchmarks and tests build on: no run folder, logs or callbacks, just
     ``(config, model)``; train with ``model.learn(config.timesteps)`` and score with
-    ``agents.evaluate.evaluate_run``.
+    ``agents.scoring.evaluate_run``.
     """
     config = tuned_config(
         env_id, algo, seed, timesteps=timesteps, overrides=overrides, hyperparams=hyperparams

@@ -1,5 +1,6 @@
-"""What the commands share (``agents.train``, ``agents.tune``, ``benchmarks/learning.py``): usage errors,
-stop signals, saves that are never half-written, and output folders checked and locked before work.
+"""What the commands share (``agents.train``, ``agents.evaluate``, ``agents.enjoy``, ``agents.tune``,
+``benchmarks/learning.py``): usage errors, stop signals, saves that are never half-written, and output
+and run folders checked (and outputs locked) before work.
 
 A stop signal (SIGINT, SIGTERM) raises :class:`Stopped` where the work is, except while a file is
 written: :func:`write_atomically` holds the signal until the file is in place, so a save finishes and
@@ -9,6 +10,7 @@ the signal acts right after it. A failed write (a full disk, a read-only folder)
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import os
 import signal
@@ -149,3 +151,9 @@ def output_lock(flag: str, out: Path) -> Iterator[None]:
             yield
         finally:
             path.unlink(missing_ok=True)
+
+
+def check_run_dir(parser: argparse.ArgumentParser, run_dir: Path) -> None:
+    """A usage error (``parser.error``) unless ``run_dir`` is a run folder: one with a ``config.yml``."""
+    if not (run_dir / "config.yml").is_file():
+        parser.error(f"{run_dir} is not a run folder (it has no config.yml)")

@@ -16,15 +16,14 @@ from pathlib import Path
 
 from stable_baselines3.common.base_class import BaseAlgorithm
 
-from agents.evaluate import Scores, add_model_argument, check_run_dir, load_model
-from agents.runs import RunConfig, make_env
+from agents.commands import check_run_dir
+from agents.model_files import add_model_argument, load_model
+from agents.runs import ENJOY_SEED_OFFSET, RunConfig, make_env
+from agents.scoring import Scores
 from gym_catchgames.play import NoDisplayError, init_display
 from gym_catchgames.rendering import import_pygame
 from gym_catchgames.scoring import natural_score
 from gym_catchgames.validation import int_at_least
-
-#: Added to the run's seed for the games shown: other games than training's (0) and evaluation's (20000).
-SEED_OFFSET = 40_000
 
 
 def quit_requested() -> bool:
@@ -48,7 +47,7 @@ def play_games(
     """The greedy agent's games of the run's env: ``(episode return, natural score)`` of each as it ends.
 
     ``episodes`` games, fewer if the player quits the window; ``render=False`` plays without one. They
-    are the games of ``gymnasium.make`` reset with seed ``config.seed + SEED_OFFSET``, then unseeded,
+    are the games of ``gymnasium.make`` reset with seed ``config.seed + ENJOY_SEED_OFFSET``, then unseeded,
     with or without a window. Raises ``NoDisplayError`` if there is no screen to show the window on.
     """
     score = natural_score(config.env_id)
@@ -56,7 +55,7 @@ def play_games(
         pygame = import_pygame()
         init_display(pygame)
         pygame.display.quit()  # the env opens its own window (an Atari game's is not pygame's)
-    env = make_env(config, n_envs=1, seed_offset=SEED_OFFSET, render_mode="human" if render else None)
+    env = make_env(config, n_envs=1, seed_offset=ENJOY_SEED_OFFSET, render_mode="human" if render else None)
     obs = env.reset()
     finished = 0
     try:

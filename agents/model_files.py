@@ -8,11 +8,12 @@ read from the zip (``set_parameters``). Before that the zip's plain ``data`` is 
 model of the config saves, so a model of another algorithm, of other observation or action spaces, or
 one carrying pickles where such a model has none, is refused with a message saying why. The zip is
 read as a run folder's files are (``agents.run_folder``): a regular file reached through no link, each
-entry's size capped before it is inflated.
+entry's size capped before it is inflated. :func:`load_model` picks one of the models a run folder holds.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import json
@@ -28,6 +29,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from agents import run_folder
 from agents.algorithms import algorithm_class, build_model, check_config
 from agents.runs import RunConfig, make_env
+from gym_catchgames.validation import check_choice
 
 #: Entries that SB3 pickles once ``learn()`` has run, and that are ``None`` (plain JSON) in an untrained
 #: model: a trained model may carry them pickled.
@@ -193,3 +195,33 @@ def load_run_model(path: Path, config: RunConfig, run_dir: Path | None = None) -
     if isinstance(steps, int) and not isinstance(steps, bool) and steps >= 0:
         model.num_timesteps = steps
     return model
+
+
+#: The models a run folder can hold (``--model``): written by ``agents.train`` at the end of the run,
+#: when it was stopped (Ctrl-C or SIGTERM), and by its periodic evaluation when a new best was scored.
+MODEL_FILES = {"final": "model.zip", "interrupted": "model_interrupted.zip", "best": "best/best_model.zip"}
+
+
+def load_model(run_dir: Path, config: RunConfig, which: str = "final") -> BaseAlgorithm:
+    """Load a run's saved model (``which``: a key of :data:`MODEL_FILES`) with :func:`load_run_model`.
+
+    A missing file (the message names the models the folder does hold), a link, a corrupt or crafted
+    zip, or a model of another algorithm or game than the run's ``config.yml`` raises ``ValueError``.
+    """
+    check_choice("model", which, tuple(MODEL_FILES))
+    path = run_dir / MODEL_FILES[which]
+    if not path.is_file():
+        present = [name for name, file in MODEL_FILES.items() if (run_dir / file).is_file()]
+        hint = f"this run has: --model {' or --model '.join(present)}" if present else "it holds no model"
+        raise ValueError(f"no {which} model at {path}; {hint}")
+    return load_run_model(path, config, run_dir)
+
+
+def add_model_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--model`` option of ``agents.evaluate`` and ``agents.enjoy``: a key of :data:`MODEL_FILES`."""
+    parser.add_argument(
+        "--model",
+        choices=list(MODEL_FILES),
+        default="final",
+        help="which saved model: " + ", ".join(f"{name} ({file})" for name, file in MODEL_FILES.items()),
+    )

@@ -134,8 +134,9 @@ class TutorialCNN(BaseFeaturesExtractor):
     dense layers of 1,024 units, ``net_arch=[1024, 1024, 1024, 1024]`` in SB3, for 38,566,804 weights
     in all, most of them in the first dense layer. Its author chose these small filters because
     DeepMind's 8x8 stride-4 first layer distorted the Q-values under his training scheme. On a CPU the
-    whole network costs many times ``SmallAtariCNN``'s time per step (``benchmarks/network_cost.py``),
-    which is why the tuned Breakout entry uses the smaller one.
+    whole network costs many times ``NatureCNN``'s and ``SmallAtariCNN``'s time per step
+    (``benchmarks/network_cost.py`` times all three), which is why the tuned Breakout entries use one
+    of those instead.
 
     :param observation_space: a channels-first image Box, as SB3 hands images to ``CnnPolicy``.
     """

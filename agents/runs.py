@@ -223,6 +223,18 @@ def _check_config_data(path: Path, data: dict[str, Any]) -> None:
         )
 
 
+#: Added to a run's seed (``make_env(seed_offset=...)``) so that each use of a trained model plays other
+#: games than training (offset 0) and than the other uses. Every committed score was measured on the
+#: games these values pick: changing one changes the scores.
+#: ``agents.train``'s periodic evaluation during training (SB3's ``EvalCallback``).
+EVALUATION_SEED_OFFSET = 10_000
+#: The greedy and random scores: ``agents.evaluate``, ``GreedyChecks`` and the benchmarks' scores.
+SCORING_SEED_OFFSET = 20_000
+#: The games of the GIF of the agent playing (``agent.gif``).
+GIF_SEED_OFFSET = 30_000
+#: The games ``agents.enjoy`` shows.
+ENJOY_SEED_OFFSET = 40_000
+
 #: The two ways :func:`make_env` builds a run's envs: the game's own vector env, or SB3's ``make_vec_env``.
 ENGINES = ("native", "make_vec_env")
 

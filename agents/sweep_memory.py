@@ -29,14 +29,12 @@ class SweepResult:
 
     :param targets: the swept Q-values: the stored estimates with the taken action's slot replaced
         by its target (the regression targets of the fit).
-    :param taken_targets: the target of the taken action per row.
     :param errors: estimation error ``|target - Q(s, a)|`` per row (0 where not trainable).
     :param trainable: rows whose target is known. False only for a row whose step did not end
         the chain and whose successor is not stored (the newest row of each column).
     """
 
     targets: np.ndarray
-    taken_targets: np.ndarray
     errors: np.ndarray
     trainable: np.ndarray
 
@@ -112,7 +110,6 @@ def backward_sweep(
     targets.reshape(-1)[flat_index] = taken_targets.ravel()
     return SweepResult(
         targets=targets,
-        taken_targets=taken_targets.astype(q_values.dtype),
         errors=errors.astype(np.float32),
         trainable=trainable,
     )
@@ -153,9 +150,9 @@ _ROW_FIELDS = (
 class SweepMemory:
     """Fill-then-discard replay memory with per-column end flags (not a ring buffer).
 
-    After a fit the memory is emptied (:meth:`reset`, the tutorial) or keeps its newest rows
-    (:meth:`keep_newest`, SweepDQN's sliding memory), which stay in time order at the front;
-    ``n_fresh_rows`` counts the rows added since.
+    After a fit :meth:`keep_newest` keeps the newest rows (SweepDQN's sliding memory), which stay in
+    time order at the front, or none (``keep_newest(0)``: emptied, the tutorial's memory; the arrays are
+    reused, not cleared); ``n_fresh_rows`` counts the rows added since.
 
     :param size: total rows over all columns; each column holds ``size // n_columns`` rows.
     :param n_columns: number of envs stepping together (one column each).
@@ -194,11 +191,6 @@ class SweepMemory:
         self.n_fresh_rows = 0
 
     @property
-    def capacity(self) -> int:
-        """Number of transitions the memory holds when full."""
-        return self.rows * self.n_columns
-
-    @property
     def n_transitions(self) -> int:
         """Number of transitions stored (rows times columns)."""
         return self.n_rows * self.n_columns
@@ -227,10 +219,10 @@ class SweepMemory:
         :param observations: (columns, ...) the observations the actions were chosen on.
         :param truncation_values: (columns,) max Q of the final observation, used where
             ``truncated`` (and neither terminated nor life lost); None when nothing was truncated.
-        :raises RuntimeError: if the memory is full (sweep and :meth:`reset` first).
+        :raises RuntimeError: if the memory is full (sweep and :meth:`keep_newest` first).
         """
         if self.n_rows == self.rows:
-            raise RuntimeError("SweepMemory is full: run the sweep and reset() before adding")
+            raise RuntimeError("SweepMemory is full: run the sweep and keep_newest() before adding")
         row = self.n_rows
         self.observations[row] = observations
         self.actions[row] = actions
@@ -251,10 +243,6 @@ class SweepMemory:
         """
         if self.n_rows > 0:
             self.successor_missing[self.n_rows - 1] = True
-
-    def reset(self) -> None:
-        """Discard all stored transitions (arrays are reused, not cleared)."""
-        self.keep_newest(0)
 
     def keep_newest(self, rows: int) -> None:
         """Keep the newest ``rows`` rows of every column, moved to the front in time order; discard the rest.
@@ -344,9 +332,8 @@ class ErrorBalancedSampler:
 
 @dataclass(frozen=True)
 class FitResult:
-    """Outcome of one optimisation run: batches done, whether the loss limit stopped it, losses."""
+    """Outcome of one optimisation run: epochs done, whether the loss limit stopped it, losses."""
 
-    n_batches: int
     epochs: float
     stopped_by_loss_limit: bool
     mean_loss: float
@@ -365,9 +352,9 @@ def fit_until_loss_limit(
     """Run gradient steps until the recent loss is low enough, within an epoch range.
 
     One epoch is ``n_rows / batch_size`` batches. At least ``max(1, int(epoch * min_epochs))``
-    batches run and at most ``max(1, int(epoch * max_epochs))``; after each batch that has met
-    the minimum, the run stops as soon as the mean of the last ``window`` batch losses is below
-    ``loss_limit``. The tutorial also needed one batch more than the minimum and averaged a
+    batches run and at most ``int(epoch * max_epochs)``, never fewer than that minimum; after each
+    batch that has met the minimum, the run stops as soon as the mean of the last ``window`` batch
+    losses is below ``loss_limit``. The tutorial also needed one batch more than the minimum and averaged a
     zero-initialised window, which stops almost at once when a memory holds fewer than
     ``window`` batches; here the mean is over the losses recorded so far (at most ``window``).
 
@@ -392,7 +379,6 @@ def fit_until_loss_limit(
             stopped = True
             break
     return FitResult(
-        n_batches=n_batches,
         epochs=n_batches / batches_per_epoch,
         stopped_by_loss_limit=stopped,
         mean_loss=total / n_batches,

@@ -31,7 +31,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback, EvalCallback
 from stable_baselines3.common.vec_env import VecTransposeImage, is_vecenv_wrapped
 
-from agents import evaluate, zoo
+from agents import zoo
 from agents.algorithms import ALGORITHMS, build_model, dry_run, tuned_config
 from agents.commands import (
     MAX_SEED,
@@ -44,7 +44,8 @@ from agents.commands import (
     write_atomically,
 )
 from agents.files import partial_path
-from agents.runs import RunConfig, make_env, new_run_dir, register_env_packages
+from agents.run_report import report
+from agents.runs import EVALUATION_SEED_OFFSET, RunConfig, make_env, new_run_dir, register_env_packages
 from gym_catchgames.validation import int_at_least
 
 #: Observation wrappers the command line can add (as the zoo's ``env_wrapper``); each checks that the
@@ -188,7 +189,7 @@ def train(config: RunConfig, args: argparse.Namespace) -> Path:
         print(f"\ninterrupted at step {model.num_timesteps:,}: model saved to {path}", flush=True)
         raise
     print(f"trained in {seconds:.0f} s; model saved to {run_dir / 'model.zip'}")
-    evaluate.report(run_dir, model=model, episodes=args.eval_episodes, gif_episodes=args.gif_episodes)
+    report(run_dir, model=model, episodes=args.eval_episodes, gif_episodes=args.gif_episodes)
     return run_dir
 
 
@@ -204,7 +205,7 @@ def set_up(config: RunConfig, args: argparse.Namespace) -> tuple[Path, BaseAlgor
             config.save(run_dir)
             env = make_env(config, n_envs=config.n_envs, monitor_dir=run_dir / "monitor")
             model = build_model(config, env, tensorboard_log=_tensorboard_dir(run_dir))
-            eval_env = make_env(config, n_envs=1, seed_offset=10_000)
+            eval_env = make_env(config, n_envs=1, seed_offset=EVALUATION_SEED_OFFSET)
             if is_vecenv_wrapped(model.get_env(), VecTransposeImage):  # SB3 moved the image channels first
                 eval_env = VecTransposeImage(eval_env)
             eval_freq = args.eval_freq or max(config.timesteps // (10 * config.n_envs), 1)

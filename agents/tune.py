@@ -29,7 +29,6 @@ import json
 import math
 import os
 import shutil
-import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,8 +46,9 @@ from ray.tune.search.optuna import OptunaSearch
 from agents import zoo
 from agents.algorithms import ALGORITHMS, algorithm_class, build_model, dry_run, tuned_config
 from agents.commands import MAX_SEED, UsageError, check_writable_folder, output_lock, write_text
-from agents.evaluate import GreedyChecks, random_score, score_name
+from agents.ray_cluster import start_ray
 from agents.runs import RunConfig, register_env_packages
+from agents.scoring import GreedyChecks, random_score, score_name
 from agents.targets import load_targets, target_score
 from gym_catchgames.validation import int_at_least
 
@@ -63,8 +63,6 @@ OUTPUTS = ("best.yml", "trials.md", "trials.json", "ray")
 DEFAULT_TRIALS = 16
 #: Where a search writes unless told (``--out``): one folder per env id and algorithm.
 DEFAULT_OUT = Path("runs") / "tune"
-#: Seconds to wait for a remote Ray address to answer before calling it unreachable.
-CONNECT_TIMEOUT = 3.0
 
 
 # ----------------------------------------------------------------------------- the search space
@@ -235,31 +233,7 @@ def run_trial(sampled: dict[str, Any], job: SearchJob) -> None:
     )
 
 
-# ----------------------------------------------------------------------------- Ray
-def start_ray(address: str | None, num_cpus: int | None = None) -> None:
-    """Start Ray on this machine (``address=None``, on the cores this process may use) or join a cluster;
-    ``UsageError`` if unreachable.
-
-    A ``HOST:PORT`` or ``ray://HOST:PORT`` address is tried with a plain TCP connection first, so an
-    unreachable one fails within seconds rather than after Ray's own minute-long retries.
-    """
-    if address is None:  # the cores this process may run on (taskset, a job scheduler's cgroup)
-        ray.init(address="local", num_cpus=num_cpus or len(os.sched_getaffinity(0)), include_dashboard=False)
-        return
-    if address != "auto":
-        host, _, port = address.removeprefix("ray://").rpartition(":")
-        if not host or not port.isdigit():
-            raise UsageError(f"--address must be auto, HOST:PORT or ray://HOST:PORT, got {address!r}")
-        try:
-            socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT).close()
-        except OSError as error:
-            raise UsageError(f"cannot reach a Ray cluster at {address}: {error}") from error
-    try:
-        ray.init(address=address, include_dashboard=False)
-    except (ConnectionError, RuntimeError) as error:
-        raise UsageError(f"cannot join the Ray cluster at {address}: {error}".splitlines()[0]) from error
-
-
+# ----------------------------------------------------------------------------- the search
 def run_search(job: SearchJob, trials: int, out: Path) -> tuple[list[dict[str, Any]], int, list[str]]:
     """Run the search (Ray must be started); return one row per trial that reported, how many trials
     started (fewer than asked for when Ctrl-C stopped the search) and the first line of each trial's

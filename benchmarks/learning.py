@@ -16,6 +16,12 @@ beside it), no earlier result (``.json``, ``.md``, ``-models/``) is replaced wit
 written to disk (``.json`` and ``.md``, each in one rename) as its run finishes, so a stopped or failed
 grid keeps every finished row.
 
+A grid runs pinned to one core (``--cpu``, by default the first this process may run on; ``--ray``
+leaves its tasks unpinned, one CPU each) with one torch thread, so that a rerun on the same machine
+repeats each run step for step. Each row records what its rerun needs beyond the command: the code
+(``commit``, and ``dirty`` if tracked files differed from it), ``torch_threads`` and the cores it ran on
+(``cpu_affinity``). Rows written before these fields existed have none of them.
+
     python benchmarks/learning.py --envs Catch-v0 FruitFetch-v0 --algos sweep-dqn dqn --seeds 0 1 2
 
 An algorithm may be a variant of its tuned entry (``sweep-dqn+keep_fraction=0.75``) or an entry of
@@ -36,6 +42,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import harness  # the sibling script (this script's folder is on the path)
 import numpy as np
 import torch
 import yaml
@@ -54,7 +61,7 @@ from agents.commands import (
     write_atomically,
     write_text,
 )
-from agents.evaluate import GreedyChecks, greedy_score, random_score, score_name
+from agents.scoring import GreedyChecks, greedy_score, random_score, score_name
 from agents.targets import TARGETS_FILE, load_targets, target_score
 from gym_catchgames.validation import int_at_least
 
@@ -77,36 +84,33 @@ def parse_algo_spec(spec: str) -> tuple[str, Path | None, dict[str, Any]]:
     of ``agents.tune``); each ``+KEY=VALUE`` overrides one setting (the value read as YAML), e.g.
     ``sweep-dqn+keep_fraction=0.75`` for a variant beside the tuned entry in the same table.
 
-    :raises ValueError: naming what is allowed, for an unknown algorithm, a missing file or an
+    :raises UsageError: naming what is allowed, for an unknown algorithm, a missing file or an
         override that is not ``KEY=VALUE`` with a key of the algorithm.
     """
     algo, hyperparams, override_texts = split_algo_spec(spec)
     if algo not in ALGORITHMS:
-        raise ValueError(f"--algos {spec!r}: the name must be one of {', '.join(ALGORITHMS)}")
+        raise UsageError(f"--algos {spec!r}: the name must be one of {', '.join(ALGORITHMS)}")
     if hyperparams and not Path(hyperparams).is_file():
-        raise ValueError(f"--algos {spec!r}: no file {hyperparams}")
+        raise UsageError(f"--algos {spec!r}: no file {hyperparams}")
     try:
         overrides = dict(zoo.parse_override(text) for text in override_texts)
         zoo.check_keys(overrides, ALGORITHMS[algo])
     except zoo.HyperparameterError as error:
-        raise ValueError(f"--algos {spec!r}: {error}") from None
+        raise UsageError(f"--algos {spec!r}: {error}") from None
     return algo, Path(hyperparams) if hyperparams else None, overrides
 
 
 def check_pair(env_id: str, algo_spec: str, seed: int, timesteps: int | None) -> None:
     """Build the run of one (env, algorithm spec) once (``dry_run``): a spec whose entry file, overrides
     or network fail on this env is a ``UsageError`` before any pair trains."""
-    try:
-        algo, hyperparams, overrides = parse_algo_spec(algo_spec)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    algo, hyperparams, overrides = parse_algo_spec(algo_spec)
     try:
         dry_run(
             tuned_config(
                 env_id, algo, seed, timesteps=timesteps, overrides=overrides, hyperparams=hyperparams
             )
         )
-    except (OSError, yaml.YAMLError, TypeError, ValueError) as error:  # ValueError: HyperparameterError
+    except (OSError, yaml.YAMLError, zoo.HyperparameterError) as error:
         raise UsageError(f"--algos {algo_spec!r} on {env_id}: {' '.join(str(error).split())}") from None
 
 
@@ -158,6 +162,8 @@ def run_pair(env_id: str, algo_spec: str, seed: int, options: dict[str, Any]) ->
         "steps_to_target": steps, "seconds_to_target": reached_seconds, "checks": checks.checks,
         "check_train_seconds": checks.check_train_seconds,
         "epsilon": options["epsilon"], "sweeps": getattr(model, "sweep_log", None), "stopped_by": stopped,
+        **options["code"], "torch_threads": torch.get_num_threads(),
+        "cpu_affinity": sorted(os.sched_getaffinity(0)),
     }  # fmt: skip
 
 
@@ -196,7 +202,7 @@ def run_grid_on_ray(
     """
     import ray  # only for --ray: Ray is an optional extra
 
-    from agents.tune import start_ray
+    from agents.ray_cluster import start_ray
 
     @ray.remote(num_cpus=1)
     def run_pair_on_a_node(env_id: str, algo_spec: str, seed: int) -> dict[str, Any]:
@@ -275,9 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--epsilon", type=float, default=0.0, help="random-move probability of the scored player (default 0)"
     )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/learning"))
-    parser.add_argument(
-        "--cpu", type=int_at_least(-1), default=-1, help="core to pin to (-1: no pinning; serial runs)"
-    )
+    harness.add_cpu_argument(parser, what=" (without --ray, whose tasks are not pinned)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing results at --out")
     parser.add_argument("--save-models", action="store_true", help="save each final model beside --out")
     parser.add_argument("--ray", action="store_true", help="run the grid as Ray tasks, one CPU each")
@@ -300,11 +304,9 @@ def check_arguments(args: argparse.Namespace, targets: dict[str, Any]) -> None:
         repeated = list(dict.fromkeys(value for value in values if values.count(value) > 1))
         if repeated:
             raise UsageError(f"{flag} repeats {', '.join(map(str, repeated))}: give each once")
-    if args.cpu >= 0:
-        cores = sorted(os.sched_getaffinity(0))
-        if args.cpu not in cores:
-            raise UsageError(f"--cpu {args.cpu}: this process may run on cores {', '.join(map(str, cores))}")
-        os.sched_setaffinity(0, {args.cpu})
+    if args.ray and args.cpu not in (None, harness.NO_PINNING):
+        raise UsageError("--cpu pins a grid run one pair after another; --ray runs each pair as a task")
+    harness.pin(harness.NO_PINNING if args.ray else args.cpu)
     check_writable_folder("--out", args.out.parent)
     for env_id, algo_spec in itertools.product(args.envs, args.algos):
         check_pair(env_id, algo_spec, args.seeds[0], args.timesteps)
@@ -337,6 +339,7 @@ def run(args: argparse.Namespace, targets: dict[str, Any]) -> int:
         "check_episodes": args.check_episodes, "stop_at_target": args.stop_at_target, "targets": targets,
         "after_target": "keep checking" if args.keep_checking else "stop checking", "epsilon": args.epsilon,
         "models_dir": str(models_dir(args.out).resolve()) if args.save_models else None,
+        "code": harness.code_version(),
     }  # fmt: skip
     grid = list(itertools.product(args.envs, args.algos, args.seeds))
     record = functools.partial(write_results, args.out)

@@ -7,7 +7,7 @@ two panels: the checks against env steps, and SweepDQN's mean swept Q-value per 
 tutorial's diagnostic plot). ``--within-seconds S`` compares runs at equal wall-clock time: each run's
 last check made within S seconds of training.
 
-    python benchmarks/learning_curves.py benchmarks/results/breakout-sweep-dqn.json \\
+    python benchmarks/learning_curves.py benchmarks/results/breakout/sweep-dqn-nature-cnn/seed*.json \\
         --reference 20.9 --out docs/images/breakout_sweepdqn_curve.png
 """
 
@@ -43,30 +43,44 @@ def score_within(row: dict[str, Any], seconds: float) -> tuple[int, float, float
     return within[-1] if within else None
 
 
-def checks_table(rows: list[dict[str, Any]], hold_from: int, fraction: float) -> str:
-    """A Markdown table: one line per check step, one column per (algorithm, seed)."""
-    columns = [f"{row['algo']} seed {row['seed']}" for row in rows]
+def checks_table(rows: list[dict[str, Any]], hold_from: int, fraction: float, seconds: bool = False) -> str:
+    """A Markdown table: one line per check step, one column per (algorithm, seed); with ``seconds``, a
+    second column for each run that has them with its train seconds at each check."""
     steps = sorted({steps for row in rows for steps, _ in row["checks"]})
-    scores = [dict(row["checks"]) for row in rows]
-    lines = ["| env steps | " + " | ".join(columns) + " |", "|---:|" + "---:|" * len(rows)]
-    for step in steps:
-        cells = [f"{score[step]:.1f}" if step in score else "" for score in scores]
-        lines.append(f"| {step:,} | " + " | ".join(cells) + " |")
-    lines.append("| final | " + " | ".join(f"**{row['final_score']:.1f}**" for row in rows) + " |")
-    lines.append("| train seconds | " + " | ".join(f"{row['train_seconds']:.0f}" for row in rows) + " |")
-    holds = ["yes" if held(row["checks"], hold_from, fraction) else "**no**" for row in rows]
-    lines.append(f"| holds from {hold_from:,} | " + " | ".join(holds) + " |")
+    header, columns = [], []  # per column: its cell at each step, then at the final, seconds and holds lines
+    for row in rows:
+        label = f"{short_spec(row['algo'])} seed {row['seed']}"
+        points = dict(row["checks"])
+        holds = "yes" if held(row["checks"], hold_from, fraction) else "**no**"
+        at = {step: f"{points[step]:.1f}" for step in points}
+        tail = [f"**{row['final_score']:.1f}**", f"{row['train_seconds']:.0f}", holds]
+        times = row.get("check_train_seconds") if seconds else None
+        header.append(f"{label} points" if times else label)
+        columns.append([at.get(step, "") for step in steps] + tail)
+        if times:
+            pairs = zip(row["checks"], times, strict=False)
+            at_seconds = {step: f"{value:,.0f}" for (step, _), value in pairs}
+            header.append(f"{label} train s")
+            columns.append([at_seconds.get(step, "") for step in steps] + ["", "", ""])
+    labels = [f"{step:,}" for step in steps] + ["final", "train seconds", f"holds from {hold_from:,}"]
+    lines = ["| env steps | " + " | ".join(header) + " |", "|---:|" + "---:|" * len(header)]
+    for i, label in enumerate(labels):
+        lines.append(f"| {label} | " + " | ".join(column[i] for column in columns) + " |")
     return "\n".join(lines)
 
 
 def short_spec(spec: str) -> str:
     """An algorithm spec with its entry file named by its stem (``sweep-dqn@dir/x.yml+k=v`` becomes
-    ``sweep-dqn@x+k=v``), short enough for a legend."""
+    ``sweep-dqn@x+k=v``; a study's ``<setting>/settings.yml`` by its setting folder), short enough for a
+    legend or a column."""
     name, at, rest = spec.partition("@")
     if not at:
         return spec
     file, plus, overrides = rest.partition("+")
-    return f"{name}@{Path(file).stem}{plus}{overrides}"
+    stem = Path(file).stem
+    if stem.endswith("settings"):  # a study's settings file: its setting folder says what it is
+        stem = Path(file).parent.name
+    return f"{name}@{stem}{plus}{overrides}"
 
 
 def run_labels(rows: list[dict[str, Any]]) -> tuple[list[str], str]:

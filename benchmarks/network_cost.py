@@ -11,21 +11,20 @@ schedule and its sweep log: rows and epochs per fit). It prints each network's s
 and, for a run made with ``SmallAtariCNN``, what it would have taken with each bigger network: its
 measured ``train_seconds`` plus the difference.
 
-    python benchmarks/network_cost.py --row benchmarks/results/breakout-sweep-dqn/seed0.json --cpu 0
+    python benchmarks/network_cost.py --row benchmarks/results/breakout/sweep-dqn-small-cnn/seed0.json --cpu 0
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 
+import harness  # the sibling scripts (this script's folder is on the path)
 import numpy as np
 import torch as th
-from learning import split_algo_spec  # the sibling script (this script's folder is on the path)
+from learning import split_algo_spec
 
 from agents.algorithms import tuned_model
 from gym_catchgames.validation import int_at_least
@@ -38,17 +37,6 @@ NETWORKS = {
     "net_arch=[1024, 1024, 1024, 1024])",
 }
 SWEEP_CHUNK = 1024  # states per timed sweep pass (the sweep's own batches are larger; cost is per state)
-
-
-def best_seconds(call: Callable[[], object], repeats: int, number: int) -> float:
-    """Best mean wall seconds of ``call`` over ``repeats`` runs of ``number`` calls."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            call()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
 
 
 def greedy_steps(model, steps: int) -> float:
@@ -78,10 +66,10 @@ def network_seconds(policy_kwargs: str | None, row: dict, repeats: int) -> dict[
     targets = th.as_tensor(rng.random((model.batch_size, model.action_space.n), dtype=np.float32))
     actions = th.as_tensor(rng.integers(0, model.action_space.n, model.batch_size))
     model.policy.set_training_mode(False)
-    act = best_seconds(lambda: model.policy.predict(one, deterministic=True), repeats, 200)
-    sweep = best_seconds(lambda: model._q_values(states), repeats, 3) / SWEEP_CHUNK
+    act = harness.best_seconds(lambda: model.policy.predict(one, deterministic=True), repeats, 200)
+    sweep = harness.best_seconds(lambda: model._q_values(states), repeats, 3) / SWEEP_CHUNK
     model.policy.set_training_mode(True)
-    fit = best_seconds(lambda: model._gradient_step(batch, targets, actions), repeats, 5)
+    fit = harness.best_seconds(lambda: model._gradient_step(batch, targets, actions), repeats, 5)
     counts = {
         "act": greedy_steps(model, row["steps"]),
         "sweep": row["steps"],
@@ -96,14 +84,12 @@ def network_seconds(policy_kwargs: str | None, row: dict, repeats: int) -> dict[
     }
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--row", type=Path, required=True, help="a SweepDQN Breakout row of learning.py")
     parser.add_argument("--repeats", type=int_at_least(1), default=3)
-    parser.add_argument("--cpu", type=int, default=0, help="core to pin to (-1: no pinning)")
-    args = parser.parse_args()
-    if args.cpu >= 0:
-        os.sched_setaffinity(0, {args.cpu})
+    harness.add_cpu_argument(parser)
+    args = harness.parse_and_pin(parser, argv)
     th.set_num_threads(1)
     rows = json.loads(args.row.read_text())
     row = rows[0] if isinstance(rows, list) else rows

@@ -13,13 +13,14 @@ comes in bursts (one fit per fill), so read its seconds from a whole run's ``tra
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
+import harness  # the sibling scripts (this script's folder is on the path)
 import torch
-from learning import parse_algo_spec  # the sibling script (this script's folder is on the path)
+from learning import parse_algo_spec
 
 from agents.algorithms import tuned_model
+from agents.commands import UsageError
 from gym_catchgames.validation import int_at_least
 
 
@@ -42,14 +43,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--warmup", type=int_at_least(0), default=12_000, help="steps before the timing")
     parser.add_argument("--steps", type=int_at_least(1), default=20_000, help="steps timed")
-    parser.add_argument("--cpu", type=int, default=-1, help="core to pin to (-1: no pinning)")
-    args = parser.parse_args(argv)
+    harness.add_cpu_argument(parser)
+    args = harness.parse_and_pin(parser, argv)
     try:
         parse_algo_spec(args.algo)
-    except ValueError as error:
+    except UsageError as error:
         parser.error(str(error))
-    if args.cpu >= 0:
-        os.sched_setaffinity(0, {args.cpu})
     cost = seconds_per_step(args.env, args.algo, args.warmup, args.steps)
     print(f"{args.env} {args.algo}: {cost * 1e3:.2f} ms per env step ({1 / cost:,.0f} steps/s) "
           f"over {args.steps:,} steps after {args.warmup:,}")  # fmt: skip

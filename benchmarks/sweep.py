@@ -1,8 +1,8 @@
 """Benchmark of SweepDQN: the backward sweep's speed, and where a Catch training run spends its time.
 
-Run pinned to one core (the sweep target is for one core)::
+It pins itself to one core (the sweep target is for one core; ``--cpu``, as every timing script)::
 
-    taskset -c 1 python benchmarks/sweep.py [--rows 200000] [--steps 20000]
+    python benchmarks/sweep.py [--rows 200000] [--steps 20000] [--cpu 1]
 
 Part 1 times :func:`agents.sweep_memory.backward_sweep` over a memory of ``--rows`` rows, as one
 column and as 16 columns, with Catch-like episode ends (every 9 steps) and with no end at all
@@ -21,9 +21,9 @@ from __future__ import annotations
 import argparse
 import time
 from collections import defaultdict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
 
+import harness  # the sibling script (this script's folder is on the path)
 import numpy as np
 import torch as th
 from stable_baselines3.common.env_util import make_vec_env
@@ -32,19 +32,10 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 import gym_catchgames  # noqa: F401  (registers Catch-v0)
 from agents import SweepDQN
 from agents.sweep_memory import SweepMemory, backward_sweep
+from gym_catchgames.validation import int_at_least
 
 SWEEP_BUDGET_S = 0.050
 OVERHEAD_BUDGET = 0.10
-
-
-def best_time(function: Callable[[], Any], repeats: int) -> float:
-    """Fastest of ``repeats`` runs, in seconds (the least disturbed by other processes)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def sweep_inputs(rows: int, columns: int, episode_length: int | None, n_actions: int = 4, seed: int = 0):
@@ -84,13 +75,13 @@ def benchmark_sweep(rows: int) -> bool:
     print(f"Part 1: backward sweep over {rows:,} rows, 4 actions (best of 7 runs)")
     reference_rows = 20_000
     inputs = sweep_inputs(reference_rows, 1, 9)
-    loop_seconds = best_time(lambda: tutorial_loop(*inputs), 1) * (rows / reference_rows)
+    loop_seconds = harness.best_seconds(lambda: tutorial_loop(*inputs), 1) * (rows / reference_rows)
     print(f"  reference: the tutorial's row loop (scaled from {reference_rows:,} rows): {loop_seconds:.2f} s")
     ok = True
     for columns in (1, 16):
         for episode_length, label in ((9, "ends every 9 steps"), (None, "no episode end")):
             inputs = sweep_inputs(rows, columns, episode_length)
-            seconds = best_time(lambda inputs=inputs: backward_sweep(*inputs), 7)
+            seconds = harness.best_seconds(lambda inputs=inputs: backward_sweep(*inputs), 7)
             passed = seconds <= SWEEP_BUDGET_S
             ok &= passed
             print(
@@ -186,14 +177,15 @@ def profile_training(steps: int, seed: int) -> bool:
     return passed
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--steps", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    parser.add_argument("--rows", type=int_at_least(1), default=200_000)
+    parser.add_argument("--steps", type=int_at_least(1), default=20_000)
+    parser.add_argument("--seed", type=int_at_least(0), default=0)
+    harness.add_cpu_argument(parser)
+    args = harness.parse_and_pin(parser, argv)
     th.set_num_threads(1)
     ok = benchmark_sweep(args.rows)
     ok &= profile_training(args.steps, args.seed)

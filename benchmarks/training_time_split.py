@@ -20,12 +20,12 @@ machine hits both alike: compare the ratios, not the absolute figures across mac
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+import harness  # the sibling script (this script's folder is on the path)
 import torch
 from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
 
@@ -101,22 +101,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int_at_least(1), default=40_000, help="timed env steps per run")
     parser.add_argument("--repeats", type=int_at_least(1), default=3)
     parser.add_argument("--seed", type=int_at_least(0), default=0)
-    parser.add_argument("--cpu", type=int, default=0, help="core to pin to (-1: no pinning)")
-    args = parser.parse_args(argv)
-    if args.cpu >= 0:
-        os.sched_setaffinity(0, {args.cpu})
+    harness.add_cpu_argument(parser)
+    args = harness.parse_and_pin(parser, argv)
     torch.set_num_threads(1)
     print(f"{args.algo} tuned entries, {args.steps:,} env steps a run, best of {args.repeats}")
     print("| id | n_envs | engine | env steps/s | " + " | ".join(PARTS) + " |")
     print("|---|---:|---|---:|" + "---:|" * len(PARTS))
     ratios = []
     for env_id in args.envs:
-        best: dict[str, dict[str, float]] = {}
-        for _ in range(args.repeats):
-            for engine in ENGINES:
-                split = split_one_run(env_id, args.algo, engine, args.steps, args.seed)
-                if engine not in best or split["total"] < best[engine]["total"]:
-                    best[engine] = split
+        best = harness.best_of_rounds(
+            lambda engine, env_id=env_id: split_one_run(env_id, args.algo, engine, args.steps, args.seed),
+            ENGINES, args.repeats, lambda split: split["total"],
+        )  # fmt: skip
         n_envs = tuned_config(env_id, args.algo).n_envs
         for engine, split in best.items():
             shares = " | ".join(f"{100 * split[part] / split['total']:.0f} %" for part in PARTS)

@@ -11,7 +11,7 @@ the entry of ``agents/hyperparams/dqn.yml`` on ALE's v5 protocol (4 frames, stic
 are whole games (five lives, raw points) at epsilon 0.01, as the tutorial tested, against a random
 player.
 
-The measured runs and the commands that reproduce them are in ``benchmarks/results/breakout.md``;
+The measured runs and the commands that reproduce them are in ``benchmarks/results/breakout/README.md``;
 a small ``--timesteps`` shows the whole pipeline in minutes.
 
     python examples/train_breakout.py [--algo sweep-dqn] [--timesteps N] [--seed 0] [--out breakout]
@@ -26,7 +26,8 @@ from pathlib import Path
 import torch
 
 from agents.algorithms import tuned_model
-from agents.evaluate import evaluate_run, format_table, write_gif
+from agents.run_report import write_gif
+from agents.scoring import evaluate_run, format_table
 from gym_catchgames.validation import int_at_least
 
 ENV_ID = "ALE/Breakout-v5"

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from agents.algorithms import ALGORITHMS, tuned_model
-from agents.evaluate import play_episodes
+from agents.scoring import play_episodes
 from gym_catchgames.validation import int_at_least
 
 ENV_ID = "CatchBall-v0"

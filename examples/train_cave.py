@@ -7,11 +7,11 @@ tuned ``Cave-v0`` entries, the ones ``python -m agents.train --env Cave-v0 --alg
 
 * ``--algo dqn`` (default, ``agents/hyperparams/dqn.yml``): the game unchanged, 5-step returns and
   a learning rate falling linearly to 0; 700, 683 and 705 frames on seeds 0-2 after 300,000 steps
-  (``benchmarks/results/cave.md``, about 35 minutes on a shared CPU core).
+  (``benchmarks/results/learning/README.md``, about 35 minutes on a shared CPU core).
 * ``--algo sweep-dqn`` (``agents/hyperparams/sweep-dqn.yml``): an action every third frame
   (``gymnasium.wrappers.RepeatAction``), a fit every 5,000 decisions and the rewards shifted up by 0.01
   a frame; 713, 767 and 721 frames on seeds 0-2 after 600,000 decisions (11.8-13.9x the game's random
-  pilot), about 10 minutes on a core (``benchmarks/results/cave-sweep-dqn.md``). Its random pilot below
+  pilot), about 10 minutes on a core (``benchmarks/results/cave-sweep-dqn/README.md``). Its random pilot below
   holds each random action for 3 frames too, and survives fewer frames than the game's (44-47 against
   55-61).
 
@@ -26,7 +26,7 @@ import time
 import torch
 
 from agents.algorithms import tuned_model
-from agents.evaluate import evaluate_run, format_table
+from agents.scoring import evaluate_run, format_table
 from gym_catchgames.validation import int_at_least
 
 ENV_ID = "Cave-v0"

@@ -20,7 +20,7 @@ import time
 import torch
 
 from agents.algorithms import ALGORITHMS, tuned_model
-from agents.evaluate import evaluate_run, format_table
+from agents.scoring import evaluate_run, format_table
 from gym_catchgames.validation import int_at_least
 
 ENV_ID = "Taxi-v4"

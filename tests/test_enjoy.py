@@ -17,7 +17,8 @@ import pytest
 
 from agents import enjoy, evaluate
 from agents.algorithms import tuned_model
-from agents.runs import RunConfig
+from agents.model_files import load_model
+from agents.runs import ENJOY_SEED_OFFSET, RunConfig
 from tests.helpers import REPO, interrupt_after_first_line
 
 
@@ -37,7 +38,7 @@ def run_dir(tmp_path_factory) -> Path:
 def _config_and_model(run_dir: Path, which: str = "interrupted"):
     """The run's config and its saved model (``which``)."""
     config = RunConfig.load(run_dir)
-    return config, evaluate.load_model(run_dir, config, which)
+    return config, load_model(run_dir, config, which)
 
 
 def test_enjoy_has_its_own_usage():
@@ -53,9 +54,9 @@ def test_a_stopped_run_is_evaluated_with_model_interrupted_and_the_error_names_i
     with pytest.raises(
         ValueError, match=r"no final model at .*model.zip; this run has: --model interrupted or --model best"
     ):
-        evaluate.load_model(run_dir, RunConfig.load(run_dir))
+        load_model(run_dir, RunConfig.load(run_dir))
     for which in ("interrupted", "best"):
-        assert evaluate.load_model(run_dir, RunConfig.load(run_dir), which).num_timesteps == 200
+        assert load_model(run_dir, RunConfig.load(run_dir), which).num_timesteps == 200
     assert (
         evaluate.main([str(run_dir), "--model", "interrupted", "--episodes", "3", "--gif-episodes", "0"]) == 0
     )
@@ -111,7 +112,7 @@ def greedy_catch_games(run_dir: Path, episodes: int) -> list[tuple[float, float]
     """
     config, model = _config_and_model(run_dir)
     env = gymnasium.make(config.env_id, **config.env_kwargs)
-    obs, _ = env.reset(seed=config.seed + enjoy.SEED_OFFSET)
+    obs, _ = env.reset(seed=config.seed + ENJOY_SEED_OFFSET)
     games = []
     for _ in range(episodes):
         episode_return, done = 0.0, False

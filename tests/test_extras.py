@@ -1,8 +1,8 @@
 """Every third-party import of the package is declared by the install it comes with.
 
-A module of ``agents`` comes with the ``agents`` extra, ``agents.tune`` with ``ray`` and
-``agents.record_video`` with ``zoo``; the games with the core install. An import inside a function, or
-through ``gym_catchgames.dependencies.require``, may instead belong to the extra that
+A module of ``agents`` comes with the ``agents`` extra, ``agents.tune`` and ``agents.ray_cluster`` with
+``ray`` and ``agents.record_video`` with ``zoo``; the games with the core install. An import inside a
+function, or through ``gym_catchgames.dependencies.require``, may instead belong to the extra that
 ``EXTRA_OF_MODULE`` names for it (``require`` tells the user to install that extra).
 """
 
@@ -27,6 +27,7 @@ INSTALL_OF_PATH = {
     "gym_catchgames/sb3.py": "agents",
     "agents/": "agents",
     "agents/tune.py": "ray",
+    "agents/ray_cluster.py": "ray",
     "agents/record_video.py": "zoo",
 }
 

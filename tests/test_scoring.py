@@ -10,8 +10,8 @@ import pytest
 from gymnasium import spaces
 
 import gym_catchgames
-from agents.evaluate import play_episodes, score_name
 from agents.runs import RunConfig
+from agents.scoring import play_episodes, score_name
 from gym_catchgames import EPISODE_RETURN, NaturalScore, natural_score
 from gym_catchgames.envs import CatchBallEnv, CatchEnv, CaveEnv, FruitFetchEnv, SnakeEnv
 
@@ -112,7 +112,7 @@ def test_a_new_game_needs_only_its_own_module_and_registration():
 def test_greedy_checks_after_the_target(after_target, checked_steps, trained):
     """A target of 0 catches is reached at the first check; what follows is what after_target says."""
     from agents.algorithms import tuned_model
-    from agents.evaluate import GreedyChecks
+    from agents.scoring import GreedyChecks
 
     config, model = tuned_model(
         "CatchBall-v0", "dqn", timesteps=300, overrides={"n_envs": 1, "learning_starts": 1000}

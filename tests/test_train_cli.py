@@ -19,9 +19,9 @@ import pytest
 import yaml
 from stable_baselines3.common import base_class
 
-from agents import algorithms, evaluate, train, zoo
+from agents import algorithms, run_report, scoring, train, zoo
 from agents.commands import STOP_SIGNALS, UsageError, check_writable_folder, output_lock
-from agents.model_files import load_run_model
+from agents.model_files import load_model, load_run_model
 from agents.runs import RunConfig, make_env, new_run_dir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -469,7 +469,7 @@ def test_a_short_run_writes_a_loadable_model_a_gif_and_a_curve(tmp_path, algo):
         assert (run_dir / name).is_file(), name
     config = RunConfig.load(run_dir)
     assert (config.env_id, config.algo, config.timesteps, config.seed) == ("Catch-v0", algo, 3000, 1)
-    model = evaluate.load_model(run_dir, config)
+    model = load_model(run_dir, config)
     obs = np.zeros((10, 10), np.float32)
     assert model.predict(obs, deterministic=True)[0] in (0, 1, 2)
     results = yaml.safe_load((run_dir / "evaluation.yml").read_text())
@@ -483,12 +483,12 @@ def test_a_short_run_writes_a_loadable_model_a_gif_and_a_curve(tmp_path, algo):
 def test_missing_and_corrupt_models_give_clear_errors(tmp_path):
     config = RunConfig(env_id="Catch-v0", algo="dqn", seed=0, timesteps=10)
     with pytest.raises(ValueError, match=r"no final model at .*model\.zip; it holds no model"):
-        evaluate.load_model(tmp_path, config)
+        load_model(tmp_path, config)
     (tmp_path / "model.zip").write_bytes(b"not a zip")
     with pytest.raises(
         ValueError, match=r"model\.zip is not a Stable-Baselines3 model zip: File is not a zip file"
     ):
-        evaluate.load_model(tmp_path, config)
+        load_model(tmp_path, config)
 
 
 def test_an_n_step_model_loads_with_its_n_step_buffer_and_no_warning(tmp_path):
@@ -501,7 +501,7 @@ def test_an_n_step_model_loads_with_its_n_step_buffer_and_no_warning(tmp_path):
     DQN(env=make_env(config, n_envs=1), **config.model_kwargs()).save(tmp_path / "model.zip")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        model = evaluate.load_model(tmp_path, config)
+        model = load_model(tmp_path, config)
     assert model.n_steps == 3 and model.replay_buffer_class is NStepReplayBuffer
     assert model.replay_buffer_kwargs["n_steps"] == 3
 
@@ -522,7 +522,7 @@ class ScriptedCatcher:
 
 def test_evaluation_numbers_of_a_fixed_policy():
     config = RunConfig(env_id="Catch-v0", algo="dqn", seed=0, timesteps=10)
-    results = evaluate.evaluate_run(config, ScriptedCatcher(), episodes=100)
+    results = scoring.evaluate_run(config, ScriptedCatcher(), episodes=100)
     agent, random = results["agent"], results["random"]
     assert agent == {
         "episodes": 100,
@@ -534,7 +534,7 @@ def test_evaluation_numbers_of_a_fixed_policy():
     # The random player wins with a positive return exactly when the natural score says so.
     assert random["mean_score"] == pytest.approx(50.0 * (random["mean_return"] + 1.0))
     assert 15.0 < random["mean_score"] < 55.0
-    table = evaluate.format_table("Catch-v0", results)
+    table = scoring.format_table("Catch-v0", results)
     assert "catch rate %" in table and "+1.000" in table
 
 
@@ -641,7 +641,7 @@ def test_a_stopped_run_saves_a_loadable_model_and_exits_with_128_plus_the_signal
     saved = tmp_path / "Catch-v0" / algo / "run-001" / "model_interrupted.zip"
     assert saved.is_file() and "interrupted at step" in stdout
     config = RunConfig.load(saved.parent)
-    assert evaluate.load_model(saved.parent, config, "interrupted").num_timesteps > 0
+    assert load_model(saved.parent, config, "interrupted").num_timesteps > 0
 
 
 def test_motion_trace_wrapper_from_the_command_line(tmp_path):
@@ -652,7 +652,7 @@ def test_motion_trace_wrapper_from_the_command_line(tmp_path):
     config = RunConfig.load(run_dir)
     assert config.env_wrapper == "gym_catchgames.wrappers.MotionTraceObservation"
     # SB3 sees the (10, 10, 2) uint8 image and transposes it to channels-first itself.
-    assert evaluate.load_model(run_dir, config).observation_space.shape == (2, 10, 10)
+    assert load_model(run_dir, config).observation_space.shape == (2, 10, 10)
 
 
 def test_a_run_too_short_to_finish_an_episode_still_reports(tmp_path):
@@ -728,7 +728,7 @@ def test_a_settings_file_replaces_the_tuned_entry_as_rl_zoo3s_conf_does(tmp_path
 def test_the_evaluation_band_stays_within_the_returns_played():
     """Catch with one miss in ten: mean 0.8, sd 0.6, so mean + sd = 1.4 > 1, the highest possible."""
     results = np.array([[1.0] * 9 + [-1.0], [-1.0] * 5 + [1.0] * 5])
-    mean, low, high = evaluate.evaluation_band(results)
+    mean, low, high = run_report.evaluation_band(results)
     np.testing.assert_allclose(mean, [0.8, 0.0])
     np.testing.assert_allclose(low, [0.8, -1.0])  # quartiles 1 and 1, widened down to the mean
     np.testing.assert_allclose(high, [1.0, 1.0])

@@ -1,48 +1,100 @@
-"""SweepDQN's Breakout entry (the tutorial's protocol), epsilon-greedy scoring and the curve checks."""
+"""SweepDQN's Breakout entry (the tutorial's protocol), epsilon-greedy scoring and the curve checks.
+
+The entry's settings are read from ``agents/hyperparams/sweep-dqn.yml``; the tests check that the built
+env and model do what they say, not their values.
+"""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
+from agents import zoo
 from agents.algorithms import tuned_config, tuned_model
-from agents.evaluate import epsilon_greedy
 from agents.runs import make_env
+from agents.scoring import epsilon_greedy
 from tests.helpers import load_benchmark
 
+ENV_ID = "ALE/Breakout-v5"
 
-def test_the_entry_is_the_tutorials_protocol():
-    config = tuned_config("ALE/Breakout-v5", "sweep-dqn")
-    assert config.timesteps == 1_200_000
-    assert (
-        config.algo_kwargs["schedule_horizon"] == 5_000_000 and config.algo_kwargs["buffer_size"] == 200_000
-    )
+
+def entry() -> dict[str, Any]:
+    """The Breakout entry of the tuned file, read independently of the code under test."""
+    return yaml.safe_load(zoo.hyperparams_file("sweep-dqn").read_text())[ENV_ID]
+
+
+def wrapper_kwargs(settings: dict[str, Any], name: str) -> dict[str, Any]:
+    """The keyword arguments of the wrapper ``name`` (its class name) in an entry's ``env_wrapper``."""
+    for item in settings["env_wrapper"]:
+        path, kwargs = next(iter(item.items())) if isinstance(item, dict) else (item, {})
+        if path.rsplit(".", 1)[-1] == name:
+            return kwargs or {}
+    raise AssertionError(f"the entry has no {name}")
+
+
+def test_the_entry_plays_the_tutorials_protocol():
+    settings = entry()
+    config = tuned_config(ENV_ID, "sweep-dqn")
+    assert config.timesteps == settings["n_timesteps"]
+    for key in ("buffer_size", "schedule_horizon"):
+        assert config.algo_kwargs[key] == settings[key]
     env = make_env(config, n_envs=1)
     env.reset()
-    ale = env.envs[0].unwrapped
-    assert ale._frameskip == (2, 5) and ale.ale.getFloat("repeat_action_probability") == 0.0  # not sticky
-    assert env.observation_space.shape == (105, 80, 2) and env.observation_space.dtype == np.uint8
-    _, _, _, infos = env.step(np.array([0]))
-    assert "life_lost" in infos[0] and infos[0]["lives"] == 5
+    ale = env.envs[0].unwrapped.ale
+    sticky = ale.getFloat("repeat_action_probability")
+    assert sticky == pytest.approx(settings["env_kwargs"]["repeat_action_probability"])
+    # Each step plays a number of frames drawn from [low, high): count them on the emulator's clock.
+    low, high = settings["env_kwargs"]["frameskip"]
+    frames = []
+    for _ in range(200):
+        before = ale.getEpisodeFrameNumber()
+        _, _, dones, infos = env.step(np.array([0]))
+        if dones[0]:
+            break
+        frames.append(ale.getEpisodeFrameNumber() - before)
+    assert set(frames) == set(range(low, high))
+    size = wrapper_kwargs(settings, "MotionTraceObservation")["size"]
+    assert (
+        env.observation_space.shape == (*size, 2) and env.observation_space.dtype == np.uint8
+    )  # gray, trace
+    assert "life_lost" in infos[0] and infos[0]["lives"] == ale.lives()
     env.close()
 
 
+def fill_ends(model, steps: int) -> list[int]:
+    """The steps at which a one-env SweepDQN's fills end over its first ``steps`` steps: the first step
+    whose new rows reach the replay fraction of that step's progress on the ``schedule_horizon`` clock."""
+    ends, start = [], 0
+    for step in range(1, steps + 1):
+        fraction = model.replay_fraction(1.0 - min(step / model.schedule_horizon, 1.0))
+        if (step - start) / model.buffer_size >= fraction:
+            ends.append(step)
+            start = step
+    return ends
+
+
 def test_a_few_thousand_steps_sweep_to_finite_values_on_the_tutorials_clock():
-    # A smaller memory, so that its first tenth (the replay fraction at the start) fills in 2,000 steps.
-    _, model = tuned_model("ALE/Breakout-v5", "sweep-dqn", overrides={"buffer_size": 20_000})
-    model.learn(4_500)
-    assert len(model.sweep_log) == 2
+    # A smaller memory, so that its first fill (the replay fraction at the start) ends within the run.
+    _, model = tuned_model(ENV_ID, "sweep-dqn", overrides={"buffer_size": 20_000})
+    steps = 4_500
+    model.learn(steps)
+    # On the entry's absolute clock (not the 4,500 steps of this learn() call) the replay fraction is
+    # still near its start, so fills end every few thousand steps, not once at the end.
+    ends = fill_ends(model, steps)
+    assert len(ends) >= 2 and [record["steps"] for record in model.sweep_log] == ends
     for record in model.sweep_log:
         assert all(math.isfinite(value) for value in record.values())
-        assert 0.9 < record["epochs"] <= 5.0  # min_epochs 1 (in whole batches) to max_epochs 5 at the start
-    # A fill ends once rows / 20,000 >= the replay fraction, 0.1 + 0.9 * steps / 5M on the tutorial's
-    # clock: the first at 2,000 / (1 - 0.9 * 20,000 / 5M) = 2,007.2 -> 2,008 steps; the second after m
-    # more rows with m / 20,000 >= 0.1 + 0.9 * (2,008 + m) / 5M, m = 2,014.5 -> 2,015: at 4,023.
-    assert [record["steps"] for record in model.sweep_log] == [2_008, 4_023]
-    # The tutorial's absolute clock: after 4,500 of 5M steps epsilon fell by 0.9 * 4,500 / 1M.
-    assert model.exploration_rate == pytest.approx(1.0 - 0.9 * 4_500 / 1_000_000)
+        progress = 1.0 - record["steps"] / model.schedule_horizon
+        # From min_epochs (in whole batches) to max_epochs at that step's progress.
+        assert model.min_epochs - model.batch_size / model.buffer_size < record["epochs"]
+        assert record["epochs"] <= model.max_epochs(progress)
+    assert model.exploration_rate == pytest.approx(
+        model.exploration_schedule(1.0 - steps / model.schedule_horizon)
+    )
 
 
 class Constant:

@@ -313,7 +313,7 @@ def test_a_link_planted_at_the_partial_name_is_refused_not_followed(worker, base
 def test_a_full_disk_while_evaluate_writes_keeps_the_previous_file_and_is_one_line(
     base, tmp_path, monkeypatch, capsys
 ):
-    from agents import evaluate
+    from agents import evaluate, run_report
 
     write_files(tmp_path, base)
     (tmp_path / "agent.gif").write_bytes(b"the previous GIF")
@@ -322,7 +322,7 @@ def test_a_full_disk_while_evaluate_writes_keeps_the_previous_file_and_is_one_li
         file.write(b"GIF89a, the first half")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(evaluate, "write_gif", half_written_gif)
+    monkeypatch.setattr(run_report, "write_gif", half_written_gif)
     with pytest.raises(SystemExit) as exit_status:
         evaluate.main([str(tmp_path), *EVALUATE_ARGS])
     assert exit_status.value.code == 2

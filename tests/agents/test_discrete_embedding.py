@@ -15,7 +15,8 @@ from gymnasium import spaces
 from stable_baselines3 import DQN
 from stable_baselines3.common.preprocessing import preprocess_obs
 
-from agents import DiscreteEmbedding, SweepDQN, evaluate
+from agents import DiscreteEmbedding, SweepDQN
+from agents.model_files import load_model
 from agents.runs import RunConfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -118,7 +119,7 @@ def test_the_training_command_trains_and_scores_taxi_with_the_tuned_embedding(tm
     result = subprocess.run([*command, "--runs-dir", str(tmp_path)], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stderr[-2000:]
     run_dir = tmp_path / "Taxi-v4" / "dqn" / "run-001"
-    model = evaluate.load_model(run_dir, RunConfig.load(run_dir))
+    model = load_model(run_dir, RunConfig.load(run_dir))
     extractor = model.q_net.features_extractor
     assert isinstance(extractor, DiscreteEmbedding) and extractor.embedding.weight.shape == (500, 32)
     assert int(model.predict(np.int64(123), deterministic=True)[0]) in range(6)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -12,15 +13,24 @@ import pytest
 import yaml
 
 from agents.algorithms import tuned_config
-from agents.commands import SaveError, lock_path, output_lock
+from agents.commands import SaveError, UsageError, lock_path, output_lock
 from agents.model_files import load_run_model
 from tests.helpers import REPO, load_benchmark
 
 learning = load_benchmark("learning")
+harness = load_benchmark("harness")
 PROTOCOLS = REPO / "benchmarks" / "protocols"
 #: A grid of tiny runs: DQN on Catch-v0, 300 steps, few episodes.
 TINY = ["--envs", "Catch-v0", "--algos", "dqn", "--timesteps", "300", "--check-every", "300"]
 TINY += ["--check-episodes", "5", "--episodes", "5"]
+
+
+@pytest.fixture(autouse=True)
+def cores_kept():
+    """``learning.main`` pins this process to one core, as a grid runs: give the tests back their cores."""
+    cores = os.sched_getaffinity(0)
+    yield
+    os.sched_setaffinity(0, cores)
 
 
 def test_a_spec_names_the_algorithm_an_entry_file_and_overrides():
@@ -42,7 +52,7 @@ def test_a_spec_names_the_algorithm_an_entry_file_and_overrides():
     ],
 )
 def test_a_bad_spec_says_what_is_allowed(spec, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(UsageError, match=message):
         learning.parse_algo_spec(spec)
 
 
@@ -204,3 +214,21 @@ def test_saved_models_load_and_overwrite_replaces_the_rows(tmp_path):
     ]
     assert [load_run_model(path, config).num_timesteps for path in sorted(models.iterdir())] == [300, 300]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["grid-models", "grid.json", "grid.md"]
+
+
+def test_a_grid_runs_on_one_core_and_each_row_records_what_its_rerun_needs(tmp_path):
+    first_core = min(os.sched_getaffinity(0))
+    out = tmp_path / "grid"
+    assert learning.main([*TINY, "--seeds", "0", "--out", str(out)]) == 0
+    assert os.sched_getaffinity(0) == {first_core}  # pinned by default, before the first pair was built
+    (row,) = json.loads(out.with_suffix(".json").read_text())
+    assert row["commit"] == harness.code_version()["commit"] and isinstance(row["dirty"], bool)
+    assert (row["torch_threads"], row["cpu_affinity"]) == (1, [first_core])
+
+
+def test_rows_without_the_rerun_fields_still_make_a_table():
+    row = {
+        "env": "Catch-v0", "algo": "dqn", "seed": 0, "budget": 300, "final_score": 50.0, "random_score": 40.0,
+        "target": 99.0, "steps_to_target": None, "seconds_to_target": None,
+    }  # fmt: skip
+    assert "| Catch-v0 | dqn | catch rate % | 50.00 ± 0.00 |" in learning.summarise([row])

@@ -19,7 +19,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
 
 import gym_catchgames  # noqa: F401  (registers the games)
 from agents.algorithms import build_model, tuned_config
-from agents.evaluate import training_episodes
+from agents.run_report import training_episodes
 from agents.runs import RunConfig, make_env, wrapper_from_spec
 from gym_catchgames.sb3 import SB3VecEnvAdapter
 from gym_catchgames.scoring import natural_score

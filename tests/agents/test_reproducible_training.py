@@ -13,7 +13,7 @@ import torch
 
 import gym_catchgames  # noqa: F401  (registers the games)
 from agents.algorithms import tuned_model
-from agents.evaluate import GreedyChecks
+from agents.scoring import GreedyChecks
 
 #: Env steps per run: enough for a few hundred gradient steps of DQN and a few fits of SweepDQN.
 STEPS = {"dqn": 1_500, "sweep-dqn": 3_000}

@@ -15,6 +15,7 @@ import yaml
 
 from agents import evaluate, zoo
 from agents.algorithms import tuned_model
+from agents.model_files import load_model
 from agents.run_folder import load_yaml
 from agents.runs import ALLOW_WRAPPERS_VAR, RunConfig, wrapper_from_spec
 
@@ -65,7 +66,7 @@ def test_a_run_loads_with_its_weights_and_steps_without_unpickling(tmp_path):
     from agents import SweepDQN
 
     reference = SweepDQN.load(folder / "model.zip", device="cpu")  # SB3's own (unsafe) load, to compare
-    model = evaluate.load_model(folder, RunConfig.load(folder))
+    model = load_model(folder, RunConfig.load(folder))
     assert type(model) is SweepDQN and model.num_timesteps == reference.num_timesteps >= 50
     for name, tensor in reference.policy.state_dict().items():
         assert tensor.equal(model.policy.state_dict()[name]), name
@@ -81,18 +82,18 @@ def test_a_crafted_pickle_is_never_run_and_a_foreign_one_is_refused(tmp_path):
     DQN.load(folder / "model.zip", device="cpu")  # SB3's load runs it: the threat is real
     assert marker.exists()
     marker.unlink()
-    evaluate.load_model(folder, config)  # the weights load; the pickle is never touched
+    load_model(folder, config)  # the weights load; the pickle is never touched
     assert not marker.exists()
     craft(folder / "model.zip", marker, gamma=True)  # a pickle where a DQN model has a plain number
     with pytest.raises(
         ValueError, match=r"carries pickled objects under gamma, which a DQN model never pickles"
     ):
-        evaluate.load_model(folder, config)
+        load_model(folder, config)
     craft(folder / "model.zip", marker, exploit=True)
     with pytest.raises(
         ValueError, match=r"is not a DQN model as the run's config.yml says \(dqn\): it has exploit"
     ):
-        evaluate.load_model(folder, config)
+        load_model(folder, config)
     assert not marker.exists()
 
 
@@ -109,7 +110,7 @@ def test_a_model_of_another_algorithm_or_game_is_refused_before_anything_is_writ
         ValueError,
         match=r"saved with another observation_space than Snake-v0.*shape=\[10, 10\].*shape=\[19, 19\]",
     ):
-        evaluate.load_model(catch_in_snake_folder, RunConfig.load(catch_in_snake_folder))
+        load_model(catch_in_snake_folder, RunConfig.load(catch_in_snake_folder))
 
 
 @pytest.mark.parametrize(

@@ -92,13 +92,18 @@ def test_hand_worked_sweep_over_two_columns():
     assert memory.rewards[5, 1] == 2.0 and memory.stored_rewards()[5, 1] == 1.0  # clipped when swept
 
 
+def taken_targets(result, actions: np.ndarray) -> np.ndarray:
+    """The swept target of each row's taken action (rows, columns), read from ``result.targets``."""
+    return np.take_along_axis(result.targets, actions[..., None], axis=-1)[..., 0]
+
+
 def test_sweep_with_raw_rewards_and_gamma_one():
     memory = SweepMemory(size=3, n_columns=1, observation_shape=(1,), reward_clip=None)
     for reward, terminated in ((1.0, False), (0.0, False), (5.0, True)):
         memory.add(np.zeros((1, 1)), [0], [reward], [terminated], [False], [False])
     result = memory.sweep(np.zeros((3, 1, 2), dtype=np.float32), gamma=1.0)
     # Undiscounted returns of the stored trajectory: 6, 5, 5.
-    assert result.taken_targets[:, 0].tolist() == [6.0, 5.0, 5.0]
+    assert taken_targets(result, memory.actions)[:, 0].tolist() == [6.0, 5.0, 5.0]
 
 
 def sequential_sweep(q_values, actions, rewards, terminated, truncated, life_lost, truncation_values, gamma):
@@ -157,20 +162,21 @@ def test_successor_missing_cuts_a_chain_like_the_newest_row():
     result = memory.sweep(q, GAMMA)
     assert result.trainable[:, 0].tolist() == [True, False, True, False]
     # Row 0 bootstraps from row 1's raw estimate (row 1 itself has no target): 1 + 0.5 * 0.5.
-    assert result.taken_targets[:, 0].tolist() == [1.25, 0.5, 1.25, 0.5]
+    assert taken_targets(result, memory.actions)[:, 0].tolist() == [1.25, 0.5, 1.25, 0.5]
 
 
-def test_memory_fill_reset_and_full_error():
+def test_memory_fill_empty_and_full_error():
     memory = SweepMemory(size=7, n_columns=2, observation_shape=(2, 2), observation_dtype=np.uint8)
-    assert (memory.rows, memory.capacity) == (3, 6)
+    assert memory.rows == 3  # 7 // 2 rows of 2 columns: 6 transitions when full
     for row in range(3):
         assert memory.used_fraction == row / 3
         memory.add(np.full((2, 2, 2), row), [0, 1], [0.5, -3.0], [False] * 2, [False] * 2, [False] * 2)
-    assert memory.is_full and memory.stored_rewards()[0].tolist() == [0.5, -1.0]
+    assert memory.is_full and memory.n_transitions == 6
+    assert memory.stored_rewards()[0].tolist() == [0.5, -1.0]
     assert memory.stored_observations().dtype == np.uint8
     with pytest.raises(RuntimeError, match="full"):
         memory.add(np.zeros((2, 2, 2)), [0, 0], [0, 0], [False] * 2, [False] * 2, [False] * 2)
-    memory.reset()
+    memory.keep_newest(0)
     assert memory.n_rows == 0 and memory.used_fraction == 0.0
     with pytest.raises(RuntimeError, match="empty"):
         memory.sweep(np.zeros((0, 2, 2), dtype=np.float32), GAMMA)
@@ -254,33 +260,39 @@ def test_fit_stops_at_the_first_allowed_batch_below_the_limit():
     losses = ScriptedLosses([1.0] * 12 + [0.0] * 100)
     result = fit_until_loss_limit(losses, 1000, 100, 1.0, 3.0, loss_limit=0.5)
     # Mean of the losses so far is 12 / n, first below 0.5 at n = 25.
-    assert (result.n_batches, losses.calls, result.stopped_by_loss_limit) == (25, 25, True)
+    assert (losses.calls, result.stopped_by_loss_limit) == (25, True)
     assert result.epochs == 2.5 and result.mean_loss == 12 / 25 and result.last_window_loss == 12 / 25
 
 
 def test_fit_never_stops_before_min_epochs():
     losses = ScriptedLosses([0.0])
     result = fit_until_loss_limit(losses, 1000, 100, 1.5, 3.0, loss_limit=0.5)
-    assert (result.n_batches, result.stopped_by_loss_limit) == (15, True)
+    assert (losses.calls, result.epochs, result.stopped_by_loss_limit) == (15, 1.5, True)
 
 
 def test_fit_caps_at_max_epochs():
     losses = ScriptedLosses([1.0])
     result = fit_until_loss_limit(losses, 1000, 100, 1.0, 3.0, loss_limit=0.5)
-    assert (result.n_batches, result.stopped_by_loss_limit, result.mean_loss) == (30, False, 1.0)
+    assert (losses.calls, result.epochs, result.stopped_by_loss_limit, result.mean_loss) == (
+        30,
+        3.0,
+        False,
+        1.0,
+    )
 
 
 def test_fit_averages_only_the_last_window_losses():
     losses = ScriptedLosses([1.0] * 20 + [0.0] * 100)
     result = fit_until_loss_limit(losses, 1000, 100, 1.0, 10.0, loss_limit=0.5, window=4)
     # Windows after batches 21, 22, 23: 0.75, 0.5 (not below), 0.25.
-    assert result.n_batches == 23 and result.last_window_loss == 0.25
+    assert losses.calls == 23 and result.last_window_loss == 0.25
 
 
 def test_fit_with_fewer_rows_than_a_batch_runs_at_least_one_batch():
     losses = ScriptedLosses([0.0])
     result = fit_until_loss_limit(losses, 50, 128, 1.0, 5.0, loss_limit=0.1)
-    assert result.n_batches == 1  # int(50/128 * 1) = 0 raised to 1; int(50/128 * 5) = 1
+    assert losses.calls == 1  # int(50/128 * 1) = 0 raised to 1; int(50/128 * 5) = 1
+    assert result.epochs == 128 / 50
 
 
 def test_keep_newest_moves_the_newest_rows_to_the_front_with_their_flags():
@@ -317,5 +329,5 @@ def test_a_kept_newest_row_is_chained_to_the_next_row_added():
     result = memory.sweep(q_values, GAMMA)
     # Row 1 terminated with reward 1 (its target 1, so its swept Q is [1, 0.125]); row 0 took action
     # 1 with reward 0: 0 + 0.5 * max(1, 0.125) = 0.5.
-    assert result.taken_targets[:, 0].tolist() == [0.5, 1.0]
+    assert taken_targets(result, memory.actions[:2])[:, 0].tolist() == [0.5, 1.0]
     assert result.trainable[:, 0].tolist() == [True, True]
