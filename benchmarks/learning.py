@@ -19,8 +19,10 @@ grid keeps every finished row.
 A grid runs pinned to one core (``--cpu``, by default the first this process may run on; ``--ray``
 leaves its tasks unpinned, one CPU each) with one torch thread, so that a rerun on the same machine
 repeats each run step for step. Each row records what its rerun needs beyond the command: the code
-(``commit``, and ``dirty`` if tracked files differed from it), ``torch_threads`` and the cores it ran on
-(``cpu_affinity``). Rows written before these fields existed have none of them.
+(``commit``, and ``dirty`` if tracked files differed from it), ``torch_threads``, the cores it ran on
+(``cpu_affinity``) and the CPU: torch picks its vectorised kernels by the instruction set
+(``torch_cpu_capability``), so a run repeats bit for bit only on a CPU with the same capability.
+Rows written before these fields existed have none of them.
 
     python benchmarks/learning.py --envs Catch-v0 FruitFetch-v0 --algos sweep-dqn dqn --seeds 0 1 2
 
@@ -164,6 +166,7 @@ def run_pair(env_id: str, algo_spec: str, seed: int, options: dict[str, Any]) ->
         "epsilon": options["epsilon"], "sweeps": getattr(model, "sweep_log", None), "stopped_by": stopped,
         **options["code"], "torch_threads": torch.get_num_threads(),
         "cpu_affinity": sorted(os.sched_getaffinity(0)),
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(), "cpu": harness.cpu_model(),
     }  # fmt: skip
 
 

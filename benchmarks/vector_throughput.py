@@ -7,8 +7,9 @@ reference, Gymnasium's own NumPy ``CartPoleVectorEnv``. Batches of random action
 timing; autoresets happen inside ``step`` as users see them. Each figure is the best of ``--repeats``
 rounds, interleaved so a slow spell of a shared machine hits every entry alike; compare the ratios.
 ``obs GB/s`` is the observation bytes the native env writes per second (a fresh batch every step).
-The last lines check the throughput targets at 1,024 sub-envs: Snake-v0 and CatchBall-v0 at >= 0.75x
-CartPoleVectorEnv, Cave-v0 at >= 1M env-steps/s and >= 0.08x.
+The last lines check the throughput targets at 1,024 sub-envs, as ratios to CartPoleVectorEnv: Catch-v0
+>= 2.0x, FruitFetch-v0 >= 1.7x, CatchBall-v0 >= 1.0x, Snake-v0 >= 1.5x and Cave-v0 >= 0.12x (about
+1.5M env-steps/s on the development machine's core: its 9,216-byte observations written once a step).
 
     python benchmarks/vector_throughput.py [--sizes 1 64 1024 4096] [--seconds 0.3] [--repeats 3] [--cpu 0]
 """
@@ -16,10 +17,10 @@ CartPoleVectorEnv, Cave-v0 at >= 1M env-steps/s and >= 0.08x.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
 import gymnasium
+import harness  # the sibling script (this script's folder is on the path)
 import numpy as np
 from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
 
@@ -29,8 +30,14 @@ REFERENCE = "CartPoleVectorEnv"
 ACTION_BATCHES = 16  # random action batches, cycled through while timing
 #: The ids with a native vector env (the others would silently fall back to SyncVectorEnv).
 BATCHED_IDS = [env_id for env_id in gym_catchgames.ENV_IDS if gymnasium.spec(env_id).vector_entry_point]
-#: The throughput targets at 1,024 sub-envs: (env-steps/s, ratio to CartPoleVectorEnv), at least.
-TARGETS = {"Snake-v0 native": (0, 0.75), "CatchBall-v0 native": (0, 0.75), "Cave-v0 native": (1e6, 0.08)}
+#: The throughput targets at 1,024 sub-envs: the least ratio to CartPoleVectorEnv.
+TARGETS = {
+    "Catch-v0 native": 2.0,
+    "FruitFetch-v0 native": 1.7,
+    "CatchBall-v0 native": 1.0,
+    "Snake-v0 native": 1.5,
+    "Cave-v0 native": 0.12,
+}
 
 
 def env_steps_per_second(make_env, seconds: float, seed: int = 0) -> float:
@@ -67,10 +74,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 64, 1024, 4096])
     parser.add_argument("--seconds", type=float, default=0.3, help="timing per entry and round")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--cpu", type=int, default=0, help="core to pin to (-1: no pinning)")
-    args = parser.parse_args()
-    if args.cpu >= 0:
-        os.sched_setaffinity(0, {args.cpu})
+    harness.add_cpu_argument(parser)
+    args = harness.parse_and_pin(parser)
 
     header = f"{'num_envs':>8}  {'vector env':<22} {'env-steps/s':>13} {'vs ' + REFERENCE:>21} {'vs sync':>9}"
     print(f"{header} {'obs bytes':>10} {'obs GB/s':>9}")
@@ -92,12 +97,11 @@ def main() -> None:
             ratio = rate / best[REFERENCE]
             print(f"{num_envs:>8}  {name:<22} {rate:>13,.0f} {ratio:>20.2f}x {versus_sync:>9} {observation}")
             if num_envs == 1024 and name in TARGETS:
-                targets.append((name, rate, ratio))
-    for name, rate, ratio in targets:
-        minimum_rate, minimum_ratio = TARGETS[name]
-        met = rate >= minimum_rate and ratio >= minimum_ratio
-        wanted = f">= {minimum_ratio}x" + (f", >= {minimum_rate:,.0f}/s" if minimum_rate else "")
-        print(f"target {name} at 1,024 ({wanted}): {'met' if met else 'NOT met'}")
+                targets.append((name, ratio))
+    for name, ratio in targets:
+        print(
+            f"target {name} at 1,024 (>= {TARGETS[name]}x): {'met' if ratio >= TARGETS[name] else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":
