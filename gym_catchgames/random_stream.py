@@ -22,7 +22,7 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 _UNIT = 1.0 / (1 << 53)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def mix(z: np.uint64) -> np.uint64:
     """The SplitMix64 finaliser: a bijection of 64-bit integers that scrambles every bit."""
     z = (z ^ (z >> np.uint64(30))) * _MIX1
@@ -30,7 +30,7 @@ def mix(z: np.uint64) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def draw_int(streams: np.ndarray, i: int, n: int) -> int:
     """The next draw of stream ``i`` of ``streams`` (``uint64``), uniform in ``[0, n)`` for ``n < 2**32``:
     multiply-shift on the top 32 bits of the mixed state. Advances the stream."""
@@ -38,7 +38,7 @@ def draw_int(streams: np.ndarray, i: int, n: int) -> int:
     return np.int64(((mix(streams[i]) >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def draw_unit(streams: np.ndarray, i: int) -> float:
     """The next draw of stream ``i`` of ``streams``, uniform in ``[0, 1)`` with 53 random bits. Advances
     the stream."""

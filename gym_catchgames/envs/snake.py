@@ -56,7 +56,7 @@ WALL, SNAKE, SNAKE_HEAD, FOOD = 0, 1, 2, 3  # the rows of the ink, in GRID_VALUE
 ROW_STEPS, COLUMN_STEPS = (-1, 0, 1, 0), (0, 1, 0, -1)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def next_slot(slot: int, rules: SnakeRules) -> int:
     """The slot after ``slot`` in a body's ring buffer."""
     return 0 if slot + 1 == rules.interior_cells else slot + 1
@@ -80,15 +80,16 @@ def new_episode(state: tuple, streams: np.ndarray, rules: tuple, i: int) -> None
     """A 3-cell straight snake with its head on the centre cell and a random heading; then the food."""
     state, rules = SnakeState(*state), SnakeRules(*rules)
     heading = draw_int(streams, i, 4)
-    blocked = state.blocked[i]
-    blocked[:] = False
-    blocked[0, :] = blocked[-1, :] = blocked[:, 0] = blocked[:, -1] = True  # the wall ring
+    for row in range(rules.height):  # the wall ring is blocked, the interior free
+        for column in range(rules.width):
+            wall = row == 0 or row == rules.height - 1 or column == 0 or column == rules.width - 1
+            state.blocked[i, row, column] = wall
     for slot in range(START_LENGTH):  # from the tail to the head
         back = START_LENGTH - 1 - slot
         row = rules.height // 2 - ROW_STEPS[heading] * back
         column = rules.width // 2 - COLUMN_STEPS[heading] * back
         state.body[i, slot, 0], state.body[i, slot, 1] = row, column
-        blocked[row, column] = True
+        state.blocked[i, row, column] = True
     state.tail_slot[i] = 0
     state.head_slot[i] = START_LENGTH - 1
     state.length[i] = START_LENGTH
