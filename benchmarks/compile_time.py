@@ -4,7 +4,8 @@ Each figure is one fresh Python process (after its imports) that builds an env a
 first process of each game compiles its kernels (numba, ``cache=True``) into an empty cache folder
 (``NUMBA_CACHE_DIR``); the second loads them from that cache. ``--scalar`` times
 ``gymnasium.make`` instead of ``gymnasium.make_vec``: a scalar env compiles only the three functions it
-calls, not the vector env's loop.
+calls, not the vector env's loop. The first line times numba alone, a one-line function compiled and
+then loaded the same way: the part of every figure that is numba starting its compiler in a process.
 
     python benchmarks/compile_time.py [--ids Catch-v0 ...] [--scalar] [--cpu 0]
 """
@@ -16,6 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import gym_catchgames
 
@@ -38,9 +40,22 @@ print(time.perf_counter() - start)
 """
 
 
-def seconds(env_id: str, scalar: bool, cache: str, cpu: int) -> float:
-    """One fresh process's seconds to build ``env_id`` and step it, with ``cache`` as numba's cache."""
-    command = [sys.executable, "-c", PROBE.format(env_id=env_id, scalar=scalar)]
+#: The same for numba alone: a one-line function in a module of its own (so that numba can cache it).
+ONE_LINE_MODULE = "from numba import njit\n\n@njit(cache=True)\ndef one_line(x):\n    return x + 1\n"
+NUMBA_PROBE = """
+import sys, time
+sys.path.insert(0, {folder!r})
+import numba
+import one_line
+start = time.perf_counter()
+one_line.one_line(1)
+print(time.perf_counter() - start)
+"""
+
+
+def seconds(code: str, cache: str, cpu: int) -> float:
+    """One fresh process's seconds for the timed part of ``code``, with ``cache`` as numba's cache."""
+    command = [sys.executable, "-c", code]
     if cpu >= 0:
         command = ["taskset", "-c", str(cpu), *command]
     output = subprocess.run(
@@ -59,11 +74,14 @@ def main() -> None:
     parser.add_argument("--cpu", type=int, default=0, help="core to pin to (-1: no pinning)")
     args = parser.parse_args()
     print(f"{'env id':<16} {'first use (compile) s':>22} {'second process (cache) s':>25}")
-    for env_id in args.ids:
-        with tempfile.TemporaryDirectory() as cache:
-            first = seconds(env_id, args.scalar, cache, args.cpu)
-            second = seconds(env_id, args.scalar, cache, args.cpu)
-        print(f"{env_id:<16} {first:>22.2f} {second:>25.3f}")
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "one_line.py").write_text(ONE_LINE_MODULE)
+        probes = {"numba alone": NUMBA_PROBE.format(folder=folder)}
+        probes.update({env_id: PROBE.format(env_id=env_id, scalar=args.scalar) for env_id in args.ids})
+        for name, code in probes.items():
+            with tempfile.TemporaryDirectory() as cache:
+                first, second = (seconds(code, cache, args.cpu) for _ in range(2))
+            print(f"{name:<16} {first:>22.2f} {second:>25.3f}")
 
 
 if __name__ == "__main__":

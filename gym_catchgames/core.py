@@ -88,6 +88,10 @@ class GameKernels(NamedTuple):
     * ``step_batch(state, streams, rules, actions, modes, canvases, ink, rewards, terminated,
       truncated)``: for each ``i < len(modes)``, ``advance`` (writing the three outputs) or
       ``new_episode`` as ``modes[i]`` says, then ``paint``.
+
+    Each game writes its own ``step_batch``, the same ten lines: numba caches a compiled function on disk
+    only by its own source, so one loop shared by the games (taking their functions as arguments, or a
+    closure over them) would compile again in every process.
     """
 
     new_episode: Callable[..., None]
