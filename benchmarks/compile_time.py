@@ -19,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import harness  # the sibling script (this script's folder is on the path)
+
 import gym_catchgames
 
 #: What each timed process runs: imports first (not timed), then the first env's reset and step.
@@ -53,11 +55,9 @@ print(time.perf_counter() - start)
 """
 
 
-def seconds(code: str, cache: str, cpu: int) -> float:
+def seconds(code: str, cache: str) -> float:
     """One fresh process's seconds for the timed part of ``code``, with ``cache`` as numba's cache."""
     command = [sys.executable, "-c", code]
-    if cpu >= 0:
-        command = ["taskset", "-c", str(cpu), *command]
     output = subprocess.run(
         command, env={**os.environ, "NUMBA_CACHE_DIR": cache}, check=True, capture_output=True, text=True
     ).stdout
@@ -71,8 +71,8 @@ def main() -> None:
     ids = gym_catchgames.ENV_IDS
     parser.add_argument("--ids", nargs="+", default=list(ids), choices=ids)
     parser.add_argument("--scalar", action="store_true", help="time gymnasium.make instead of make_vec")
-    parser.add_argument("--cpu", type=int, default=0, help="core to pin to (-1: no pinning)")
-    args = parser.parse_args()
+    harness.add_cpu_argument(parser, what=" (the timed processes inherit it)")
+    args = harness.parse_and_pin(parser)
     print(f"{'env id':<16} {'first use (compile) s':>22} {'second process (cache) s':>25}")
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "one_line.py").write_text(ONE_LINE_MODULE)
@@ -80,7 +80,7 @@ def main() -> None:
         probes.update({env_id: PROBE.format(env_id=env_id, scalar=args.scalar) for env_id in args.ids})
         for name, code in probes.items():
             with tempfile.TemporaryDirectory() as cache:
-                first, second = (seconds(code, cache, args.cpu) for _ in range(2))
+                first, second = (seconds(code, cache) for _ in range(2))
             print(f"{name:<16} {first:>22.2f} {second:>25.3f}")
 
 

@@ -25,13 +25,13 @@ exact mode's and the Pillow pipeline's on the same frames.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections.abc import Callable
 
 import ale_py
 import cv2
 import gymnasium
+import harness  # the sibling script (this script's folder is on the path)
 import numpy as np
 from PIL import Image
 
@@ -120,10 +120,9 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 8, 32], help="sub-envs per batch")
-    parser.add_argument("--cpu", type=int, default=0, help="core to pin to (-1: no pinning)")
-    args = parser.parse_args()
-    if args.cpu >= 0:
-        os.sched_setaffinity(0, {args.cpu})
+    harness.add_cpu_argument(parser)
+    args = harness.parse_and_pin(parser)
+    if args.cpu != harness.NO_PINNING:
         cv2.setNumThreads(1)  # OpenCV's pool would otherwise split each call into stripes on the one core
 
     frames = record_breakout(args.frames)

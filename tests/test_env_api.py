@@ -340,7 +340,7 @@ def test_max_episode_steps_minus_one_means_no_limit_for_make_and_make_vec(env_id
     ],
 )
 def test_counts_beyond_what_the_envs_can_hold_are_refused_by_name(env_id, kwargs, message):
-    # The vector envs count in int64 (2**63 raised OverflowError), a CatchBall vector env keeps a table
-    # per step of spawn_interval (10**9 tried to allocate 8 GB) and a 10**6-cell side does not fit.
+    # The vector envs count in int64 (2**63 raised OverflowError), CatchBall's spawn_interval is capped
+    # far beyond any board's height and a 10**6-cell side does not fit.
     with pytest.raises(ValueError, match=message):
         gymnasium.make_vec(env_id, num_envs=2, **kwargs)
