@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import platform
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -237,6 +238,22 @@ ENJOY_SEED_OFFSET = 40_000
 
 #: The two ways :func:`make_env` builds a run's envs: the game's own vector env, or SB3's ``make_vec_env``.
 ENGINES = ("native", "make_vec_env")
+
+
+def machine() -> dict[str, str]:
+    """What a run's floats depend on beyond its code, settings and seed: the CPU's model name and the
+    instruction set torch picked its kernels for. A run repeats bit for bit only where both match."""
+    import torch
+
+    model = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:  # Linux names the model here, not in platform
+            model = next(
+                (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), model
+            )
+    except OSError:
+        pass
+    return {"cpu": model, "torch_cpu_capability": torch.backends.cpu.get_cpu_capability()}
 
 
 def make_env(

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -138,16 +137,3 @@ def code_version() -> dict[str, str | bool | None]:
     commit = git("rev-parse", "HEAD")
     status = git("status", "--porcelain", "--untracked-files=no") if commit else None
     return {"commit": commit, "dirty": None if status is None else bool(status)}
-
-
-def cpu_model() -> str:
-    """The CPU's model name (Linux's ``/proc/cpuinfo``; ``platform.processor()`` elsewhere): a learning
-    run repeats bit for bit only on a CPU whose instruction set gives torch the same kernels."""
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()

@@ -63,6 +63,7 @@ from agents.commands import (
     write_atomically,
     write_text,
 )
+from agents.runs import machine
 from agents.scoring import GreedyChecks, greedy_score, random_score, score_name
 from agents.targets import TARGETS_FILE, load_targets, target_score
 from gym_catchgames.validation import int_at_least
@@ -166,7 +167,7 @@ def run_pair(env_id: str, algo_spec: str, seed: int, options: dict[str, Any]) ->
         "epsilon": options["epsilon"], "sweeps": getattr(model, "sweep_log", None), "stopped_by": stopped,
         **options["code"], "torch_threads": torch.get_num_threads(),
         "cpu_affinity": sorted(os.sched_getaffinity(0)),
-        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(), "cpu": harness.cpu_model(),
+        **machine(),
     }  # fmt: skip
 
 

@@ -184,17 +184,19 @@ def paint(
     state, rules = CaveState(*state), CaveRules(*rules)
     height, width, channels = canvases.shape[1:]
     view_top = math.floor(state.y[i]) - height // 2
-    first_open, end_open = np.empty(width, np.int32), np.empty(width, np.int32)
-    block_row, trail_row = np.empty(width, np.int32), np.empty(width, np.int32)
+    rows = np.empty((4, width), np.int32)  # one allocation for the four
+    first_open, end_open, block_row, trail_row = rows[0], rows[1], rows[2], rows[3]
     for column in range(width):
         slot = (state.frame[i] - (width - 1 - column)) % width
-        for rows, world_row in (
-            (first_open, math.floor(state.tops[i, slot])),
-            (end_open, math.ceil(state.bottoms[i, slot])),
-            (block_row, state.block_tops[i, slot]),
-            (trail_row, state.trail_rows[i, slot]),
+        for k, world_row in enumerate(
+            (
+                math.floor(state.tops[i, slot]),
+                math.ceil(state.bottoms[i, slot]),
+                state.block_tops[i, slot],
+                state.trail_rows[i, slot],
+            )
         ):
-            rows[column] = min(max(world_row - view_top, -BLOCK_HEIGHT), height)
+            rows[k, column] = min(max(world_row - view_top, -BLOCK_HEIGHT), height)
     for channel in range(channels):
         wall, block, trail = ink[WALL, channel], ink[BLOCK, channel], ink[TRAIL, channel]
         open_cave = wall - wall
