@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium.error import ResetNeeded
 from numba import njit
 
-from gym_catchgames.core import ADVANCE, NEW_EPISODE, GameKernels, GridGameEnv, clear, paint_cell, paint_run
+from gym_catchgames.core import ADVANCE, NEW_EPISODE, GameKernels, GridGameEnv, paint_cell
 from gym_catchgames.random_stream import draw_int
 from gym_catchgames.scoring import NaturalScore
 from gym_catchgames.validation import MAX_STEP_COUNT, check_choice, check_int
@@ -136,12 +136,16 @@ def advance(state: tuple, streams: np.ndarray, rules: tuple, i: int, action: int
 def paint(state: tuple, rules: tuple, i: int, canvases: np.ndarray, ink: np.ndarray) -> None:
     """The wall ring, the body from the tail, the head over it and the food."""
     state, rules = SnakeState(*state), SnakeRules(*rules)
-    clear(canvases, i)
-    paint_run(canvases, i, 0, 0, rules.width, ink, WALL)
-    paint_run(canvases, i, rules.height - 1, 0, rules.width, ink, WALL)
-    for row in range(1, rules.height - 1):
-        paint_cell(canvases, i, row, 0, ink, WALL)
-        paint_cell(canvases, i, row, rules.width - 1, ink, WALL)
+    last_row, last_column = rules.height - 1, rules.width - 1
+    for channel in range(ink.shape[1]):  # the wall ring and the empty interior, in one pass
+        wall = ink[WALL, channel]
+        empty = wall - wall
+        for column in range(rules.width):
+            canvases[i, 0, column, channel] = canvases[i, last_row, column, channel] = wall
+        for row in range(1, last_row):
+            canvases[i, row, 0, channel] = canvases[i, row, last_column, channel] = wall
+            for column in range(1, last_column):
+                canvases[i, row, column, channel] = empty
     slot, head_slot = state.tail_slot[i], state.head_slot[i]
     while slot != head_slot:
         paint_cell(canvases, i, state.body[i, slot, 0], state.body[i, slot, 1], ink, SNAKE)
