@@ -111,7 +111,7 @@ def per_seed(finals: list[float]) -> str:
 
 
 def entries_table(settings: dict[str, Any], results: Path = RESULTS) -> str:
-    """Each tuned entry of the score card: its final score per seed, their mean and the seeds at target."""
+    """Each tuned entry of the score card: its final score per seed, their mean, how many hit the target."""
     lines = [
         "| game | algorithm | final greedy score per seed | mean | seeds at target |",
         "|---|---|---|---:|---:|",
